@@ -1,0 +1,3 @@
+from hallops.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,216 @@
+"""The `hallops` command: serve, init, migrate, user add, token create.
+
+Every command takes --db PATH (or HALLOPS_DB) and --config FILE (or HALLOPS_CONFIG), so two halls or a
+test can run side by side on different files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import sys
+import tomllib
+from collections.abc import Awaitable, Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from hallops import __version__
+from hallops.config import Config, ConfigError, load_config
+from hallops.domain.errors import DomainError
+from hallops.domain.model import Role
+from hallops.storage.actors import Actor
+from hallops.storage.db import Database
+from hallops.storage.store import Store
+
+log = logging.getLogger("hallops")
+T = TypeVar("T")
+DEMO_TOKEN_LABELS = ("demo-kiosk", "demo-manager", "demo-display")
+
+
+def demo_layout() -> dict[str, Any]:
+    return tomllib.loads(resources.files("hallops").joinpath("demo_hall.toml").read_text(encoding="utf-8"))
+
+
+async def _with_store(config: Config, fn: Callable[[Store], Awaitable[T]]) -> T:
+    from hallops.http.app import rules_from
+
+    db = Database(config.database.path, synchronous=config.database.synchronous,
+                  busy_timeout_ms=config.database.busy_timeout_ms, readers=1)
+    await db.open()
+    try:
+        return await fn(Store(db, rules_from(config)))
+    finally:
+        await db.close()
+
+
+async def ensure_demo(store: Store) -> tuple[bool, dict[str, str]]:
+    """Load the demo hall into an empty database; (re)issue the demo tokens. Returns (loaded, tokens)."""
+    admin = Actor(Role.ADMIN)
+    loaded = False
+    if not await store.halls(admin):
+        await store.load_layout(demo_layout())
+        loaded = True
+    hall = (await store.halls(admin))[0]
+    for t in await store.list_tokens():
+        if t["label"] in DEMO_TOKEN_LABELS and t["revoked_at"] is None:
+            await store.revoke_token(t["id"])
+    tokens = {}
+    for label, role in zip(DEMO_TOKEN_LABELS, (Role.KIOSK, Role.MANAGER, Role.DISPLAY), strict=True):
+        tokens[label], _ = await store.create_token(role=role, hall_id=hall["id"], label=label)
+    return loaded, tokens
+
+
+def _print_demo(config: Config, tokens: dict[str, str]) -> None:
+    host, port = config.server.host, config.server.port
+    base = f"http://{host}:{port}"
+    layout = demo_layout()
+    print(f"\nhallops {__version__} — demo hall “{layout['hall']['name']}” in {config.database.path}")
+    print(f"  Point a browser at {base}/   (API: {base}/api/v1/openapi.json, health: {base}/healthz)")
+    print("  Demo accounts (username / password):")
+    for u in layout["users"]:
+        print(f"    {u['role']:8} {u['username']:10} / {u['password']}   {u['display_name']}")
+    print("  Demo tokens (new at every start; older demo tokens are revoked):")
+    for label, tok in tokens.items():
+        print(f"    {label:13} {tok}")
+    m, k = tokens["demo-manager"], tokens["demo-kiosk"]
+    print("  Try it:")
+    print(f"    curl -s -X POST {base}/api/v1/tickets -H 'Authorization: Bearer {k}' "
+          "-H 'Content-Type: application/json' -d '{\"queue\": \"A\"}'")
+    print(f"    curl -s -X POST {base}/api/v1/windows/1/open -H 'Authorization: Bearer {m}'")
+    print(f"    curl -s -X POST {base}/api/v1/windows/1/call-next -H 'Authorization: Bearer {m}'\n", flush=True)
+
+
+def cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    from aiohttp import web
+
+    from hallops.http.app import create_app
+
+    overrides: dict[str, Any] = {}
+    if args.host:
+        overrides["host"] = args.host
+    if args.port:
+        overrides["port"] = args.port
+    if overrides:
+        config = config.model_copy(update={"server": config.server.model_copy(update=overrides)})
+    if args.demo:
+        _, tokens = asyncio.run(_with_store(config, ensure_demo))
+        _print_demo(config, tokens)
+    app = create_app(config)
+    web.run_app(app, host=config.server.host, port=config.server.port,
+                shutdown_timeout=config.server.shutdown_timeout,
+                print=lambda msg: print(msg.replace("======== ", "").replace(" ========", ""), flush=True),
+                access_log=None)
+    return 0
+
+
+def cmd_init(args: argparse.Namespace, config: Config) -> int:
+    async def run(store: Store) -> None:
+        if args.layout:
+            spec = tomllib.loads(Path(args.layout).read_text(encoding="utf-8"))
+            hall_id = await store.load_layout(spec)
+            print(f"loaded hall {spec['hall']['code']} (id {hall_id}) from {args.layout}")
+        if args.demo:
+            loaded, tokens = await ensure_demo(store)
+            print("demo hall loaded" if loaded else "demo hall already present")
+            for label, tok in tokens.items():
+                print(f"  {label:13} {tok}")
+    asyncio.run(_with_store(config, run))
+    print(f"database ready: {config.database.path}")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, config: Config) -> int:
+    async def run(store: Store) -> list[int]:
+        # Opening the database applies what is missing (and logs it).
+        return [r[0] for r in await store.db.all("SELECT version FROM schema_migrations ORDER BY version")]
+    versions = asyncio.run(_with_store(config, run))
+    print(f"{config.database.path}: schema at migration {max(versions) if versions else 0:04d} "
+          f"({len(versions)} applied)")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace, config: Config) -> int:
+    password = os.environ.get("HALLOPS_PASSWORD") or (
+        sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass("password: "))
+
+    async def run(store: Store) -> dict[str, Any]:
+        hall_id = None
+        if args.hall:
+            hall_id = (await store.resolve_hall(args.hall, Actor(Role.ADMIN)))["id"]
+        return await store.add_user(username=args.username, display_name=args.name or args.username,
+                                    role=Role(args.role), password=password, hall_id=hall_id)
+    user = asyncio.run(_with_store(config, run))
+    print(f"added {user['role']} {user['username']} (id {user['id']})")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace, config: Config) -> int:
+    async def run(store: Store) -> str:
+        hall_id = None
+        if args.hall:
+            hall_id = (await store.resolve_hall(args.hall, Actor(Role.ADMIN)))["id"]
+        token, _ = await store.create_token(role=Role(args.role), hall_id=hall_id, window_id=args.window,
+                                            label=args.label or "")
+        return token
+    print(asyncio.run(_with_store(config, run)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: given before or after the subcommand, the option is kept (a subparser's default would win).
+    common.add_argument("--db", default=argparse.SUPPRESS,
+                        help="SQLite database file (default var/hallops.db; env HALLOPS_DB)")
+    common.add_argument("--config", default=argparse.SUPPRESS, help="TOML configuration file (env HALLOPS_CONFIG)")
+    p = argparse.ArgumentParser(prog="hallops", description="Hall operations and queue management server.",
+                                parents=[common])
+    p.add_argument("--version", action="version", version=f"hallops {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", parents=[common], help="run the server")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+    s.add_argument("--demo", action="store_true", help="load the demo hall into an empty database; print tokens")
+    s.set_defaults(fn=cmd_serve)
+    i = sub.add_parser("init", parents=[common], help="create the database (and load a hall)")
+    i.add_argument("--demo", action="store_true", help="load the demo hall")
+    i.add_argument("--layout", help="load a hall from a layout TOML file (the format of the demo hall)")
+    i.set_defaults(fn=cmd_init)
+    m = sub.add_parser("migrate", parents=[common], help="apply database migrations")
+    m.set_defaults(fn=cmd_migrate)
+    u = sub.add_parser("user", parents=[common], help="staff accounts")
+    usub = u.add_subparsers(dest="user_command", required=True)
+    ua = usub.add_parser("add", parents=[common], help="add a staff account (password from HALLOPS_PASSWORD, "
+                                                        "stdin or a prompt)")
+    ua.add_argument("username")
+    ua.add_argument("--role", required=True, choices=["admin", "manager", "clerk"])
+    ua.add_argument("--name", help="display name")
+    ua.add_argument("--hall", help="hall id or code (default: every hall)")
+    ua.set_defaults(fn=cmd_user_add)
+    t = sub.add_parser("token", parents=[common], help="device and script tokens")
+    tsub = t.add_subparsers(dest="token_command", required=True)
+    tc = tsub.add_parser("create", parents=[common], help="create a token and print it (shown once)")
+    tc.add_argument("--role", required=True, choices=[r.value for r in Role])
+    tc.add_argument("--hall", help="hall id or code")
+    tc.add_argument("--window", type=int, help="window id (clerk and display tokens)")
+    tc.add_argument("--label", help="what the token is for, e.g. kiosk-1")
+    tc.set_defaults(fn=cmd_token_create)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=os.environ.get("HALLOPS_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        config = load_config(getattr(args, "config", None), getattr(args, "db", None))
+        return int(args.fn(args, config))
+    except ConfigError as e:
+        print(f"hallops: {e}", file=sys.stderr)
+        return 2
+    except DomainError as e:
+        print(f"hallops: {e.message} [{e.code}]", file=sys.stderr)
+        return 1

@@ -1,0 +1,124 @@
+"""Settings: one TOML file, every key with a sane default, validated at start.
+
+The file is chosen by `--config` or HALLOPS_CONFIG; the database by `--db` or HALLOPS_DB, which win over the
+file. A bad file stops start-up with a message that names the key (`service_day.rollover: ...`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from hallops.domain.policy import PolicyParams
+
+DEFAULT_DB = Path("var/hallops.db")
+
+
+class ConfigError(Exception):
+    pass
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    # Seconds a graceful stop waits for requests in flight; systemd's TimeoutStopSec is longer.
+    shutdown_timeout: float = Field(10.0, gt=0, le=120)
+
+
+class DatabaseConfig(_Section):
+    path: Path = DEFAULT_DB
+    # FULL: an acknowledged ticket survives a power cut, not only a crash of the process.
+    synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    busy_timeout_ms: int = Field(5000, ge=0, le=60000)
+    readers: int = Field(2, ge=1, le=16)
+    # Write jobs waiting together commit as one transaction (one fsync), each in its own savepoint.
+    max_batch: int = Field(64, ge=1, le=1000)
+
+
+class ServiceDayConfig(_Section):
+    timezone: str = "Asia/Shanghai"
+    # The service day starts here (local time); tickets still waiting from the day before expire.
+    rollover: dt.time = dt.time(3, 0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"unknown time zone {v!r}") from e
+        return v
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class TicketsConfig(_Section):
+    recall_limit: int = Field(3, ge=0, le=20)  # 0: no limit
+    idempotency_hours: int = Field(24, ge=1, le=168)
+
+
+class PolicyConfig(_Section):
+    aging_step_minutes: float = Field(5, ge=0, le=240)
+    priority_boost_minutes: float = Field(60, ge=0, le=1440)
+    appointment_boost_minutes: float = Field(30, ge=0, le=1440)
+
+    def params(self) -> PolicyParams:
+        return PolicyParams(aging_step=self.aging_step_minutes * 60,
+                            priority_boost=self.priority_boost_minutes * 60,
+                            appointment_boost=self.appointment_boost_minutes * 60)
+
+
+class SecurityConfig(_Section):
+    session_hours: float = Field(12, gt=0, le=24 * 30)
+    # Set true behind HTTPS so the session cookie is never sent in clear.
+    cookie_secure: bool = False
+    # A verified bearer token is remembered this long; a revoked token stops working within it.
+    token_cache_seconds: float = Field(10, ge=0, le=300)
+
+
+class Config(_Section):
+    server: ServerConfig = ServerConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    service_day: ServiceDayConfig = ServiceDayConfig()
+    tickets: TicketsConfig = TicketsConfig()
+    policy: PolicyConfig = PolicyConfig()
+    security: SecurityConfig = SecurityConfig()
+
+
+def load_config(path: str | Path | None = None, db: str | Path | None = None,
+                env: dict[str, str] | None = None) -> Config:
+    """Read the TOML file (if any), apply HALLOPS_DB / --db, validate everything."""
+    env = dict(os.environ) if env is None else env
+    path = path or env.get("HALLOPS_CONFIG")
+    raw: dict = {}
+    if path:
+        try:
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError as e:
+            raise ConfigError(f"config file not found: {path}") from e
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"config file {path} is not valid TOML: {e}") from e
+    db = db or env.get("HALLOPS_DB")
+    if db:
+        raw.setdefault("database", {})["path"] = str(db)
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as e:
+        lines = []
+        for err in e.errors():
+            key = ".".join(str(p) for p in err["loc"])
+            lines.append(f"{key}: {err['msg']}")
+        raise ConfigError(f"invalid configuration{' in ' + str(path) if path else ''}:\n  "
+                          + "\n  ".join(lines)) from None

@@ -1,0 +1,1 @@
+"""Committed events, fanned out to live subscribers (screens, tablets, phones)."""

@@ -1,0 +1,85 @@
+"""`create_app(config)`: the whole server as one aiohttp application, nothing at module level."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from hallops.config import Config
+from hallops.http.auth import auth_middleware
+from hallops.http.errors import error_middleware
+from hallops.events.hub import EventHub
+from hallops.http.keys import CONFIG, DATABASE, HUB, STORE
+from hallops.http.routes import setup_routes
+from hallops.http.web import setup_web
+from hallops.storage.db import Clock, Database
+from hallops.storage.rules import Rules, service_day_of
+from hallops.storage.store import Store
+
+log = logging.getLogger(__name__)
+MAX_BODY = 1024 * 1024
+ROLLOVER_CHECK_SECONDS = 30.0
+
+
+def rules_from(config: Config) -> Rules:
+    return Rules(policy=config.policy.params(), recall_limit=config.tickets.recall_limit,
+                 rollover=config.service_day.rollover, idempotency_hours=config.tickets.idempotency_hours)
+
+
+def create_app(config: Config, *, clock: Clock = time.time) -> web.Application:
+    app = web.Application(middlewares=[error_middleware, auth_middleware], client_max_size=MAX_BODY)
+    app[CONFIG] = config
+    db = Database(config.database.path, synchronous=config.database.synchronous,
+                  busy_timeout_ms=config.database.busy_timeout_ms, readers=config.database.readers,
+                  max_batch=config.database.max_batch, clock=clock)
+    app[DATABASE] = db
+    store = Store(db, rules_from(config))
+    store.token_cache_seconds = config.security.token_cache_seconds
+    app[STORE] = store
+    hub = EventHub()
+    db.on_commit.append(hub.publish)  # committed events only, in commit order
+    app[HUB] = hub
+    setup_web(app)
+    setup_routes(app)
+    app.cleanup_ctx.append(_database_ctx)
+    app.cleanup_ctx.append(_rollover_ctx)
+    return app
+
+
+async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
+    db = app[DATABASE]
+    await db.open()
+    log.info("database %s open (synchronous=%s)", db.path, db.synchronous)
+    yield
+    await db.close()
+    log.info("database closed")
+
+
+async def _rollover_ctx(app: web.Application) -> AsyncIterator[None]:
+    """At each new service day, expire what the days before left unserved (and once at start)."""
+    store, cfg = app[STORE], app[CONFIG]
+
+    async def loop() -> None:
+        last_day = None
+        while True:
+            day = service_day_of(store.now(), cfg.service_day.timezone, store.rules)
+            if day != last_day:
+                try:
+                    closed = await store.close_stale_days()
+                    for c in closed:
+                        log.info("closed stale days in hall %s: %d tickets expired", c["hall_id"], c["expired"])
+                    last_day = day
+                except Exception:
+                    log.exception("closing stale days failed; will retry")
+            await asyncio.sleep(ROLLOVER_CHECK_SECONDS)
+
+    task = asyncio.create_task(loop(), name="hallops-rollover")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -1,0 +1,46 @@
+"""Who is asking: a bearer token (devices, scripts) or a session cookie (staff pages).
+
+Cookie-authenticated requests that change something must echo the session's CSRF token in the
+X-CSRF-Token header; a cross-site page can neither read that token nor send the header. Bearer tokens are
+not sent by browsers on their own, so they need no such check.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from aiohttp import web
+
+from hallops.domain.errors import Forbidden, Unauthorized
+from hallops.http.errors import Handler
+from hallops.http.keys import ACTOR_KEY, CSRF_KEY, SESSION_COOKIE, STORE
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_EXEMPT = frozenset({("POST", "/api/v1/session")})
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    store = request.app[STORE]
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("bad_authorization", "Authorization 头应为 Bearer <令牌> (use: Bearer <token>)")
+        actor = await store.token_actor(token.strip())
+        if actor is None:
+            raise Unauthorized("invalid_token", "令牌无效或已撤销 (token unknown or revoked)")
+        request[ACTOR_KEY] = actor
+        return await handler(request)
+    sid = request.cookies.get(SESSION_COOKIE)
+    if sid:
+        found = await store.session_actor(sid)
+        if found is not None:
+            actor, csrf = found
+            request[ACTOR_KEY] = actor
+            request[CSRF_KEY] = csrf
+            if request.method not in SAFE_METHODS and (request.method, request.path) not in CSRF_EXEMPT:
+                sent = request.headers.get("X-CSRF-Token", "")
+                if not hmac.compare_digest(sent.encode(), csrf.encode()):
+                    raise Forbidden("csrf_failed", "页面已过期，请刷新后重试 (missing or wrong X-CSRF-Token)")
+    return await handler(request)

@@ -1,0 +1,55 @@
+"""Every error leaves as JSON: {"error": "machine_code", "message": "readable text", "detail": {...}}."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from hallops.domain.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type"}
+_HTTP_MESSAGES = {404: "资源不存在 (not found)", 405: "不支持该方法 (method not allowed)",
+                  413: "请求体过大 (request body too large)"}
+
+
+def error_response(status: int, code: str, message: str, detail: dict[str, Any] | None = None,
+                   headers: dict[str, str] | None = None) -> web.Response:
+    body: dict[str, Any] = {"error": code, "message": message}
+    if detail:
+        body["detail"] = detail
+    return web.Response(status=status, text=json.dumps(body, ensure_ascii=False, default=str),
+                        content_type="application/json", headers=headers)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except DomainError as e:
+        return error_response(e.status, e.code, e.message, e.detail)
+    except web.HTTPException as e:
+        if e.status < 400:
+            raise
+        headers = {k: v for k, v in e.headers.items() if k.lower() == "allow"}
+        return error_response(e.status, _HTTP_CODES.get(e.status, "http_error"),
+                              _HTTP_MESSAGES.get(e.status, e.reason), headers=headers)
+    except sqlite3.OperationalError as e:
+        if "locked" in str(e) or "busy" in str(e):
+            log.warning("database busy: %s %s", request.method, request.path)
+            return error_response(503, "database_busy", "系统繁忙，请稍后重试 (database busy, retry)",
+                                  headers={"Retry-After": "1"})
+        log.exception("database error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "服务器内部错误 (internal error)")
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "服务器内部错误 (internal error)")

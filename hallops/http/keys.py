@@ -1,0 +1,26 @@
+"""Every object hung on the application, declared in one place."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hallops.config import Config
+from hallops.events.hub import EventHub
+from hallops.storage.db import Database
+from hallops.storage.actors import Actor
+from hallops.storage.store import Store
+
+
+CONFIG = web.AppKey("config", Config)
+DATABASE = web.AppKey("database", Database)
+STORE = web.AppKey("store", Store)
+HUB = web.AppKey("hub", EventHub)
+
+# Per request: who is acting (absent for an anonymous request) and, for cookie sessions, the CSRF token.
+ACTOR_KEY = web.RequestKey("actor", Actor)
+CSRF_KEY = web.RequestKey("csrf", str)
+SESSION_COOKIE = "hallops_session"
+
+
+def actor_of(request: web.Request) -> Actor | None:
+    return request.get(ACTOR_KEY)

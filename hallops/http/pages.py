@@ -1,0 +1,34 @@
+"""The staff's way in: the sign-in page and the home page that leads each role to its screens."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hallops.domain.model import Role
+from hallops.http.api import RouteTable
+from hallops.http.keys import STORE
+from hallops.http.web import render
+from hallops.storage.actors import Actor
+
+routes = RouteTable("pages")
+ANYONE = frozenset(Role)
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path on this site: never an open redirect."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+@routes.get("/login", summary="Sign-in page", roles=None, page=True)
+async def login_page(request: web.Request, actor: Actor | None) -> web.Response:
+    return render(request, "login.html", next=safe_next(request.query.get("next")))
+
+
+@routes.get("/", summary="Home: the screens this role may open", roles=ANYONE, page=True)
+async def home(request: web.Request, actor: Actor) -> web.Response:
+    from hallops.http.routes import TILES
+
+    halls = await request.app[STORE].halls(actor)
+    return render(request, "home.html", halls=halls, tiles=TILES)

@@ -1,0 +1,32 @@
+"""What anyone may read without signing in: health, a ticket's status by its token, and nothing else."""
+
+from __future__ import annotations
+
+import re
+
+from aiohttp import web
+
+from hallops import __version__
+from hallops.domain.errors import NotFound
+from hallops.http.api import RouteTable, json_response
+from hallops.http.keys import DATABASE, STORE
+from hallops.storage.actors import Actor
+
+routes = RouteTable("public")
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+@routes.get("/healthz", summary="Liveness and database check", roles=None)
+async def healthz(request: web.Request, actor: Actor | None) -> web.Response:
+    await request.app[DATABASE].one("SELECT 1")
+    return json_response({"status": "ok", "version": __version__})
+
+
+@routes.get("/api/v1/ticket-status/{token}", summary="A ticket's public status (for the citizen's phone)",
+            roles=None)
+async def ticket_status(request: web.Request, actor: Actor | None) -> web.Response:
+    token = request.match_info["token"]
+    if not TOKEN_RE.match(token):
+        raise NotFound("ticket_not_found", "号票不存在 (no such ticket)")
+    return json_response(await request.app[STORE].ticket_status(token),
+                         headers={"Cache-Control": "no-store"})

@@ -1,0 +1,50 @@
+"""The route table: every URL the server answers, in one place, read top to bottom."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from hallops import __version__
+from hallops.domain.model import Role
+from hallops.http import admin, console, halls, kiosk, live, manager, pages, public, reports, session, tickets, windows
+from hallops.http.api import Route, RouteTable, json_response, openapi_document, wrap
+from hallops.storage.actors import Actor
+
+_meta = RouteTable("meta")
+
+
+@_meta.get("/api/v1/openapi.json", summary="This API as OpenAPI 3.1", roles=frozenset(Role))
+async def openapi(request: web.Request, actor: Actor) -> web.Response:
+    return json_response(openapi_document(ROUTES, __version__))
+
+
+# The features that bring pages, websockets or background work of their own: each has `routes`,
+# `TILES` (home-page entries) and `setup(app)`.
+FEATURES = (live, kiosk, console, manager, reports)
+
+ROUTES: list[Route] = [
+    *public.routes.routes,     # /healthz, /api/v1/ticket-status/{token}
+    *session.routes.routes,    # /api/v1/session
+    *pages.routes.routes,      # /login, /
+    *tickets.routes.routes,    # /api/v1/tickets…
+    *windows.routes.routes,    # /api/v1/windows/{id}/call-next|open|pause|resume|close
+    *halls.routes.routes,      # /api/v1/halls, …/{hall}/state, …/events, …/close-day
+    *admin.routes.routes,      # hall model, users, tokens
+    *live.routes.routes,       # websockets; /displays/…
+    *kiosk.routes.routes,      # /kiosk/…, /t/{token} (phone), appointments
+    *console.routes.routes,    # /console/…
+    *manager.routes.routes,    # /manager/…, patrols, findings, alerts
+    *reports.routes.routes,    # statistics, briefings
+    *_meta.routes,
+]
+
+TILES: list[dict[str, Any]] = [tile for f in FEATURES for tile in f.TILES]
+
+
+def setup_routes(app: web.Application) -> None:
+    for r in ROUTES:
+        app.router.add_route(r.method, r.path, wrap(r), name=r.name)
+    for f in FEATURES:
+        f.setup(app)

@@ -1,0 +1,40 @@
+"""Who is acting, as the storage layer checks it inside the transaction (so a check and its write see
+the same rows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hallops.domain.errors import Forbidden, NotFound
+from hallops.domain.model import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    role: Role
+    user_id: int | None = None  # staff signed in with a password
+    display_name: str = ""
+    hall_id: int | None = None  # None: every hall
+    window_id: int | None = None  # a device or script token bound to one window
+    token_id: int | None = None
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role in (Role.ADMIN, Role.MANAGER)
+
+    def check_hall(self, hall_id: int) -> None:
+        """Another hall's objects do not exist for a hall-bound actor."""
+        if self.hall_id is not None and self.hall_id != hall_id:
+            raise NotFound("not_found", "不存在或无权访问 (not found)")
+
+    def check_window(self, window_id: int, signed_in_user_id: int | None) -> None:
+        """A clerk acts only on the window they are signed in to (or their token is bound to)."""
+        if self.is_supervisor:
+            return
+        if self.role is Role.CLERK:
+            if self.window_id is not None and self.window_id == window_id:
+                return
+            if self.user_id is not None and signed_in_user_id == self.user_id:
+                return
+            raise Forbidden("not_your_window", "只能操作本人登录的窗口 (you are not signed in to this window)")
+        raise Forbidden("forbidden", "无权操作窗口 (this role cannot act on windows)")

@@ -1,0 +1,268 @@
+"""The hall model — halls, departments, queues, service items, windows — written by admins or loaded
+from a layout file (`hallops init --demo` loads hallops/demo_hall.toml)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Any
+
+from hallops.domain.errors import Conflict, InvalidInput, NotFound
+from hallops.domain.model import CrossRegionScope, QueueKind, WindowKind
+from hallops.domain.numbering import PREFIX_RE, IssuingHours
+from hallops.storage.db import Tx
+from hallops.storage.rules import zone
+
+CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+def _integrity(e: sqlite3.IntegrityError, what: str) -> Conflict:
+    return Conflict("already_exists", f"{what}已存在 ({what} already exists: {e})")
+
+
+def _check_code(code: str, field: str = "code") -> None:
+    if not CODE_RE.match(code):
+        raise InvalidInput("bad_code", f"{field} 只能含小写字母、数字和 - (bad {field} {code!r})", field=field)
+
+
+def _hall(tx: Tx, hall_id: int) -> sqlite3.Row:
+    row = tx.one("SELECT * FROM halls WHERE id = ?", (hall_id,))
+    if row is None:
+        raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
+    return row
+
+
+def _department_id(tx: Tx, hall_id: int, code: str | None) -> int | None:
+    if code is None:
+        return None
+    row = tx.one("SELECT id FROM departments WHERE hall_id = ? AND code = ?", (hall_id, code))
+    if row is None:
+        raise InvalidInput("department_not_found", f"部门不存在 (no department {code!r})", field="department")
+    return int(row[0])
+
+
+def _queue_id(tx: Tx, hall_id: int, prefix: str) -> int:
+    row = tx.one("SELECT id FROM queues WHERE hall_id = ? AND prefix = ?", (hall_id, prefix))
+    if row is None:
+        raise InvalidInput("queue_not_found", f"业务类型不存在 (no queue {prefix!r})", field="queues")
+    return int(row[0])
+
+
+def _changed(tx: Tx, hall_id: int, kind: str, obj_id: int) -> None:
+    if not tx.quiet:
+        tx.emit(hall_id, "layout.changed", {"kind": kind, "id": obj_id})
+
+
+def create_hall(tx: Tx, spec: dict[str, Any]) -> int:
+    _check_code(spec["code"])
+    zone(spec.get("timezone") or "Asia/Shanghai")
+    try:
+        cur = tx.run("INSERT INTO halls (code, name, name_en, timezone, notice, created_at) VALUES (?,?,?,?,?,?)",
+                     (spec["code"], spec["name"], spec.get("name_en", ""), spec.get("timezone") or "Asia/Shanghai",
+                      spec.get("notice", ""), tx.now))
+    except sqlite3.IntegrityError as e:
+        raise _integrity(e, "大厅") from e
+    hall_id = int(cur.lastrowid or 0)
+    _changed(tx, hall_id, "hall", hall_id)
+    return hall_id
+
+
+def update_hall(tx: Tx, hall_id: int, changes: dict[str, Any]) -> None:
+    _hall(tx, hall_id)
+    if "timezone" in changes:
+        zone(changes["timezone"])
+    _update(tx, "halls", hall_id, changes, {"name", "name_en", "timezone", "notice"})
+    _changed(tx, hall_id, "hall", hall_id)
+
+
+def _update(tx: Tx, table: str, obj_id: int, changes: dict[str, Any], allowed: set[str]) -> None:
+    cols = [c for c in changes if c in allowed]
+    if not cols:
+        return
+    try:
+        tx.run(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
+               (*[changes[c] for c in cols], obj_id))
+    except sqlite3.IntegrityError as e:
+        raise _integrity(e, "同名对象") from e
+
+
+def create_department(tx: Tx, hall_id: int, spec: dict[str, Any]) -> int:
+    _hall(tx, hall_id)
+    _check_code(spec["code"])
+    try:
+        cur = tx.run("INSERT INTO departments (hall_id, code, name, name_en) VALUES (?,?,?,?)",
+                     (hall_id, spec["code"], spec["name"], spec.get("name_en", "")))
+    except sqlite3.IntegrityError as e:
+        raise _integrity(e, "部门") from e
+    _changed(tx, hall_id, "department", int(cur.lastrowid or 0))
+    return int(cur.lastrowid or 0)
+
+
+def update_department(tx: Tx, dept_id: int, changes: dict[str, Any]) -> int:
+    row = tx.one("SELECT hall_id FROM departments WHERE id = ?", (dept_id,))
+    if row is None:
+        raise NotFound("department_not_found", f"部门不存在 (no department {dept_id})")
+    _update(tx, "departments", dept_id, changes, {"name", "name_en"})
+    _changed(tx, row["hall_id"], "department", dept_id)
+    return int(row["hall_id"])
+
+
+def _queue_values(tx: Tx, hall_id: int, spec: dict[str, Any]) -> dict[str, Any]:
+    out = dict(spec)
+    if "prefix" in out:
+        out["prefix"] = str(out["prefix"]).upper()
+        if not PREFIX_RE.match(out["prefix"]):
+            raise InvalidInput("bad_prefix", "号码前缀应为 1–2 个大写字母 (prefix must be 1-2 letters)",
+                               field="prefix")
+    if "kind" in out:
+        out["kind"] = QueueKind(out["kind"]).value
+    if "hours" in out:
+        out["hours"] = str(IssuingHours.parse(out["hours"]))
+    if "department" in out:
+        out["department_id"] = _department_id(tx, hall_id, out.pop("department"))
+    return out
+
+
+QUEUE_FIELDS = {"prefix", "name", "name_en", "category", "category_en", "kind", "department_id",
+                "target_wait_minutes", "daily_cap", "hours", "avg_service_minutes", "active"}
+
+
+def create_queue(tx: Tx, hall_id: int, spec: dict[str, Any]) -> int:
+    _hall(tx, hall_id)
+    v = _queue_values(tx, hall_id, spec)
+    v.setdefault("hours", "00:00-24:00")
+    cols = [c for c in QUEUE_FIELDS if c in v]
+    try:
+        cur = tx.run(f"INSERT INTO queues (hall_id, {', '.join(cols)}) VALUES (?, {', '.join('?' * len(cols))})",
+                     (hall_id, *[v[c] for c in cols]))
+    except sqlite3.IntegrityError as e:
+        raise _integrity(e, f"号码前缀 {v.get('prefix')} ") from e
+    _changed(tx, hall_id, "queue", int(cur.lastrowid or 0))
+    return int(cur.lastrowid or 0)
+
+
+def update_queue(tx: Tx, queue_id: int, changes: dict[str, Any]) -> int:
+    row = tx.one("SELECT hall_id FROM queues WHERE id = ?", (queue_id,))
+    if row is None:
+        raise NotFound("queue_not_found", f"业务类型不存在 (no queue {queue_id})")
+    _update(tx, "queues", queue_id, _queue_values(tx, row["hall_id"], changes), QUEUE_FIELDS)
+    _changed(tx, row["hall_id"], "queue", queue_id)
+    return int(row["hall_id"])
+
+
+def create_service_item(tx: Tx, hall_id: int, spec: dict[str, Any]) -> int:
+    _hall(tx, hall_id)
+    _check_code(spec["code"])
+    try:
+        cur = tx.run("INSERT INTO service_items (hall_id, code, name, name_en, department_id, queue_id) "
+                     "VALUES (?,?,?,?,?,?)",
+                     (hall_id, spec["code"], spec["name"], spec.get("name_en", ""),
+                      _department_id(tx, hall_id, spec.get("department")),
+                      _queue_id(tx, hall_id, spec["queue"]) if spec.get("queue") else None))
+    except sqlite3.IntegrityError as e:
+        raise _integrity(e, "事项") from e
+    _changed(tx, hall_id, "service_item", int(cur.lastrowid or 0))
+    return int(cur.lastrowid or 0)
+
+
+def update_service_item(tx: Tx, item_id: int, changes: dict[str, Any]) -> int:
+    row = tx.one("SELECT hall_id FROM service_items WHERE id = ?", (item_id,))
+    if row is None:
+        raise NotFound("item_not_found", f"事项不存在 (no service item {item_id})")
+    v = dict(changes)
+    if "department" in v:
+        v["department_id"] = _department_id(tx, row["hall_id"], v.pop("department"))
+    if "queue" in v:
+        v["queue_id"] = _queue_id(tx, row["hall_id"], v.pop("queue")) if v["queue"] else None
+    _update(tx, "service_items", item_id, v, {"name", "name_en", "department_id", "queue_id", "active"})
+    _changed(tx, row["hall_id"], "service_item", item_id)
+    return int(row["hall_id"])
+
+
+def _window_values(spec: dict[str, Any]) -> dict[str, Any]:
+    v = dict(spec)
+    if "kind" in v:
+        v["kind"] = WindowKind(v["kind"]).value
+    if "scope" in v and v["scope"] is not None:
+        v["scope"] = CrossRegionScope(v["scope"]).value
+    if "key_window" in v:
+        v["key_window"] = int(bool(v["key_window"]))
+    return v
+
+
+def _check_scope(kind: str, scope: str | None) -> None:
+    if kind == WindowKind.CROSS_REGION and scope is None:
+        raise InvalidInput("scope_required", "异地通办窗口须指定通办范围 (a cross_region window needs a scope)",
+                           field="scope")
+    if kind != WindowKind.CROSS_REGION and scope is not None:
+        raise InvalidInput("scope_not_allowed", "只有异地通办窗口有通办范围 (only cross_region windows have a scope)",
+                           field="scope")
+
+
+def _set_window_queues(tx: Tx, hall_id: int, window_id: int, prefixes: list[str]) -> None:
+    if not prefixes:
+        raise InvalidInput("queues_required", "窗口至少办理一种业务 (a window serves at least one queue)",
+                           field="queues")
+    ids = [_queue_id(tx, hall_id, p.upper()) for p in prefixes]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("duplicate_queue", "业务类型重复 (a queue is listed twice)", field="queues")
+    tx.run("DELETE FROM window_queues WHERE window_id = ?", (window_id,))
+    tx.conn.executemany("INSERT INTO window_queues (window_id, position, queue_id) VALUES (?, ?, ?)",
+                        [(window_id, i, q) for i, q in enumerate(ids)])
+
+
+WINDOW_FIELDS = {"number", "name", "name_en", "kind", "scope", "key_window", "area", "active"}
+
+
+def create_window(tx: Tx, hall_id: int, spec: dict[str, Any]) -> int:
+    _hall(tx, hall_id)
+    v = _window_values(spec)
+    _check_scope(v["kind"], v.get("scope"))
+    cols = [c for c in WINDOW_FIELDS if c in v]
+    try:
+        cur = tx.run(f"INSERT INTO windows (hall_id, {', '.join(cols)}) VALUES (?, {', '.join('?' * len(cols))})",
+                     (hall_id, *[v[c] for c in cols]))
+    except sqlite3.IntegrityError as e:
+        raise _integrity(e, f"{v.get('number')} 号窗口") from e
+    window_id = int(cur.lastrowid or 0)
+    _set_window_queues(tx, hall_id, window_id, list(spec.get("queues") or []))
+    _changed(tx, hall_id, "window", window_id)
+    return window_id
+
+
+def update_window(tx: Tx, window_id: int, changes: dict[str, Any]) -> int:
+    row = tx.one("SELECT * FROM windows WHERE id = ?", (window_id,))
+    if row is None:
+        raise NotFound("window_not_found", f"窗口不存在 (no window {window_id})")
+    v = _window_values(changes)
+    _check_scope(v.get("kind", row["kind"]), v["scope"] if "scope" in v else row["scope"])
+    _update(tx, "windows", window_id, v, WINDOW_FIELDS)
+    if "queues" in changes:
+        _set_window_queues(tx, row["hall_id"], window_id, list(changes["queues"] or []))
+    _changed(tx, row["hall_id"], "window", window_id)
+    return int(row["hall_id"])
+
+
+def load_layout(tx: Tx, layout: dict[str, Any], password_hashes: dict[str, str]) -> int:
+    """Create a whole hall from a layout document (the format of hallops/demo_hall.toml)."""
+    tx.quiet = True
+    hall_id = create_hall(tx, layout["hall"])
+    for d in layout.get("departments", []):
+        create_department(tx, hall_id, d)
+    for q in layout.get("queues", []):
+        create_queue(tx, hall_id, q)
+    for it in layout.get("service_items", []):
+        create_service_item(tx, hall_id, it)
+    for w in layout.get("windows", []):
+        create_window(tx, hall_id, w)
+    for u in layout.get("users", []):
+        try:
+            tx.run("INSERT INTO users (username, display_name, role, password_hash, hall_id, created_at) "
+                   "VALUES (?,?,?,?,?,?)", (u["username"], u["display_name"], u["role"],
+                                            password_hashes[u["username"]],
+                                            None if u["role"] == "admin" else hall_id, tx.now))
+        except sqlite3.IntegrityError as e:
+            raise _integrity(e, f"用户 {u['username']} ") from e
+    tx.quiet = False
+    tx.emit(hall_id, "layout.changed", {"kind": "hall", "id": hall_id, "loaded": True})
+    return hall_id

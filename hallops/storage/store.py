@@ -1,0 +1,369 @@
+"""`Store`: everything the layers above may ask of storage, as async methods.
+
+This is the seam for a second backend: handlers, the hub and the CLI use only these methods and the
+plain dicts they return, never SQL. Writes run as whole-transaction jobs (tickets.py, layout.py,
+accounts.py) on the single writer; reads run on the reader pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from hallops.domain.errors import NotFound
+from hallops.domain.estimate import estimate_wait
+from hallops.domain.model import Channel, Priority, Role
+from hallops.domain.tickets import Action
+from hallops.domain.windows import WindowAction
+from hallops.storage import accounts, layout, tickets
+from hallops.storage.actors import Actor
+from hallops.storage.db import Database, Event, Tx
+from hallops.storage.rules import Rules, service_day_of
+from hallops.storage.views import QUEUE_KEY_SQL, TICKET_COLUMNS, TICKET_FROM, iso, key_params, ticket_json
+
+T = TypeVar("T")
+
+
+class Store:
+    def __init__(self, db: Database, rules: Rules) -> None:
+        self.db = db
+        self.rules = rules
+        self._token_cache: dict[str, tuple[float, Actor | None]] = {}
+        self.token_cache_seconds = 10.0
+
+    async def write(self, fn: Callable[[Tx], T]) -> T:
+        return await self.db.write(fn)
+
+    def now(self) -> float:
+        return self.db.clock()
+
+    # -- tickets and windows -------------------------------------------------------------------------------
+
+    async def issue_ticket(self, *, hall_id: int, queue: str | int, channel: Channel, priority: Priority,
+                           actor: Actor, appointment_at: float | None = None,
+                           idempotency: tuple[str, str, str] | None = None) -> tuple[dict[str, Any], bool]:
+        return await self.db.write(lambda tx: tickets.issue_ticket(
+            tx, self.rules, hall_id=hall_id, queue=queue, channel=channel, priority=priority,
+            appointment_at=appointment_at, actor=actor, idempotency=idempotency))
+
+    async def call_next(self, window_id: int, actor: Actor) -> dict[str, Any] | None:
+        return await self.db.write(lambda tx: tickets.call_next(tx, self.rules, window_id=window_id, actor=actor))
+
+    async def ticket_action(self, ticket_id: int, action: Action, actor: Actor,
+                            body: dict[str, Any]) -> dict[str, Any]:
+        return await self.db.write(lambda tx: tickets.ticket_action(
+            tx, self.rules, ticket_id=ticket_id, action=action, actor=actor, body=body))
+
+    async def window_action(self, window_id: int, action: WindowAction, actor: Actor,
+                            body: dict[str, Any]) -> dict[str, Any]:
+        return await self.db.write(lambda tx: tickets.window_action(
+            tx, window_id=window_id, action=action, actor=actor, body=body))
+
+    async def close_day(self, hall_id: int, *, through_today: bool, actor: Actor) -> dict[str, Any]:
+        return await self.db.write(lambda tx: tickets.close_day(
+            tx, self.rules, hall_id=hall_id, through_today=through_today, actor=actor))
+
+    async def close_stale_days(self) -> list[dict[str, Any]]:
+        """At rollover: expire the days before today in every hall (idempotent)."""
+        out = []
+        for hall in await self.halls(Actor(Role.ADMIN)):
+            r = await self.close_day(hall["id"], through_today=False, actor=Actor(Role.ADMIN))
+            if r["expired"] or r["windows_closed"]:
+                out.append({"hall_id": hall["id"], **r})
+        return out
+
+    # -- layout (admin) ------------------------------------------------------------------------------------
+
+    async def load_layout(self, spec: dict[str, Any]) -> int:
+        users = spec.get("users", [])
+        hashes = dict(zip([u["username"] for u in users],
+                          await asyncio.gather(*(asyncio.to_thread(accounts.hash_password, u["password"])
+                                                 for u in users)), strict=True))
+        return await self.db.write(lambda tx: layout.load_layout(tx, spec, hashes))
+
+    # -- accounts ------------------------------------------------------------------------------------------
+
+    async def add_user(self, *, username: str, display_name: str, role: Role, password: str,
+                       hall_id: int | None) -> dict[str, Any]:
+        pw_hash = await asyncio.to_thread(accounts.hash_password, password)
+        return await self.db.write(lambda tx: accounts.add_user(
+            tx, username=username, display_name=display_name, role=role, password_hash=pw_hash,
+            hall_id=hall_id))
+
+    async def set_password(self, username: str, password: str) -> None:
+        pw_hash = await asyncio.to_thread(accounts.hash_password, password)
+        await self.db.write(lambda tx: accounts.set_password(tx, username=username, password_hash=pw_hash))
+
+    async def authenticate(self, username: str, password: str) -> dict[str, Any] | None:
+        row = await self.db.one("SELECT id, username, display_name, role, hall_id, password_hash FROM users "
+                                "WHERE username = ? AND active = 1", (username,))
+        ok = await asyncio.to_thread(accounts.verify_password, row["password_hash"] if row else None, password)
+        if not ok or row is None:
+            return None
+        return {k: row[k] for k in ("id", "username", "display_name", "role", "hall_id")}
+
+    async def create_session(self, user_id: int, hours: float) -> tuple[str, str]:
+        return await self.db.write(lambda tx: accounts.create_session(tx, user_id=user_id, hours=hours))
+
+    async def delete_session(self, session_id: str) -> None:
+        await self.db.write(lambda tx: accounts.delete_session(tx, session_id=session_id))
+
+    async def session_actor(self, session_id: str) -> tuple[Actor, str] | None:
+        row = await self.db.one(
+            "SELECT u.id, u.role, u.display_name, u.hall_id, s.csrf_token FROM sessions s JOIN users u "
+            "ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1",
+            (accounts.sha256(session_id), self.now()))
+        if row is None:
+            return None
+        return Actor(Role(row["role"]), user_id=row["id"], display_name=row["display_name"],
+                     hall_id=row["hall_id"]), row["csrf_token"]
+
+    async def token_actor(self, token: str) -> Actor | None:
+        """Look a bearer token up, remembering the answer briefly: devices poll often."""
+        now = time.monotonic()
+        hit = self._token_cache.get(token)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        row = await self.db.one("SELECT id, role, hall_id, window_id, label FROM api_tokens "
+                                "WHERE token_hash = ? AND revoked_at IS NULL", (accounts.sha256(token),))
+        actor = None if row is None else Actor(Role(row["role"]), hall_id=row["hall_id"],
+                                               window_id=row["window_id"], token_id=row["id"],
+                                               display_name=row["label"])
+        if len(self._token_cache) > 10_000:
+            self._token_cache.clear()
+        self._token_cache[token] = (now + self.token_cache_seconds, actor)
+        return actor
+
+    async def create_token(self, *, role: Role, hall_id: int | None = None, window_id: int | None = None,
+                           label: str = "") -> tuple[str, dict[str, Any]]:
+        return await self.db.write(lambda tx: accounts.create_token(
+            tx, role=role, hall_id=hall_id, window_id=window_id, label=label))
+
+    async def revoke_token(self, token_id: int) -> None:
+        await self.db.write(lambda tx: accounts.revoke_token(tx, token_id=token_id))
+        self._token_cache.clear()
+
+    async def list_tokens(self) -> list[dict[str, Any]]:
+        rows = await self.db.all("SELECT id, role, hall_id, window_id, label, created_at, revoked_at "
+                                 "FROM api_tokens ORDER BY id")
+        return [{**dict(r), "created_at": iso(r["created_at"]), "revoked_at": iso(r["revoked_at"])} for r in rows]
+
+    async def list_users(self) -> list[dict[str, Any]]:
+        rows = await self.db.all("SELECT id, username, display_name, role, hall_id, active FROM users ORDER BY id")
+        return [dict(r) for r in rows]
+
+    # -- reading -------------------------------------------------------------------------------------------
+
+    async def resolve_hall(self, ref: str | int, actor: Actor) -> dict[str, Any]:
+        """A hall by id or code; another hall than the actor's does not exist for them."""
+        if isinstance(ref, int) or str(ref).isdigit():
+            row = await self.db.one("SELECT * FROM halls WHERE id = ?", (int(ref),))
+        else:
+            row = await self.db.one("SELECT * FROM halls WHERE code = ?", (str(ref),))
+        if row is None:
+            raise NotFound("hall_not_found", f"大厅不存在 (no hall {ref!r})")
+        actor.check_hall(row["id"])
+        return dict(row)
+
+    async def halls(self, actor: Actor) -> list[dict[str, Any]]:
+        rows = await self.db.all("SELECT id, code, name, name_en, timezone, notice, event_seq FROM halls ORDER BY id")
+        return [dict(r) for r in rows if actor.hall_id is None or r["id"] == actor.hall_id]
+
+    async def hall_layout(self, hall_id: int) -> dict[str, Any]:
+        async with self.db.reader() as conn:
+            await conn.execute("BEGIN")
+            hall = await conn.execute_fetchall("SELECT * FROM halls WHERE id = ?", (hall_id,))
+            depts = await conn.execute_fetchall(
+                "SELECT id, code, name, name_en FROM departments WHERE hall_id = ? ORDER BY id", (hall_id,))
+            queues = await conn.execute_fetchall(
+                "SELECT q.*, d.code AS department FROM queues q LEFT JOIN departments d ON d.id = q.department_id "
+                "WHERE q.hall_id = ? ORDER BY q.prefix", (hall_id,))
+            items = await conn.execute_fetchall(
+                "SELECT i.id, i.code, i.name, i.name_en, i.active, d.code AS department, q.prefix AS queue "
+                "FROM service_items i LEFT JOIN departments d ON d.id = i.department_id "
+                "LEFT JOIN queues q ON q.id = i.queue_id WHERE i.hall_id = ? ORDER BY i.id", (hall_id,))
+            windows = await conn.execute_fetchall(
+                "SELECT id, number, name, name_en, kind, scope, key_window, area, active FROM windows "
+                "WHERE hall_id = ? ORDER BY number", (hall_id,))
+            wq = await conn.execute_fetchall(
+                "SELECT wq.window_id, q.prefix FROM window_queues wq JOIN queues q ON q.id = wq.queue_id "
+                "JOIN windows w ON w.id = wq.window_id WHERE w.hall_id = ? ORDER BY wq.window_id, wq.position",
+                (hall_id,))
+            await conn.execute("COMMIT")
+        if not hall:
+            raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
+        served: dict[int, list[str]] = {}
+        for r in wq:
+            served.setdefault(r["window_id"], []).append(r["prefix"])
+        h = dict(list(hall)[0])
+        return {
+            "hall": {k: h[k] for k in ("id", "code", "name", "name_en", "timezone", "notice")},
+            "departments": [dict(r) for r in depts],
+            "queues": [{k: r[k] for k in ("id", "prefix", "name", "name_en", "category", "category_en", "kind",
+                                          "department", "target_wait_minutes", "daily_cap", "hours",
+                                          "avg_service_minutes")} | {"active": bool(r["active"])}
+                       for r in queues],
+            "service_items": [dict(r) | {"active": bool(r["active"])} for r in items],
+            "windows": [dict(r) | {"key_window": bool(r["key_window"]), "active": bool(r["active"]),
+                                   "queues": served.get(r["id"], [])} for r in windows],
+        }
+
+    async def hall_state(self, hall_id: int) -> dict[str, Any]:
+        """Everything a screen or tablet needs to start from, read as one snapshot with its sequence."""
+        now = self.now()
+        async with self.db.reader() as conn:
+            await conn.execute("BEGIN")
+            hall_rows = list(await conn.execute_fetchall(
+                "SELECT id, code, name, timezone, notice, event_seq FROM halls WHERE id = ?", (hall_id,)))
+            if not hall_rows:
+                await conn.execute("COMMIT")
+                raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
+            hall = hall_rows[0]
+            day = service_day_of(now, hall["timezone"], self.rules)
+            queues = await conn.execute_fetchall(
+                "SELECT id, prefix, name, name_en, kind, category, target_wait_minutes FROM queues "
+                "WHERE hall_id = ? AND active = 1 ORDER BY prefix", (hall_id,))
+            waiting = await conn.execute_fetchall(
+                "SELECT queue_id, count(*) AS n, min(issued_at) AS oldest FROM tickets "
+                "WHERE hall_id = ? AND status = 'waiting' GROUP BY queue_id", (hall_id,))
+            windows = await conn.execute_fetchall(
+                "SELECT w.id, w.number, w.name, w.name_en, w.kind, w.scope, w.area, w.key_window, w.state,"
+                " w.pause_reason, w.state_since, u.id AS clerk_id, u.display_name AS clerk_name,"
+                " t.id AS t_id, t.number AS t_number, t.status AS t_status, t.called_at AS t_called_at,"
+                " t.started_at AS t_started_at, t.recall_count AS t_recalls "
+                "FROM windows w LEFT JOIN users u ON u.id = w.clerk_user_id "
+                "LEFT JOIN tickets t ON t.id = w.current_ticket_id "
+                "WHERE w.hall_id = ? AND w.active = 1 ORDER BY w.number", (hall_id,))
+            wq = await conn.execute_fetchall(
+                "SELECT wq.window_id, q.prefix FROM window_queues wq JOIN queues q ON q.id = wq.queue_id "
+                "JOIN windows w ON w.id = wq.window_id WHERE w.hall_id = ? ORDER BY wq.window_id, wq.position",
+                (hall_id,))
+            calls = await conn.execute_fetchall(
+                "SELECT t.id, t.number, t.status, t.called_at, t.recall_count, q.prefix, w.number AS window, "
+                "w.id AS window_id, w.name AS window_name FROM tickets t JOIN queues q ON q.id = t.queue_id "
+                "JOIN windows w ON w.id = t.window_id WHERE t.hall_id = ? AND t.service_day = ? "
+                "AND t.called_at IS NOT NULL ORDER BY t.called_at DESC LIMIT 12", (hall_id, day))
+            counts = await conn.execute_fetchall(
+                "SELECT status, count(*) AS n FROM tickets WHERE hall_id = ? AND service_day = ? GROUP BY status",
+                (hall_id, day))
+            await conn.execute("COMMIT")
+        wait_by_q = {r["queue_id"]: r for r in waiting}
+        served: dict[int, list[str]] = {}
+        for r in wq:
+            served.setdefault(r["window_id"], []).append(r["prefix"])
+        by_status = {r["status"]: r["n"] for r in counts}
+        return {
+            "hall": {"id": hall["id"], "code": hall["code"], "name": hall["name"], "notice": hall["notice"]},
+            "seq": hall["event_seq"],
+            "service_day": day,
+            "now": iso(now),
+            "queues": [{
+                "id": q["id"], "prefix": q["prefix"], "name": q["name"], "name_en": q["name_en"], "kind": q["kind"],
+                "category": q["category"], "target_wait_minutes": q["target_wait_minutes"],
+                "waiting": wait_by_q[q["id"]]["n"] if q["id"] in wait_by_q else 0,
+                "longest_wait_seconds": round(now - wait_by_q[q["id"]]["oldest"]) if q["id"] in wait_by_q else 0,
+            } for q in queues],
+            "windows": [{
+                "id": w["id"], "number": w["number"], "name": w["name"], "name_en": w["name_en"], "kind": w["kind"],
+                "scope": w["scope"], "area": w["area"], "key_window": bool(w["key_window"]), "state": w["state"],
+                "pause_reason": w["pause_reason"], "state_since": iso(w["state_since"]),
+                "clerk": {"id": w["clerk_id"], "display_name": w["clerk_name"]} if w["clerk_id"] else None,
+                "queues": served.get(w["id"], []),
+                "current": {"id": w["t_id"], "number": w["t_number"], "status": w["t_status"],
+                            "called_at": iso(w["t_called_at"]), "started_at": iso(w["t_started_at"]),
+                            "recall_count": w["t_recalls"]} if w["t_id"] else None,
+            } for w in windows],
+            "latest_calls": [{
+                "ticket_id": c["id"], "number": c["number"], "queue": c["prefix"], "status": c["status"],
+                "window": c["window"], "window_id": c["window_id"], "window_name": c["window_name"],
+                "called_at": iso(c["called_at"]), "recall_count": c["recall_count"],
+            } for c in calls],
+            "today": {
+                "issued": sum(by_status.values()),
+                "waiting": by_status.get("waiting", 0),
+                "served": by_status.get("done", 0),
+                "no_show": by_status.get("no_show", 0),
+                "by_status": by_status,
+            },
+        }
+
+    async def ticket(self, ticket_id: int, actor: Actor) -> dict[str, Any]:
+        row = await self.db.one(f"SELECT {TICKET_COLUMNS} FROM {TICKET_FROM} WHERE t.id = ?", (ticket_id,))
+        if row is None:
+            raise NotFound("ticket_not_found", f"号票不存在 (no ticket {ticket_id})")
+        actor.check_hall(row["hall_id"])
+        out = ticket_json(row)
+        out["items"] = [dict(r) for r in await self.db.all(
+            "SELECT i.id, i.code, i.name FROM ticket_items ti JOIN service_items i ON i.id = ti.item_id "
+            "WHERE ti.ticket_id = ? ORDER BY ti.at", (ticket_id,))]
+        out["history"] = await self.ticket_history(row["hall_id"], ticket_id)
+        return out
+
+    async def ticket_history(self, hall_id: int, ticket_id: int) -> list[dict[str, Any]]:
+        rows = await self.db.all(
+            "SELECT seq, type, at, payload FROM events WHERE hall_id = ? AND type LIKE 'ticket.%' "
+            "AND json_extract(payload, '$.ticket.id') = ? ORDER BY seq", (hall_id, ticket_id))
+        out = []
+        for r in rows:
+            p = json.loads(r["payload"])
+            out.append({"seq": r["seq"], "type": r["type"], "at": iso(r["at"]),
+                        "window": (p.get("window") or {}).get("number"), "status": p["ticket"]["status"],
+                        **({"from": p["from"], "to": p["to"]} if "from" in p else {})})
+        return out
+
+    async def ticket_status(self, token: str) -> dict[str, Any]:
+        """The public view of one ticket, by its unguessable token."""
+        row = await self.db.one(f"SELECT {TICKET_COLUMNS}, q.avg_service_minutes FROM {TICKET_FROM} "
+                                "WHERE t.token = ?", (token,))
+        if row is None:
+            raise NotFound("ticket_not_found", "号票不存在 (no such ticket)")
+        ahead = 0
+        estimate = None
+        if row["status"] == "waiting":
+            p = key_params(self.rules.policy) | {"hall": row["hall_id"], "q": row["queue_id"], "id": row["id"],
+                                                 "tw": row["target_window_id"]}
+            target = ("target_window_id = :tw" if row["target_window_id"] is not None
+                      else "queue_id = :q AND target_window_id IS NULL")
+            r = await self.db.one(
+                f"WITH me AS (SELECT {QUEUE_KEY_SQL} AS k FROM tickets WHERE id = :id) "
+                f"SELECT count(*) FROM tickets, me WHERE hall_id = :hall AND status = 'waiting' AND {target} "
+                f"AND ({QUEUE_KEY_SQL} < me.k OR ({QUEUE_KEY_SQL} = me.k AND id < :id))", p)
+            ahead = int(r[0]) if r else 0
+            svc = await self.recent_service_minutes(row["queue_id"], row["avg_service_minutes"])
+            wins = await self.db.one(
+                "SELECT count(*) FROM windows w JOIN window_queues wq ON wq.window_id = w.id "
+                "WHERE wq.queue_id = ? AND w.state = 'open' AND w.active = 1", (row["queue_id"],))
+            rng = estimate_wait(ahead, svc, int(wins[0]) if wins else 0)
+            estimate = {"low_minutes": rng.low, "high_minutes": rng.high}
+        return {
+            "number": row["number"], "status": row["status"], "queue": row["queue_prefix"],
+            "queue_name": row["queue_name"], "queue_name_en": row["queue_name_en"],
+            "issued_at": iso(row["issued_at"]), "people_ahead": ahead, "position": ahead + 1 if
+            row["status"] == "waiting" else 0, "estimated_wait": estimate,
+            "window": row["window_number"] if row["status"] in ("called", "serving", "parked") else None,
+            "window_name": row["window_name"] if row["status"] in ("called", "serving", "parked") else None,
+            "called_at": iso(row["called_at"]), "hall_id": row["hall_id"],
+        }
+
+    async def recent_service_minutes(self, queue_id: int, default: float) -> float:
+        """Mean service time over the last two hours in this queue, or the queue's typical time."""
+        r = await self.db.one("SELECT count(*), avg(ended_at - started_at) FROM tickets WHERE queue_id = ? "
+                              "AND status = 'done' AND started_at IS NOT NULL AND ended_at > ?",
+                              (queue_id, self.now() - 7200))
+        if r is None or r[0] < 3:
+            return float(default)
+        return float(r[1]) / 60.0
+
+    async def events_after(self, hall_id: int, after: int, limit: int = 500) -> list[dict[str, Any]]:
+        rows = await self.db.all("SELECT seq, type, at, payload FROM events WHERE hall_id = ? AND seq > ? "
+                                 "ORDER BY seq LIMIT ?", (hall_id, after, limit))
+        return [{"seq": r["seq"], "type": r["type"], "at": iso(r["at"]), "payload": json.loads(r["payload"])}
+                for r in rows]
+
+
+def event_json(ev: Event) -> dict[str, Any]:
+    """The wire form of a committed event, the same as `events_after` gives."""
+    return {"seq": ev.seq, "type": ev.type, "at": iso(ev.at), "payload": ev.payload, "hall_id": ev.hall_id}

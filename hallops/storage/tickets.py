@@ -1,0 +1,405 @@
+"""Write jobs for the life of a ticket and of a window. Each runs inside one transaction (see db.py):
+checks, the change and its event commit together or not at all."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import sqlite3
+from typing import Any
+
+from hallops.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hallops.domain.model import Channel, Priority, Role, TicketStatus, TransferPlacement, WindowState
+from hallops.domain.numbering import IssuingHours, format_number
+from hallops.domain.policy import Candidate, PolicyParams, choose_next
+from hallops.domain.tickets import Action, check_recall, next_status
+from hallops.domain.windows import WindowAction, next_window_state, require_open_for_calls
+from hallops.storage.actors import Actor
+from hallops.storage.db import Tx
+from hallops.storage.rules import Rules, service_day_of, zone
+from hallops.storage.views import (
+    QUEUE_KEY_SQL,
+    TICKET_COLUMNS,
+    TICKET_FROM,
+    key_params,
+    ticket_brief,
+    ticket_json,
+    window_brief,
+)
+
+S = TicketStatus
+
+
+# -- reading inside a transaction ------------------------------------------------------------------------
+
+def load_ticket(tx: Tx, ticket_id: int) -> sqlite3.Row:
+    row = tx.one(f"SELECT {TICKET_COLUMNS} FROM {TICKET_FROM} WHERE t.id = ?", (ticket_id,))
+    if row is None:
+        raise NotFound("ticket_not_found", f"号票不存在 (no ticket {ticket_id})")
+    return row
+
+
+def load_window(tx: Tx, window_id: int, actor: Actor) -> sqlite3.Row:
+    row = tx.one("SELECT * FROM windows WHERE id = ? AND active = 1", (window_id,))
+    if row is None:
+        raise NotFound("window_not_found", f"窗口不存在 (no window {window_id})")
+    actor.check_hall(row["hall_id"])
+    return row
+
+
+def find_queue(tx: Tx, hall_id: int, ref: str | int) -> sqlite3.Row:
+    if isinstance(ref, int):
+        row = tx.one("SELECT * FROM queues WHERE id = ? AND hall_id = ? AND active = 1", (ref, hall_id))
+    else:
+        row = tx.one("SELECT * FROM queues WHERE prefix = ? AND hall_id = ? AND active = 1",
+                     (ref.upper(), hall_id))
+    if row is None:
+        raise NotFound("queue_not_found", f"业务类型不存在 (no queue {ref!r} in this hall)")
+    return row
+
+
+def people_ahead(tx: Tx, t: sqlite3.Row, params: PolicyParams) -> int:
+    """Waiting tickets placed before `t` in its queue (or at the window it was transferred to)."""
+    if t["status"] != S.WAITING:
+        return 0
+    p = key_params(params) | {"hall": t["hall_id"], "q": t["queue_id"], "id": t["id"],
+                              "tw": t["target_window_id"]}
+    mine = tx.one(f"SELECT {QUEUE_KEY_SQL} AS k FROM tickets WHERE id = :id", p)
+    assert mine is not None
+    p["k"] = mine["k"]
+    target = "target_window_id = :tw" if t["target_window_id"] is not None else (
+        "queue_id = :q AND target_window_id IS NULL")
+    row = tx.one(f"SELECT count(*) FROM tickets WHERE hall_id = :hall AND status = 'waiting' AND {target} "
+                 f"AND ({QUEUE_KEY_SQL} < :k OR ({QUEUE_KEY_SQL} = :k AND id < :id))", p)
+    assert row is not None
+    return int(row[0])
+
+
+def _event_ticket(tx: Tx, ticket_id: int, type_: str, **extra: Any) -> dict[str, Any]:
+    row = load_ticket(tx, ticket_id)
+    tx.emit(row["hall_id"], type_, {"ticket": ticket_brief(row), **extra})
+    return ticket_json(row)
+
+
+# -- issuing ---------------------------------------------------------------------------------------------
+
+def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channel: Channel,
+                 priority: Priority, appointment_at: float | None, actor: Actor,
+                 idempotency: tuple[str, str, str] | None) -> tuple[dict[str, Any], bool]:
+    """Issue a ticket; return (ticket, created). `idempotency` is (scope, key, request hash)."""
+    actor.check_hall(hall_id)
+    if idempotency is not None:
+        scope, key, digest = idempotency
+        prior = tx.one("SELECT ticket_id, request_hash FROM idempotency_keys WHERE scope = ? AND key = ? "
+                       "AND created_at > ?", (scope, key, tx.now - rules.idempotency_hours * 3600))
+        if prior is not None:
+            if prior["request_hash"] != digest:
+                raise InvalidInput("idempotency_key_reused",
+                                   "该幂等键已用于另一请求 (Idempotency-Key was used for a different request)")
+            row = load_ticket(tx, prior["ticket_id"])
+            return ticket_json(row) | {"people_ahead": people_ahead(tx, row, rules.policy)}, False
+    hall = tx.one("SELECT id, timezone FROM halls WHERE id = ?", (hall_id,))
+    if hall is None:
+        raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
+    q = find_queue(tx, hall_id, queue)
+    local = dt.datetime.fromtimestamp(tx.now, zone(hall["timezone"]))
+    if not IssuingHours.parse(q["hours"]).contains(local.time()):
+        raise Conflict("outside_hours", f"当前不在取号时间（{q['hours']}）(not issuing now; hours {q['hours']})",
+                       hours=q["hours"])
+    day = service_day_of(tx.now, hall["timezone"], rules)
+    serial_row = tx.one("INSERT INTO day_counters (queue_id, service_day, last_serial) VALUES (?, ?, 1) "
+                        "ON CONFLICT (queue_id, service_day) DO UPDATE SET last_serial = last_serial + 1 "
+                        "RETURNING last_serial", (q["id"], day))
+    assert serial_row is not None
+    serial = int(serial_row[0])
+    if q["daily_cap"] and serial > q["daily_cap"]:
+        raise Conflict("queue_full", "今日该业务号源已满 (today's tickets for this queue are all issued)",
+                       cap=q["daily_cap"])
+    number = format_number(q["prefix"], serial)
+    sort_at = appointment_at if appointment_at is not None else tx.now
+    try:
+        cur = tx.run(
+            "INSERT INTO tickets (hall_id, service_day, number, serial, origin_queue_id, queue_id, token, channel,"
+            " priority, status, issued_at, sort_at, appointment_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (hall_id, day, number, serial, q["id"], q["id"], secrets.token_urlsafe(16), channel.value,
+             priority.value, S.WAITING.value, tx.now, sort_at, appointment_at))
+    except sqlite3.IntegrityError as e:  # a number issued before the queue's prefix was changed
+        raise Conflict("number_taken", f"号码 {number} 今日已使用 (number already issued today)") from e
+    ticket_id = cur.lastrowid
+    assert ticket_id is not None
+    if idempotency is not None:
+        tx.run("INSERT OR REPLACE INTO idempotency_keys (scope, key, request_hash, ticket_id, created_at) "
+               "VALUES (?, ?, ?, ?, ?)", (*idempotency, ticket_id, tx.now))
+    row = load_ticket(tx, ticket_id)
+    ahead = people_ahead(tx, row, rules.policy)
+    tx.emit(hall_id, "ticket.issued", {"ticket": ticket_brief(row), "people_ahead": ahead})
+    return ticket_json(row) | {"people_ahead": ahead}, True
+
+
+# -- calling ---------------------------------------------------------------------------------------------
+
+def _require_idle(tx: Tx, w: sqlite3.Row) -> None:
+    if w["current_ticket_id"] is not None:
+        cur = tx.one("SELECT number, status FROM tickets WHERE id = ?", (w["current_ticket_id"],))
+        number = cur["number"] if cur else "?"
+        raise Conflict("window_busy",
+                       f"当前号票 {number} 尚未办结，请先办结、过号或转移 (window still has ticket {number})",
+                       ticket_id=w["current_ticket_id"])
+
+
+def candidates(tx: Tx, hall_id: int, window_id: int, queue_ids: list[int]) -> list[Candidate]:
+    """The head of every (queue, priority, appointment, target) group the window may call: within a
+    group the policy's order is sort_at order, so the heads are all it needs to look at."""
+    qs = ",".join("?" * len(queue_ids)) or "NULL"
+    rows = tx.all(
+        f"""SELECT id, queue_id, sort_at, priority, appointment_at IS NOT NULL AS appt, target_window_id
+        FROM (SELECT t.*, row_number() OVER (PARTITION BY queue_id, priority, appointment_at IS NOT NULL,
+                                             target_window_id ORDER BY sort_at, id) AS rn
+              FROM tickets t
+              WHERE hall_id = ? AND status = 'waiting'
+                AND ((queue_id IN ({qs}) AND target_window_id IS NULL) OR target_window_id = ?))
+        WHERE rn = 1""", (hall_id, *queue_ids, window_id))
+    return [Candidate(r["id"], r["queue_id"], r["sort_at"], Priority(r["priority"]), bool(r["appt"]),
+                      r["target_window_id"]) for r in rows]
+
+
+def window_queue_ids(tx: Tx, window_id: int) -> list[int]:
+    return [r[0] for r in tx.all("SELECT queue_id FROM window_queues WHERE window_id = ? ORDER BY position",
+                                 (window_id,))]
+
+
+def call_next(tx: Tx, rules: Rules, *, window_id: int, actor: Actor) -> dict[str, Any] | None:
+    w = load_window(tx, window_id, actor)
+    actor.check_window(w["id"], w["clerk_user_id"])
+    require_open_for_calls(WindowState(w["state"]))
+    _require_idle(tx, w)
+    chosen = choose_next(w["id"], window_queue_ids(tx, w["id"]),
+                         candidates(tx, w["hall_id"], w["id"], window_queue_ids(tx, w["id"])), rules.policy)
+    if chosen is None:
+        return None
+    cur = tx.run("UPDATE tickets SET status = 'called', window_id = ?, target_window_id = NULL, called_at = ?,"
+                 " first_called_at = coalesce(first_called_at, ?), clerk_user_id = ? "
+                 "WHERE id = ? AND status = 'waiting'",
+                 (w["id"], tx.now, tx.now, w["clerk_user_id"] or actor.user_id, chosen.ticket_id))
+    assert cur.rowcount == 1, "a candidate must be waiting inside the same transaction"
+    tx.run("UPDATE windows SET current_ticket_id = ? WHERE id = ?", (chosen.ticket_id, w["id"]))
+    return _event_ticket(tx, chosen.ticket_id, "ticket.called", window=window_brief(w), reason="call")
+
+
+# -- acting on one ticket --------------------------------------------------------------------------------
+
+def ticket_action(tx: Tx, rules: Rules, *, ticket_id: int, action: Action, actor: Actor,
+                  body: dict[str, Any]) -> dict[str, Any]:
+    t = load_ticket(tx, ticket_id)
+    actor.check_hall(t["hall_id"])
+    status = S(t["status"])
+    w = None
+    if t["window_id"] is not None and status in (S.CALLED, S.SERVING, S.PARKED):
+        w = load_window(tx, t["window_id"], actor)
+        actor.check_window(w["id"], w["clerk_user_id"])
+    elif action is not Action.CANCEL:
+        next_status(status, action)  # a waiting ticket cannot be started, parked … : say so
+    elif actor.role is Role.CLERK:
+        raise Forbidden("not_your_ticket", "只能操作本窗口的号票 (this ticket is not at your window)")
+    new = next_status(status, action)
+    wid = w["id"] if w is not None else None
+    now = tx.now
+    extra: dict[str, Any] = {}
+
+    if action is Action.RECALL:
+        check_recall(t["recall_count"], rules.recall_limit)
+        tx.run("UPDATE tickets SET recall_count = recall_count + 1, called_at = ? WHERE id = ?", (now, t["id"]))
+        extra["window"] = window_brief(w) if w is not None else None
+        return _event_ticket(tx, t["id"], "ticket.recalled", **extra)
+    if action is Action.START:
+        tx.run("UPDATE tickets SET status = ?, started_at = ? WHERE id = ?", (new, now, t["id"]))
+    elif action is Action.PARK:
+        tx.run("UPDATE tickets SET status = ?, park_count = park_count + 1 WHERE id = ?", (new, t["id"]))
+        tx.run("UPDATE windows SET current_ticket_id = NULL WHERE id = ?", (wid,))
+    elif action is Action.CALL_BACK:
+        assert w is not None
+        if WindowState(w["state"]) is WindowState.CLOSED:
+            raise Conflict("window_not_open", "窗口已关闭，不能回呼 (window is closed)")
+        _require_idle(tx, w)
+        tx.run("UPDATE tickets SET status = ?, called_at = ?, recall_count = 0 WHERE id = ?", (new, now, t["id"]))
+        tx.run("UPDATE windows SET current_ticket_id = ? WHERE id = ?", (t["id"], wid))
+        return _event_ticket(tx, t["id"], "ticket.called", window=window_brief(w), reason="call_back")
+    elif action is Action.FINISH:
+        items = _resolve_items(tx, t["hall_id"], body.get("items") or [])
+        tx.conn.executemany("INSERT OR IGNORE INTO ticket_items (ticket_id, item_id, window_id, at) "
+                            "VALUES (?, ?, ?, ?)", [(t["id"], i, wid, now) for i in items])
+        tx.run("UPDATE tickets SET status = ?, ended_at = ? WHERE id = ?", (new, now, t["id"]))
+        tx.run("UPDATE windows SET current_ticket_id = NULL WHERE id = ? AND current_ticket_id = ?",
+               (wid, t["id"]))
+        extra["items"] = items
+    elif action in (Action.NO_SHOW, Action.CANCEL):
+        tx.run("UPDATE tickets SET status = ?, ended_at = ? WHERE id = ?", (new, now, t["id"]))
+        if wid is not None:
+            tx.run("UPDATE windows SET current_ticket_id = NULL WHERE id = ? AND current_ticket_id = ?",
+                   (wid, t["id"]))
+    elif action is Action.TRANSFER:
+        extra = _transfer(tx, rules, t, w, body)
+    else:  # pragma: no cover - every action is handled above
+        raise AssertionError(action)
+    type_ = {Action.START: "ticket.started", Action.PARK: "ticket.parked", Action.FINISH: "ticket.finished",
+             Action.NO_SHOW: "ticket.no_show", Action.CANCEL: "ticket.cancelled",
+             Action.TRANSFER: "ticket.transferred"}[action]
+    if w is not None:
+        extra.setdefault("window", window_brief(w))
+    return _event_ticket(tx, t["id"], type_, **extra)
+
+
+def _resolve_items(tx: Tx, hall_id: int, refs: list[int | str]) -> list[int]:
+    ids: list[int] = []
+    for ref in refs:
+        col = "id" if isinstance(ref, int) else "code"
+        row = tx.one(f"SELECT id FROM service_items WHERE {col} = ? AND hall_id = ?", (ref, hall_id))
+        if row is None:
+            raise InvalidInput("item_not_found", f"办理事项不存在 (no service item {ref!r})", item=ref)
+        ids.append(row[0])
+    return list(dict.fromkeys(ids))
+
+
+def _transfer(tx: Tx, rules: Rules, t: sqlite3.Row, w: sqlite3.Row | None,
+              body: dict[str, Any]) -> dict[str, Any]:
+    """Back to waiting in another queue and/or for another window; the ticket keeps its number."""
+    queue_ref, window_ref = body.get("queue"), body.get("window")
+    if queue_ref is None and window_ref is None:
+        raise InvalidInput("transfer_target_missing", "请指定转移到的业务或窗口 (give a queue or a window)")
+    placement = TransferPlacement(body.get("placement") or TransferPlacement.END)
+    q = find_queue(tx, t["hall_id"], queue_ref) if queue_ref is not None else None
+    target_w = None
+    if window_ref is not None:
+        target_w = tx.one("SELECT * FROM windows WHERE id = ? AND hall_id = ? AND active = 1",
+                          (window_ref, t["hall_id"]))
+        if target_w is None:
+            raise NotFound("window_not_found", f"目标窗口不存在 (no window {window_ref} in this hall)")
+    queue_id = q["id"] if q is not None else t["queue_id"]
+    params = rules.policy
+    boost = params.boost(Priority(t["priority"]), t["appointment_at"] is not None)
+    if placement is TransferPlacement.END:
+        sort_at = tx.now
+    elif placement is TransferPlacement.ISSUE_TIME:
+        sort_at = t["issued_at"]
+    else:
+        where = ("target_window_id = :tw" if target_w is not None
+                 else "queue_id = :q AND target_window_id IS NULL")
+        row = tx.one(f"SELECT min({QUEUE_KEY_SQL}) FROM tickets WHERE hall_id = :hall AND status = 'waiting' "
+                     f"AND {where}", key_params(params) | {"hall": t["hall_id"], "q": queue_id,
+                                                         "tw": target_w["id"] if target_w else None})
+        head = row[0] if row and row[0] is not None else tx.now - boost
+        sort_at = min(head - 0.001 + boost, tx.now)
+    tx.run("UPDATE tickets SET status = 'waiting', queue_id = ?, target_window_id = ?, sort_at = ?, window_id = NULL,"
+           " clerk_user_id = NULL, called_at = NULL, started_at = NULL, recall_count = 0,"
+           " transfer_count = transfer_count + 1 WHERE id = ?",
+           (queue_id, target_w["id"] if target_w else None, sort_at, t["id"]))
+    if w is not None:
+        tx.run("UPDATE windows SET current_ticket_id = NULL WHERE id = ? AND current_ticket_id = ?",
+               (w["id"], t["id"]))
+    return {"from": {"queue": t["queue_prefix"], "window": t["window_number"]},
+            "to": {"queue": q["prefix"] if q is not None else t["queue_prefix"],
+                   "window": target_w["number"] if target_w is not None else None,
+                   "window_id": target_w["id"] if target_w is not None else None},
+            "placement": placement.value}
+
+
+# -- windows ---------------------------------------------------------------------------------------------
+
+WINDOW_EVENTS = {WindowAction.OPEN: "window.opened", WindowAction.PAUSE: "window.paused",
+                 WindowAction.RESUME: "window.resumed", WindowAction.CLOSE: "window.closed"}
+
+
+def window_action(tx: Tx, *, window_id: int, action: WindowAction, actor: Actor,
+                  body: dict[str, Any]) -> dict[str, Any]:
+    w = load_window(tx, window_id, actor)
+    clerk_id = w["clerk_user_id"]
+    if action is WindowAction.OPEN:
+        if actor.role is Role.CLERK:
+            if actor.window_id is not None and actor.window_id != w["id"]:
+                raise Forbidden("not_your_window", "该令牌绑定其他窗口 (this token is bound to another window)")
+            clerk_id = actor.user_id
+        elif actor.is_supervisor:
+            clerk_id = _clerk_by_name(tx, body.get("clerk"), w["hall_id"]) if body.get("clerk") else None
+        else:
+            raise Forbidden("forbidden", "无权开启窗口 (this role cannot open windows)")
+    else:
+        actor.check_window(w["id"], w["clerk_user_id"])
+    new = next_window_state(WindowState(w["state"]), action)
+    if action is WindowAction.OPEN and clerk_id is not None:
+        elsewhere = tx.one("SELECT number FROM windows WHERE clerk_user_id = ? AND id <> ?", (clerk_id, w["id"]))
+        if elsewhere is not None:
+            raise Conflict("clerk_elsewhere",
+                           f"该工作人员已登录 {elsewhere['number']} 号窗口，请先关闭 "
+                           f"(already signed in at window {elsewhere['number']})")
+    reason = None
+    if action is WindowAction.PAUSE:
+        reason = str(body.get("reason") or "").strip()
+        if not reason:
+            raise InvalidInput("reason_required", "请填写暂停原因 (a reason is required to pause)")
+    if action is WindowAction.CLOSE:
+        _require_idle(tx, w)
+        parked = tx.one("SELECT number FROM tickets WHERE window_id = ? AND status = 'parked'", (w["id"],))
+        if parked is not None:
+            raise Conflict("tickets_parked", f"窗口仍有挂起的号票 {parked['number']}，请先回呼或转移 "
+                                             f"(ticket {parked['number']} is parked here)")
+        clerk_id = None
+    tx.run("UPDATE windows SET state = ?, pause_reason = ?, state_since = ?, clerk_user_id = ? WHERE id = ?",
+           (new, reason, tx.now, clerk_id, w["id"]))
+    row = tx.one("SELECT * FROM windows WHERE id = ?", (w["id"],))
+    assert row is not None
+    view = window_state_json(tx, row)
+    tx.emit(w["hall_id"], WINDOW_EVENTS[action], {"window": view})
+    return view
+
+
+def _clerk_by_name(tx: Tx, username: Any, hall_id: int) -> int:
+    row = tx.one("SELECT id, hall_id FROM users WHERE username = ? AND role = 'clerk' AND active = 1",
+                 (str(username),))
+    if row is None or (row["hall_id"] is not None and row["hall_id"] != hall_id):
+        raise InvalidInput("clerk_not_found", f"工作人员不存在 (no clerk {username!r})")
+    return int(row["id"])
+
+
+def window_state_json(tx: Tx, w: sqlite3.Row) -> dict[str, Any]:
+    clerk = None
+    if w["clerk_user_id"] is not None:
+        u = tx.one("SELECT id, username, display_name FROM users WHERE id = ?", (w["clerk_user_id"],))
+        if u is not None:
+            clerk = {"id": u["id"], "username": u["username"], "display_name": u["display_name"]}
+    return {"id": w["id"], "number": w["number"], "name": w["name"], "kind": w["kind"], "area": w["area"],
+            "state": w["state"], "pause_reason": w["pause_reason"], "clerk": clerk,
+            "current_ticket_id": w["current_ticket_id"]}
+
+
+# -- the day's close -------------------------------------------------------------------------------------
+
+def close_day(tx: Tx, rules: Rules, *, hall_id: int, through_today: bool, actor: Actor) -> dict[str, Any]:
+    """Expire what was never served (kept, never deleted) and sign clerks out of idle windows.
+
+    Automatic at rollover for the days before today; a manager may also close today early."""
+    actor.check_hall(hall_id)
+    hall = tx.one("SELECT timezone FROM halls WHERE id = ?", (hall_id,))
+    if hall is None:
+        raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
+    today = service_day_of(tx.now, hall["timezone"], rules)
+    op = "<=" if through_today else "<"
+    expired = tx.all(f"UPDATE tickets SET status = 'expired', ended_at = ? WHERE hall_id = ? AND service_day {op} ?"
+                     " AND status IN ('waiting', 'called', 'parked') RETURNING id, number, service_day",
+                     (tx.now, hall_id, today))
+    tx.run("UPDATE windows SET current_ticket_id = NULL WHERE hall_id = ? AND current_ticket_id IN "
+           "(SELECT id FROM tickets WHERE status = 'expired')", (hall_id,))
+    # Windows left open from an earlier day are signed out; a manager's early close signs out all idle ones.
+    day_start = dt.datetime.combine(dt.date.fromisoformat(today), rules.rollover,
+                                    tzinfo=zone(hall["timezone"])).timestamp()
+    closed = tx.all("UPDATE windows SET state = 'closed', pause_reason = NULL, state_since = ?, clerk_user_id = NULL"
+                    " WHERE hall_id = ? AND state <> 'closed' AND current_ticket_id IS NULL"
+                    " AND (? OR coalesce(state_since, 0) < ?) RETURNING number",
+                    (tx.now, hall_id, through_today, day_start))
+    if not expired and not closed:
+        return {"expired": 0, "windows_closed": [], "through": today if through_today else None}
+    result = {"expired": len(expired), "expired_ids": sorted(r["id"] for r in expired),
+              "days": sorted({r["service_day"] for r in expired}),
+              "windows_closed": sorted(r["number"] for r in closed),
+              "through": today if through_today else None}
+    tx.emit(hall_id, "day.closed", result)
+    return result

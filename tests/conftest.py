@@ -1,0 +1,174 @@
+"""Shared fixtures: a real server (aiohttp test server) on a real SQLite file in a temp folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from hallops.cli import demo_layout
+from hallops.config import Config, load_config
+from hallops.domain.model import Role
+from hallops.http.app import create_app
+from hallops.http.keys import STORE
+from hallops.storage.store import Store
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+class Clock:
+    """A clock the tests move by hand. Starts on a Monday at 09:00 Shanghai time."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self.t = (start or dt.datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI)).timestamp()
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+    def set(self, when: dt.datetime) -> None:
+        self.t = when.timestamp()
+
+
+@dataclass
+class Api:
+    """Calls the server as one principal (a bearer token, or a session cookie with its CSRF token)."""
+
+    client: TestClient
+    token: str | None = None
+    csrf: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
+        h = dict(self.headers)
+        if self.token:
+            h["Authorization"] = f"Bearer {self.token}"
+        if self.csrf:
+            h["X-CSRF-Token"] = self.csrf
+        h.update(extra or {})
+        return h
+
+    async def call(self, method: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None,
+                   raw: bytes | str | None = None) -> tuple[int, Any]:
+        kw: dict[str, Any] = {"headers": self._headers(headers)}
+        if raw is not None:
+            kw["data"] = raw
+        elif body is not None:
+            kw["json"] = body
+        async with self.client.request(method, path, **kw) as resp:
+            text = await resp.text()
+            if resp.content_type == "application/json" and text:
+                import json
+
+                return resp.status, json.loads(text)
+            return resp.status, text
+
+    async def get(self, path: str, **kw: Any) -> tuple[int, Any]:
+        return await self.call("GET", path, **kw)
+
+    async def post(self, path: str, body: Any = None, **kw: Any) -> tuple[int, Any]:
+        return await self.call("POST", path, body, **kw)
+
+    async def patch(self, path: str, body: Any = None, **kw: Any) -> tuple[int, Any]:
+        return await self.call("PATCH", path, body, **kw)
+
+    async def delete(self, path: str, **kw: Any) -> tuple[int, Any]:
+        return await self.call("DELETE", path, **kw)
+
+
+@dataclass
+class Hall:
+    """The demo hall on a running server, with a token for each kind of principal."""
+
+    client: TestClient
+    store: Store
+    clock: Clock
+    hall_id: int
+    admin: Api
+    manager: Api
+    kiosk: Api
+    display: Api
+    anon: Api
+    layout: dict[str, Any]
+
+    def window_id(self, number: int) -> int:
+        return self._windows[number]
+
+    def queue_id(self, prefix: str) -> int:
+        return self._queues[prefix]
+
+    async def clerk_at(self, number: int, username: str = "clerk1") -> Api:
+        """A clerk signed in with a password (cookie session) who has opened window `number`."""
+        api = await self.login(username, "demo-clerk")
+        status, body = await api.post(f"/api/v1/windows/{self.window_id(number)}/open")
+        assert status == 200, body
+        return api
+
+    async def login(self, username: str, password: str) -> Api:
+        jar_client = TestClient(self.client.server)  # its own cookie jar
+        await jar_client.start_server()
+        self._extra_clients.append(jar_client)
+        api = Api(jar_client)
+        status, body = await api.post("/api/v1/session", {"username": username, "password": password})
+        assert status == 200, body
+        api.csrf = body["csrf_token"]
+        return api
+
+    async def issue(self, queue: str = "A", **kw: Any) -> dict[str, Any]:
+        status, body = await self.kiosk.post("/api/v1/tickets", {"queue": queue, **kw})
+        assert status == 201, body
+        return body
+
+    _windows: dict[int, int] = field(default_factory=dict)
+    _queues: dict[str, int] = field(default_factory=dict)
+    _extra_clients: list[TestClient] = field(default_factory=list)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "hall.db"
+
+
+@pytest.fixture
+def config(db_path: Path) -> Config:
+    return load_config(None, db_path, env={})
+
+
+@pytest.fixture
+async def client(config: Config, clock: Clock) -> AsyncIterator[TestClient]:
+    app = create_app(config, clock=clock)
+    async with TestClient(TestServer(app)) as c:
+        yield c
+
+
+@pytest.fixture
+async def hall(client: TestClient, clock: Clock) -> AsyncIterator[Hall]:
+    store = client.server.app[STORE]
+    layout = demo_layout()
+    hall_id = await store.load_layout(layout)
+
+    async def token(role: Role) -> Api:
+        tok, _ = await store.create_token(role=role, hall_id=None if role is Role.ADMIN else hall_id,
+                                          label=f"test-{role.value}")
+        return Api(client, token=tok)
+
+    h = Hall(client, store, clock, hall_id, await token(Role.ADMIN), await token(Role.MANAGER),
+             await token(Role.KIOSK), await token(Role.DISPLAY), Api(client), layout)
+    full = await store.hall_layout(hall_id)
+    h._windows = {w["number"]: w["id"] for w in full["windows"]}
+    h._queues = {q["prefix"]: q["id"] for q in full["queues"]}
+    yield h
+    for c in h._extra_clients:
+        await c.close()
