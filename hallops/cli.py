@@ -110,7 +110,7 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
 def cmd_init(args: argparse.Namespace, config: Config) -> int:
     async def run(store: Store) -> None:
         if args.layout:
-            spec = tomllib.loads(Path(args.layout).read_text(encoding="utf-8"))
+            spec = tomllib.loads(await asyncio.to_thread(Path(args.layout).read_text, encoding="utf-8"))
             hall_id = await store.load_layout(spec)
             print(f"loaded hall {spec['hall']['code']} (id {hall_id}) from {args.layout}")
         if args.demo:

@@ -79,7 +79,8 @@ def require_actor(request: web.Request, roles: frozenset[Role] | None) -> Actor 
     if actor is None:
         raise Unauthorized("unauthenticated", "请先登录或提供令牌 (sign in or send a bearer token)")
     if actor.role not in roles:
-        raise Forbidden("forbidden", f"角色 {actor.role.value} 无权执行此操作 (role {actor.role.value} may not do this)")
+        raise Forbidden("forbidden",
+                        f"角色 {actor.role.value} 无权执行此操作 (role {actor.role.value} may not do this)")
     return actor
 
 

@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from hallops.config import Config
+from hallops.events.hub import EventHub
 from hallops.http.auth import auth_middleware
 from hallops.http.errors import error_middleware
-from hallops.events.hub import EventHub
 from hallops.http.keys import CONFIG, DATABASE, HUB, STORE
 from hallops.http.routes import setup_routes
 from hallops.http.web import setup_web

@@ -6,10 +6,9 @@ from aiohttp import web
 
 from hallops.config import Config
 from hallops.events.hub import EventHub
-from hallops.storage.db import Database
 from hallops.storage.actors import Actor
+from hallops.storage.db import Database
 from hallops.storage.store import Store
-
 
 CONFIG = web.AppKey("config", Config)
 DATABASE = web.AppKey("database", Database)

@@ -51,7 +51,8 @@ def add_user(tx: Tx, *, username: str, display_name: str, role: Role, password_h
     if not USERNAME_RE.match(username):
         raise InvalidInput("bad_username", "用户名只能包含小写字母、数字、_ . - (bad username)")
     if role not in (Role.ADMIN, Role.MANAGER, Role.CLERK):
-        raise InvalidInput("bad_role", "账号角色应为 admin、manager 或 clerk (staff role must be admin, manager or clerk)")
+        raise InvalidInput("bad_role",
+                           "账号角色应为 admin、manager 或 clerk (staff role must be admin, manager or clerk)")
     if hall_id is not None and tx.one("SELECT 1 FROM halls WHERE id = ?", (hall_id,)) is None:
         raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
     try:

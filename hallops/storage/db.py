@@ -131,8 +131,7 @@ class Database:
         if self._writer_task is not None:
             assert self._jobs is not None
             # Let queued jobs finish: each was promised to someone.
-            while not self._jobs.empty():
-                await asyncio.sleep(0.01)
+            await self._jobs.join()
             self._writer_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer_task
@@ -167,11 +166,12 @@ class Database:
                 batch.append(self._jobs.get_nowait())
             try:
                 outcomes = await loop.run_in_executor(self._executor, self._run_batch, [f for f, _ in batch])
-            except Exception as e:  # the COMMIT itself failed: nothing of the batch is stored
-                log.exception("write batch of %d failed", len(batch))
+            except Exception as e:  # BEGIN or COMMIT failed (busy, disk full): nothing of the batch is stored
+                log.warning("write batch of %d failed: %s", len(batch), e)
                 for _, fut in batch:
                     if not fut.done():
                         fut.set_exception(e)
+                    self._jobs.task_done()
                 continue
             events = [ev for ok, _, evs in outcomes if ok for ev in evs]
             if events:
@@ -181,6 +181,7 @@ class Database:
                     except Exception:
                         log.exception("event listener failed")
             for (_, fut), (ok, value, _) in zip(batch, outcomes, strict=True):
+                self._jobs.task_done()
                 if fut.done():
                     continue
                 if ok:

@@ -79,9 +79,11 @@ class Store:
 
     async def load_layout(self, spec: dict[str, Any]) -> int:
         users = spec.get("users", [])
-        hashes = dict(zip([u["username"] for u in users],
-                          await asyncio.gather(*(asyncio.to_thread(accounts.hash_password, u["password"])
-                                                 for u in users)), strict=True))
+        # A layout file gives many accounts the same starting password: hash each distinct one once.
+        distinct = sorted({u["password"] for u in users})
+        hashed = await asyncio.gather(*(asyncio.to_thread(accounts.hash_password, p) for p in distinct))
+        by_password = dict(zip(distinct, hashed, strict=True))
+        hashes = {u["username"]: by_password[u["password"]] for u in users}
         return await self.db.write(lambda tx: layout.load_layout(tx, spec, hashes))
 
     # -- accounts ------------------------------------------------------------------------------------------
@@ -198,7 +200,7 @@ class Store:
         served: dict[int, list[str]] = {}
         for r in wq:
             served.setdefault(r["window_id"], []).append(r["prefix"])
-        h = dict(list(hall)[0])
+        h = dict(next(iter(hall)))
         return {
             "hall": {k: h[k] for k in ("id", "code", "name", "name_en", "timezone", "notice")},
             "departments": [dict(r) for r in depts],

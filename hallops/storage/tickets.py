@@ -277,18 +277,22 @@ def _transfer(tx: Tx, rules: Rules, t: sqlite3.Row, w: sqlite3.Row | None,
     queue_id = q["id"] if q is not None else t["queue_id"]
     params = rules.policy
     boost = params.boost(Priority(t["priority"]), t["appointment_at"] is not None)
-    if placement is TransferPlacement.END:
-        sort_at = tx.now
-    elif placement is TransferPlacement.ISSUE_TIME:
+    if placement is TransferPlacement.ISSUE_TIME:
         sort_at = t["issued_at"]
     else:
+        # Front: just before the first waiting ticket there; end: just after the last (and never before now).
         where = ("target_window_id = :tw" if target_w is not None
                  else "queue_id = :q AND target_window_id IS NULL")
-        row = tx.one(f"SELECT min({QUEUE_KEY_SQL}) FROM tickets WHERE hall_id = :hall AND status = 'waiting' "
-                     f"AND {where}", key_params(params) | {"hall": t["hall_id"], "q": queue_id,
-                                                         "tw": target_w["id"] if target_w else None})
-        head = row[0] if row and row[0] is not None else tx.now - boost
-        sort_at = min(head - 0.001 + boost, tx.now)
+        row = tx.one(f"SELECT min({QUEUE_KEY_SQL}), max({QUEUE_KEY_SQL}) FROM tickets WHERE hall_id = :hall "
+                     f"AND status = 'waiting' AND {where}",
+                     key_params(params) | {"hall": t["hall_id"], "q": queue_id,
+                                          "tw": target_w["id"] if target_w else None})
+        if placement is TransferPlacement.FRONT:
+            head = row[0] if row and row[0] is not None else tx.now - boost
+            sort_at = min(head - 0.001 + boost, tx.now)
+        else:
+            tail = row[1] if row and row[1] is not None else tx.now - boost
+            sort_at = max(tail + 0.001 + boost, tx.now)
     tx.run("UPDATE tickets SET status = 'waiting', queue_id = ?, target_window_id = ?, sort_at = ?, window_id = NULL,"
            " clerk_user_id = NULL, called_at = NULL, started_at = NULL, recall_count = 0,"
            " transfer_count = transfer_count + 1 WHERE id = ?",

@@ -1,0 +1,40 @@
+"""The day's close: unserved tickets expire (never deleted); numbering restarts the next service day."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.conftest import SHANGHAI, Hall
+
+
+async def test_manager_closes_the_day(hall: Hall) -> None:
+    clerk = await hall.clerk_at(1)
+    waiting = await hall.issue("A")
+    called = await hall.issue("A")
+    await hall.store.db.write(lambda tx: tx.run("UPDATE tickets SET sort_at = sort_at - 1000 WHERE id = ?",
+                                                (called["id"],)))
+    await clerk.post(f"/api/v1/windows/{hall.window_id(1)}/call-next")
+    status, body = await hall.manager.post(f"/api/v1/halls/{hall.hall_id}/close-day", {"through_today": True})
+    assert status == 200 and body["expired"] == 2 and sorted(body["expired_ids"]) == sorted(
+        [waiting["id"], called["id"]])
+    rows = await hall.store.db.all("SELECT status, ended_at IS NOT NULL FROM tickets ORDER BY id")
+    assert [tuple(r) for r in rows] == [("expired", 1), ("expired", 1)]
+    state = (await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/state"))[1]
+    assert all(w["current"] is None and w["state"] == "closed" for w in state["windows"])
+
+
+async def test_numbers_restart_after_the_rollover_and_yesterday_expires(hall: Hall) -> None:
+    await hall.issue("A")
+    await hall.issue("A")
+    # 02:59 the next morning is still the same service day (rollover 03:00) …
+    hall.clock.set(dt.datetime(2026, 12, 1, 2, 59, tzinfo=SHANGHAI))
+    assert (await hall.issue("A"))["number"] == "A003"
+    # … 03:00 is a new day.
+    hall.clock.set(dt.datetime(2026, 12, 1, 3, 0, tzinfo=SHANGHAI))
+    fresh = await hall.issue("A")
+    assert fresh["number"] == "A001" and fresh["service_day"] == "2026-12-01"
+    closed = await hall.store.close_stale_days()
+    assert closed[0]["expired"] == 3 and closed[0]["days"] == ["2026-11-30"]
+    statuses = [r[0] for r in await hall.store.db.all("SELECT status FROM tickets ORDER BY id")]
+    assert statuses == ["expired", "expired", "expired", "waiting"]
+    assert (await hall.store.close_stale_days()) == []  # idempotent
