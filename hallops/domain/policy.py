@@ -35,10 +35,24 @@ class PolicyParams:
     appointment_boost: float = 1800.0
 
     def boost(self, priority: Priority, is_appointment: bool) -> float:
-        b = self.priority_boost if priority is not Priority.NONE else 0.0
-        if is_appointment:
+        return self.class_boost(boost_class(priority, is_appointment))
+
+    def class_boost(self, cls: int) -> float:
+        b = self.priority_boost if cls & PRIORITY_BIT else 0.0
+        if cls & APPOINTMENT_BIT:
             b = max(b, self.appointment_boost)
         return b
+
+
+# Tickets fall into four boost classes; storage keeps the class beside each ticket so that, within a
+# queue and a class, sort_at order is call order and an index answers "who is first" and "how many ahead".
+PRIORITY_BIT = 1
+APPOINTMENT_BIT = 2
+BOOST_CLASSES = (0, PRIORITY_BIT, APPOINTMENT_BIT, PRIORITY_BIT | APPOINTMENT_BIT)
+
+
+def boost_class(priority: Priority, is_appointment: bool) -> int:
+    return (PRIORITY_BIT if priority is not Priority.NONE else 0) | (APPOINTMENT_BIT if is_appointment else 0)
 
 
 @dataclass(frozen=True, slots=True)

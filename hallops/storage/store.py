@@ -22,7 +22,7 @@ from hallops.storage import accounts, layout, tickets
 from hallops.storage.actors import Actor
 from hallops.storage.db import Database, Event, Tx
 from hallops.storage.rules import Rules, service_day_of
-from hallops.storage.views import QUEUE_KEY_SQL, TICKET_COLUMNS, TICKET_FROM, iso, key_params, ticket_json
+from hallops.storage.views import TICKET_COLUMNS, TICKET_FROM, ahead_args, ahead_sql, iso, own_key, ticket_json
 
 T = TypeVar("T")
 
@@ -325,14 +325,10 @@ class Store:
         ahead = 0
         estimate = None
         if row["status"] == "waiting":
-            p = key_params(self.rules.policy) | {"hall": row["hall_id"], "q": row["queue_id"], "id": row["id"],
-                                                 "tw": row["target_window_id"]}
-            target = ("target_window_id = :tw" if row["target_window_id"] is not None
-                      else "queue_id = :q AND target_window_id IS NULL")
-            r = await self.db.one(
-                f"WITH me AS (SELECT {QUEUE_KEY_SQL} AS k FROM tickets WHERE id = :id) "
-                f"SELECT count(*) FROM tickets, me WHERE hall_id = :hall AND status = 'waiting' AND {target} "
-                f"AND ({QUEUE_KEY_SQL} < me.k OR ({QUEUE_KEY_SQL} = me.k AND id < :id))", p)
+            params = self.rules.policy
+            r = await self.db.one(ahead_sql(row["target_window_id"] is not None),
+                                  ahead_args(params, key=own_key(params, row), ticket_id=row["id"],
+                                             queue_id=row["queue_id"], target_window_id=row["target_window_id"]))
             ahead = int(r[0]) if r else 0
             svc = await self.recent_service_minutes(row["queue_id"], row["avg_service_minutes"])
             wins = await self.db.one(

@@ -11,17 +11,20 @@ from typing import Any
 from hallops.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hallops.domain.model import Channel, Priority, Role, TicketStatus, TransferPlacement, WindowState
 from hallops.domain.numbering import IssuingHours, format_number
-from hallops.domain.policy import Candidate, PolicyParams, choose_next
+from hallops.domain.policy import APPOINTMENT_BIT, BOOST_CLASSES, Candidate, PolicyParams, boost_class, choose_next
 from hallops.domain.tickets import Action, check_recall, next_status
 from hallops.domain.windows import WindowAction, next_window_state, require_open_for_calls
 from hallops.storage.actors import Actor
 from hallops.storage.db import Tx
 from hallops.storage.rules import Rules, service_day_of, zone
 from hallops.storage.views import (
-    QUEUE_KEY_SQL,
     TICKET_COLUMNS,
     TICKET_FROM,
-    key_params,
+    ahead_args,
+    ahead_sql,
+    ends_sql,
+    line_ends,
+    own_key,
     ticket_brief,
     ticket_json,
     window_brief,
@@ -62,15 +65,9 @@ def people_ahead(tx: Tx, t: sqlite3.Row, params: PolicyParams) -> int:
     """Waiting tickets placed before `t` in its queue (or at the window it was transferred to)."""
     if t["status"] != S.WAITING:
         return 0
-    p = key_params(params) | {"hall": t["hall_id"], "q": t["queue_id"], "id": t["id"],
-                              "tw": t["target_window_id"]}
-    mine = tx.one(f"SELECT {QUEUE_KEY_SQL} AS k FROM tickets WHERE id = :id", p)
-    assert mine is not None
-    p["k"] = mine["k"]
-    target = "target_window_id = :tw" if t["target_window_id"] is not None else (
-        "queue_id = :q AND target_window_id IS NULL")
-    row = tx.one(f"SELECT count(*) FROM tickets WHERE hall_id = :hall AND status = 'waiting' AND {target} "
-                 f"AND ({QUEUE_KEY_SQL} < :k OR ({QUEUE_KEY_SQL} = :k AND id < :id))", p)
+    row = tx.one(ahead_sql(t["target_window_id"] is not None),
+                 ahead_args(params, key=own_key(params, t), ticket_id=t["id"], queue_id=t["queue_id"],
+                            target_window_id=t["target_window_id"]))
     assert row is not None
     return int(row[0])
 
@@ -120,9 +117,10 @@ def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channe
     try:
         cur = tx.run(
             "INSERT INTO tickets (hall_id, service_day, number, serial, origin_queue_id, queue_id, token, channel,"
-            " priority, status, issued_at, sort_at, appointment_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " priority, boost_class, status, issued_at, sort_at, appointment_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (hall_id, day, number, serial, q["id"], q["id"], secrets.token_urlsafe(16), channel.value,
-             priority.value, S.WAITING.value, tx.now, sort_at, appointment_at))
+             priority.value, boost_class(priority, appointment_at is not None), S.WAITING.value, tx.now, sort_at,
+             appointment_at))
     except sqlite3.IntegrityError as e:  # a number issued before the queue's prefix was changed
         raise Conflict("number_taken", f"号码 {number} 今日已使用 (number already issued today)") from e
     ticket_id = cur.lastrowid
@@ -148,19 +146,21 @@ def _require_idle(tx: Tx, w: sqlite3.Row) -> None:
 
 
 def candidates(tx: Tx, hall_id: int, window_id: int, queue_ids: list[int]) -> list[Candidate]:
-    """The head of every (queue, priority, appointment, target) group the window may call: within a
-    group the policy's order is sort_at order, so the heads are all it needs to look at."""
-    qs = ",".join("?" * len(queue_ids)) or "NULL"
-    rows = tx.all(
-        f"""SELECT id, queue_id, sort_at, priority, appointment_at IS NOT NULL AS appt, target_window_id
-        FROM (SELECT t.*, row_number() OVER (PARTITION BY queue_id, priority, appointment_at IS NOT NULL,
-                                             target_window_id ORDER BY sort_at, id) AS rn
-              FROM tickets t
-              WHERE hall_id = ? AND status = 'waiting'
-                AND ((queue_id IN ({qs}) AND target_window_id IS NULL) OR target_window_id = ?))
-        WHERE rn = 1""", (hall_id, *queue_ids, window_id))
-    return [Candidate(r["id"], r["queue_id"], r["sort_at"], Priority(r["priority"]), bool(r["appt"]),
-                      r["target_window_id"]) for r in rows]
+    """The head of every line and boost class the window may call: within one, the policy's order is
+    sort_at order, so the heads are all it needs to look at — each one an index seek."""
+    cols = "id, queue_id, sort_at, priority, boost_class, target_window_id"
+    heads, args = [], []
+    for c in BOOST_CLASSES:
+        for q in queue_ids:
+            heads.append(f"SELECT * FROM (SELECT {cols} FROM tickets WHERE queue_id = ? AND status = 'waiting' "
+                         f"AND target_window_id IS NULL AND boost_class = ? ORDER BY sort_at, id LIMIT 1)")
+            args += [q, c]
+        heads.append(f"SELECT * FROM (SELECT {cols} FROM tickets WHERE target_window_id = ? AND status = 'waiting' "
+                     f"AND boost_class = ? ORDER BY sort_at, id LIMIT 1)")
+        args += [window_id, c]
+    rows = tx.all(" UNION ALL ".join(heads), args)
+    return [Candidate(r["id"], r["queue_id"], r["sort_at"], Priority(r["priority"]),
+                      bool(r["boost_class"] & APPOINTMENT_BIT), r["target_window_id"]) for r in rows]
 
 
 def window_queue_ids(tx: Tx, window_id: int) -> list[int]:
@@ -281,18 +281,14 @@ def _transfer(tx: Tx, rules: Rules, t: sqlite3.Row, w: sqlite3.Row | None,
         sort_at = t["issued_at"]
     else:
         # Front: just before the first waiting ticket there; end: just after the last (and never before now).
-        where = ("target_window_id = :tw" if target_w is not None
-                 else "queue_id = :q AND target_window_id IS NULL")
-        row = tx.one(f"SELECT min({QUEUE_KEY_SQL}), max({QUEUE_KEY_SQL}) FROM tickets WHERE hall_id = :hall "
-                     f"AND status = 'waiting' AND {where}",
-                     key_params(params) | {"hall": t["hall_id"], "q": queue_id,
-                                          "tw": target_w["id"] if target_w else None})
+        row = tx.one(ends_sql(target_w is not None),
+                     {"q": queue_id, "tw": target_w["id"] if target_w is not None else None})
+        assert row is not None
+        first, last = line_ends(params, row)
         if placement is TransferPlacement.FRONT:
-            head = row[0] if row and row[0] is not None else tx.now - boost
-            sort_at = min(head - 0.001 + boost, tx.now)
+            sort_at = min((first if first is not None else tx.now - boost) - 0.001 + boost, tx.now)
         else:
-            tail = row[1] if row and row[1] is not None else tx.now - boost
-            sort_at = max(tail + 0.001 + boost, tx.now)
+            sort_at = max((last if last is not None else tx.now - boost) + 0.001 + boost, tx.now)
     tx.run("UPDATE tickets SET status = 'waiting', queue_id = ?, target_window_id = ?, sort_at = ?, window_id = NULL,"
            " clerk_user_id = NULL, called_at = NULL, started_at = NULL, recall_count = 0,"
            " transfer_count = transfer_count + 1 WHERE id = ?",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
-from hallops.domain.policy import PolicyParams
+from hallops.domain.policy import BOOST_CLASSES, PolicyParams
 
 
 def iso(ts: float | None) -> str | None:
@@ -15,18 +16,52 @@ def iso(ts: float | None) -> str | None:
     return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-# The ticket's key within its queue (domain.policy.queue_key), written in SQL.
-QUEUE_KEY_SQL = ("(sort_at - CASE WHEN appointment_at IS NOT NULL THEN max(:ab, CASE WHEN priority <> 'none' "
-                 "THEN :pb ELSE 0 END) WHEN priority <> 'none' THEN :pb ELSE 0 END)")
+def _line(targeted: bool) -> str:
+    """The waiting line a ticket stands in: its queue, or the one window it was transferred to."""
+    return ("target_window_id = :tw AND status = 'waiting'" if targeted
+            else "queue_id = :q AND status = 'waiting' AND target_window_id IS NULL")
 
 
-def key_params(p: PolicyParams) -> dict[str, float]:
-    return {"ab": p.appointment_boost, "pb": p.priority_boost}
+def ahead_sql(targeted: bool) -> str:
+    """How many stand before a key in a line: per boost class, an index range count (see policy.py)."""
+    line = _line(targeted)
+    parts = [f"(SELECT count(*) FROM tickets WHERE {line} AND boost_class = {c} AND sort_at < :lim{c}) + "
+             f"(SELECT count(*) FROM tickets WHERE {line} AND boost_class = {c} AND sort_at = :lim{c} AND id < :id)"
+             for c in BOOST_CLASSES]
+    return "SELECT " + " + ".join(parts)
+
+
+def ahead_args(p: PolicyParams, *, key: float, ticket_id: int, queue_id: int,
+               target_window_id: int | None) -> dict[str, Any]:
+    args: dict[str, Any] = {"id": ticket_id, "q": queue_id, "tw": target_window_id}
+    for c in BOOST_CLASSES:
+        args[f"lim{c}"] = key + p.class_boost(c)
+    return args
+
+
+def ends_sql(targeted: bool) -> str:
+    """The first and last sort_at of each boost class in a line (8 columns: min0, max0, min1, …)."""
+    line = _line(targeted)
+    cols = [f"(SELECT {fn}(sort_at) FROM tickets WHERE {line} AND boost_class = {c})"
+            for c in BOOST_CLASSES for fn in ("min", "max")]
+    return "SELECT " + ", ".join(cols)
+
+
+def line_ends(p: PolicyParams, row: Sequence[Any]) -> tuple[float | None, float | None]:
+    """The smallest and largest key in a line, from the row of `ends_sql`."""
+    firsts = [row[2 * i] - p.class_boost(c) for i, c in enumerate(BOOST_CLASSES) if row[2 * i] is not None]
+    lasts = [row[2 * i + 1] - p.class_boost(c) for i, c in enumerate(BOOST_CLASSES) if row[2 * i + 1] is not None]
+    return (min(firsts) if firsts else None, max(lasts) if lasts else None)
+
+
+def own_key(p: PolicyParams, r: sqlite3.Row) -> float:
+    return float(r["sort_at"]) - p.class_boost(r["boost_class"])
 
 
 TICKET_COLUMNS = """t.id, t.hall_id, t.service_day, t.number, t.queue_id, t.origin_queue_id, t.token, t.channel,
-    t.priority, t.status, t.issued_at, t.sort_at, t.appointment_at, t.first_called_at, t.called_at, t.started_at,
-    t.ended_at, t.window_id, t.target_window_id, t.clerk_user_id, t.recall_count, t.transfer_count, t.park_count,
+    t.priority, t.boost_class, t.status, t.issued_at, t.sort_at, t.appointment_at, t.first_called_at, t.called_at,
+    t.started_at, t.ended_at, t.window_id, t.target_window_id, t.clerk_user_id, t.recall_count, t.transfer_count,
+    t.park_count,
     q.prefix AS queue_prefix, q.name AS queue_name, q.name_en AS queue_name_en,
     w.number AS window_number, w.name AS window_name"""
 

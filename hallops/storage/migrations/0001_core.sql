@@ -108,6 +108,7 @@ CREATE TABLE tickets (
     token TEXT NOT NULL UNIQUE,
     channel TEXT NOT NULL,
     priority TEXT NOT NULL,
+    boost_class INTEGER NOT NULL DEFAULT 0,        -- domain/policy.py: 1 priority, 2 appointment, 3 both
     status TEXT NOT NULL,
     issued_at REAL NOT NULL,
     sort_at REAL NOT NULL,                         -- place in its queue (see domain/policy.py)
@@ -124,7 +125,11 @@ CREATE TABLE tickets (
     park_count INTEGER NOT NULL DEFAULT 0,
     UNIQUE (hall_id, service_day, number)
 );
-CREATE INDEX tickets_waiting ON tickets (hall_id, status, queue_id, sort_at);
+-- Call order within a queue and boost class: "who is first" and "how many ahead" are index ranges.
+CREATE INDEX tickets_queue_order ON tickets (queue_id, status, target_window_id, boost_class, sort_at);
+CREATE INDEX tickets_window_order ON tickets (target_window_id, status, boost_class, sort_at)
+    WHERE target_window_id IS NOT NULL;
+CREATE INDEX tickets_waiting ON tickets (hall_id, status, queue_id, issued_at);
 CREATE INDEX tickets_day ON tickets (hall_id, service_day, status);
 CREATE INDEX tickets_window ON tickets (window_id, status);
 

@@ -1,0 +1,151 @@
+"""Clerks pressing "call next" at the same instant never get the same ticket; numbers never repeat —
+in one process, across two server processes on one file, and across a crash."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from hallops.cli import demo_layout
+from tests.conftest import Hall
+
+
+async def test_many_windows_calling_at_once_never_share_a_ticket(hall: Hall) -> None:
+    numbers = [w["number"] for w in hall.layout["windows"] if "A" in w["queues"] or "B" in w["queues"]][:8]
+    clerks = [await hall.clerk_at(n, f"clerk{i + 1}") for i, n in enumerate(numbers)]
+    for n in numbers:  # every one of them serves A
+        await hall.admin.patch(f"/api/v1/windows/{hall.window_id(n)}", {"queues": ["A", "B"]})
+    issued = await asyncio.gather(*(hall.kiosk.post("/api/v1/tickets", {"queue": "AB"[i % 2]}) for i in range(300)))
+    assert all(s == 201 for s, _ in issued)
+    assert len({b["number"] for _, b in issued}) == 300  # no number repeats
+    called: list[int] = []
+    for _ in range(40):  # rounds: every window calls at the same instant, then finishes what it got
+        results = await asyncio.gather(*(c.post(f"/api/v1/windows/{hall.window_id(n)}/call-next")
+                                         for c, n in zip(clerks, numbers, strict=True)))
+        got = [(c, b["ticket"]["id"]) for c, (s, b) in zip(clerks, results, strict=True) if s == 200]
+        if not got:
+            break
+        called += [tid for _, tid in got]
+        await asyncio.gather(*(c.post(f"/api/v1/tickets/{tid}/no-show") for c, tid in got))
+    assert len(called) == 300 and len(set(called)) == 300
+    rows = await hall.store.db.all("SELECT json_extract(payload, '$.ticket.id') FROM events "
+                                   "WHERE type = 'ticket.called'")
+    assert Counter(r[0] for r in rows).most_common(1)[0][1] == 1
+
+
+# -- two processes on one file ----------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    def __init__(self, db: Path, port: int) -> None:
+        self.db, self.port = db, port
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        env = dict(os.environ, HALLOPS_LOG_LEVEL="WARNING")
+        self.proc = subprocess.Popen([sys.executable, "-m", "hallops", "serve", "--db", str(self.db),
+                                      "--port", str(self.port)], env=env, stdout=subprocess.DEVNULL)
+        async with aiohttp.ClientSession() as s:
+            for _ in range(200):
+                try:
+                    async with s.get(self.url + "/healthz") as r:
+                        if r.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+        self.proc.wait(timeout=20)
+
+
+def init_demo(db: Path) -> dict[str, str]:
+    out = subprocess.run([sys.executable, "-m", "hallops", "init", "--demo", "--db", str(db)], check=True,
+                         capture_output=True, text=True).stdout
+    return {line.split()[0]: line.split()[1] for line in out.splitlines() if line.strip().startswith("demo-")}
+
+
+@pytest.fixture
+async def servers(tmp_path: Path) -> AsyncIterator[tuple[list[Server], dict[str, str]]]:
+    db = tmp_path / "shared.db"
+    tokens = await asyncio.to_thread(init_demo, db)
+    pair = [Server(db, free_port()), Server(db, free_port())]
+    await asyncio.gather(*(s.start() for s in pair))
+    try:
+        yield pair, tokens
+    finally:
+        for s in pair:
+            if s.proc and s.proc.poll() is None:
+                s.kill(signal.SIGTERM)
+
+
+async def test_two_server_processes_on_one_file_never_repeat_a_number_or_a_call(servers: tuple) -> None:
+    pair, tokens = servers
+    kiosk = {"Authorization": f"Bearer {tokens['demo-kiosk']}"}
+    mgr = {"Authorization": f"Bearer {tokens['demo-manager']}"}
+    async with aiohttp.ClientSession() as s:
+        async def post(url: str, headers: dict, body: dict | None = None) -> tuple[int, dict]:
+            async with s.post(url, headers=headers, json=body) as r:
+                return r.status, (await r.json() if r.status != 204 else {})
+
+        windows = [w["number"] for w in demo_layout()["windows"] if "A" in w["queues"]]  # ids follow numbers
+        assert len(windows) >= 4
+        for i, w in enumerate(windows):
+            assert (await post(f"{pair[i % 2].url}/api/v1/windows/{w}/open", mgr))[0] == 200
+        issued = await asyncio.gather(*(post(f"{pair[i % 2].url}/api/v1/tickets", kiosk, {"queue": "A"})
+                                        for i in range(200)))
+        assert all(st == 201 for st, _ in issued), [b for st, b in issued if st != 201][:3]
+        assert len({b["number"] for _, b in issued}) == 200
+        called: list[int] = []
+        while True:
+            res = await asyncio.gather(*(post(f"{pair[i % 2].url}/api/v1/windows/{w}/call-next", mgr)
+                                         for i, w in enumerate(windows)))
+            got = [b["ticket"]["id"] for st, b in res if st == 200]
+            assert all(st in (200, 204) for st, _ in res), res
+            if not got:
+                break
+            called += got
+            await asyncio.gather(*(post(f"{pair[i % 2].url}/api/v1/tickets/{tid}/no-show", mgr)
+                                   for i, tid in enumerate(got)))
+        assert len(called) == 200 and len(set(called)) == 200
+
+
+async def test_an_acknowledged_ticket_survives_a_crash(servers: tuple) -> None:
+    pair, tokens = servers
+    kiosk = {"Authorization": f"Bearer {tokens['demo-kiosk']}"}
+    async with aiohttp.ClientSession() as s:
+        acked = []
+        for _ in range(20):
+            async with s.post(f"{pair[0].url}/api/v1/tickets", headers=kiosk, json={"queue": "B"}) as r:
+                assert r.status == 201
+                acked.append((await r.json())["token"])
+        pair[0].kill(signal.SIGKILL)  # no clean shutdown
+        pair[1].kill(signal.SIGKILL)
+        await pair[0].start()
+        for token in acked:
+            async with s.get(f"{pair[0].url}/api/v1/ticket-status/{token}") as r:
+                assert r.status == 200 and (await r.json())["status"] == "waiting"
+        async with s.post(f"{pair[0].url}/api/v1/tickets", headers=kiosk, json={"queue": "B"}) as r:
+            assert (await r.json())["number"] == "B021"  # numbering continues after the crash
