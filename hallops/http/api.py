@@ -170,7 +170,7 @@ def openapi_document(routes: Iterable[Route], version: str) -> dict[str, Any]:
         op["security"] = [] if r.roles is None else [{"bearer": []}, {"session": []}]
         if r.roles is not None:
             op["x-roles"] = sorted(role.value for role in r.roles)
-        responses = {str(k): {"description": v} for k, v in (r.responses or {200: "OK"}).items()}
+        responses: dict[str, Any] = {str(k): {"description": v} for k, v in (r.responses or {200: "OK"}).items()}
         responses.setdefault("4XX", {"description": "Error: {\"error\": code, \"message\": text}",
                                      "content": {"application/json": {"schema": {
                                          "$ref": "#/components/schemas/Error"}}}})

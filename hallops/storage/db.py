@@ -21,7 +21,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Clock = Callable[[], float]
+Params = Sequence[Any] | Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +58,13 @@ class Tx:
     quiet: bool = False
     _emit: Callable[[Tx, int, str, dict[str, Any]], Event] | None = None
 
-    def all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    def all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()
 
-    def one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+    def one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         return self.conn.execute(sql, params).fetchone()
 
-    def run(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+    def run(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
 
     def emit(self, hall_id: int, type_: str, payload: dict[str, Any]) -> Event:
@@ -230,11 +231,11 @@ class Database:
                 await conn.rollback()
             self._readers.put_nowait(conn)
 
-    async def all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    async def all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         async with self.reader() as conn:
             return list(await conn.execute_fetchall(sql, params))
 
-    async def one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+    async def one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         rows = await self.all(sql, params)
         return rows[0] if rows else None
 
