@@ -88,6 +88,11 @@ class SecurityConfig(_Section):
     token_cache_seconds: float = Field(10, ge=0, le=300)
 
 
+class AlertsConfig(_Section):
+    # How often the alert rules are evaluated against the live hall (seconds).
+    interval_seconds: float = Field(15, gt=0, le=3600)
+
+
 class Config(_Section):
     server: ServerConfig = ServerConfig()
     database: DatabaseConfig = DatabaseConfig()
@@ -95,6 +100,7 @@ class Config(_Section):
     tickets: TicketsConfig = TicketsConfig()
     policy: PolicyConfig = PolicyConfig()
     security: SecurityConfig = SecurityConfig()
+    alerts: AlertsConfig = AlertsConfig()
 
 
 def load_config(path: str | Path | None = None, db: str | Path | None = None,

@@ -44,10 +44,11 @@ def create_app(config: Config, *, clock: Clock = time.time) -> web.Application:
     hub = EventHub()
     db.on_commit.append(hub.publish)  # committed events only, in commit order
     app[HUB] = hub
-    setup_web(app)
-    setup_routes(app)
+    # The database opens first and closes last: the features' own contexts are appended after it.
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_rollover_ctx)
+    setup_web(app)
+    setup_routes(app)
     return app
 
 

@@ -1,0 +1,265 @@
+"""Patrols and findings: the day's quota spread over opening hours, the checklist, and a finding's life.
+
+A hall runs at least 6 full patrols (全面巡查) and 4 key-window spot checks (重点窗口抽查) a day, spread
+over its opening hours: by any moment a share of the quota proportional to the opening time gone by should
+be done. A patrol walks a checklist; an item either passes or raises a finding. A finding lives
+open → rectifying → rectified → verified, or is reopened from rectified (and goes round again). Three
+findings of one category at one window within 30 days are flagged for escalation (提醒告知, then 约谈).
+
+Everything here is pure: the day, the hour and "now" are passed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from hallops.domain.errors import Conflict, Forbidden, InvalidInput
+from hallops.domain.numbering import IssuingHours
+
+
+class PatrolKind(enum.StrEnum):
+    FULL = "full"  # 全面巡查
+    SPOT = "spot"  # 重点窗口抽查
+
+
+KIND_ZH = {PatrolKind.FULL: "全面巡查", PatrolKind.SPOT: "重点窗口抽查"}
+
+
+class PatrolStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class CheckResult(enum.StrEnum):
+    PASS = "pass"
+    FINDING = "finding"
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistItem:
+    code: str
+    name: str
+    name_en: str
+
+
+# The seed's checklist, in walking order. A hall may edit its own; these are what a new hall starts with.
+DEFAULT_CHECKLIST: tuple[ChecklistItem, ...] = (
+    ChecklistItem("on_post", "人员在岗", "Staff on post"),
+    ChecklistItem("discipline", "工作纪律", "Work discipline"),
+    ChecklistItem("dress_badge", "着装及挂牌", "Dress and badge"),
+    ChecklistItem("attitude", "服务态度与文明用语", "Attitude and language"),
+    ChecklistItem("integrity", "吃拿卡要", "Integrity (no bribes, no obstruction)"),
+    ChecklistItem("queue_order", "排队秩序", "Queue order"),
+    ChecklistItem("waiting_time", "等候时间", "Waiting time"),
+    ChecklistItem("elderly_help", "老年人接待区及帮办台", "Elderly area and help desk"),
+    ChecklistItem("facilities", "设施设备", "Facilities and equipment"),
+    ChecklistItem("hygiene", "环境卫生", "Hygiene"),
+    ChecklistItem("signage", "标识标牌与公告", "Signage and notices"),
+)
+OTHER_CATEGORY = ChecklistItem("other", "其他", "Other")
+
+
+def missing_items(items: Iterable[str], checked: Iterable[str]) -> list[str]:
+    """Checklist codes not yet answered, in checklist order: a patrol is finished only when none are left."""
+    done = set(checked)
+    return [c for c in items if c not in done]
+
+
+# -- the day's quota and its schedule -------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class OpeningHours:
+    """When the hall is open: clock spans (e.g. "09:00-12:00,13:00-17:00") on some ISO weekdays (1 = Monday)."""
+
+    hours: IssuingHours
+    weekdays: frozenset[int]
+
+    @classmethod
+    def parse(cls, hours: str, weekdays: str = "1,2,3,4,5") -> OpeningHours:
+        days: set[int] = set()
+        for part in weekdays.replace(" ", "").split(","):
+            if not part:
+                continue
+            if not part.isdigit() or not 1 <= int(part) <= 7:
+                raise InvalidInput("bad_weekdays", f"开放日应为 1–7 的数字 (weekdays are 1-7: {part!r})")
+            days.add(int(part))
+        return cls(IssuingHours.parse(hours), frozenset(days))
+
+    def is_open_day(self, day: dt.date) -> bool:
+        return day.isoweekday() in self.weekdays
+
+    def total_minutes(self) -> int:
+        return sum(s.end - s.start for s in self.hours.spans)
+
+    def elapsed_minutes(self, day: dt.date, minute_of_day: float) -> float:
+        """Opening minutes of `day` gone by at `minute_of_day` (local)."""
+        if not self.is_open_day(day):
+            return 0.0
+        return sum(max(0.0, min(minute_of_day, s.end) - s.start) for s in self.hours.spans)
+
+    def is_open_at(self, day: dt.date, minute_of_day: float) -> bool:
+        return self.is_open_day(day) and any(s.start <= minute_of_day < s.end for s in self.hours.spans)
+
+    def minute_at(self, opening_minute: float) -> float:
+        """The clock minute at which `opening_minute` minutes of opening time have gone by."""
+        left = opening_minute
+        for s in self.hours.spans:
+            length = s.end - s.start
+            if left <= length:
+                return s.start + left
+            left -= length
+        return float(self.hours.spans[-1].end)
+
+    def minutes_open_since(self, day: dt.date, minute_of_day: float) -> float | None:
+        """How long the current opening span has been open, or None when closed now."""
+        if not self.is_open_day(day):
+            return None
+        for s in self.hours.spans:
+            if s.start <= minute_of_day < s.end:
+                return minute_of_day - s.start
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaProgress:
+    kind: PatrolKind
+    quota: int  # today's quota (0 on a closed day)
+    done: int
+    expected: int  # how many should be done by now, the quota spread evenly over opening time
+    behind: bool  # fewer done than expected, past the grace period
+    behind_minutes: float  # how long the earliest missed slot has been missed (0 when on time)
+    next_due_minute: float | None  # local clock minute by which the next one is due (None: quota met or closed)
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.quota - self.done)
+
+
+def slot_minutes(opening: OpeningHours, quota: int) -> list[float]:
+    """The clock minutes by which the 1st, 2nd … patrol of the day is due: quota spread evenly over opening
+    time, the last one due at closing."""
+    total = opening.total_minutes()
+    if quota <= 0 or total <= 0:
+        return []
+    return [opening.minute_at(total * (i + 1) / quota) for i in range(quota)]
+
+
+def quota_progress(kind: PatrolKind, opening: OpeningHours, quota: int, done: int, day: dt.date,
+                   minute_of_day: float, grace_minutes: float = 0.0) -> QuotaProgress:
+    """Where the day's patrols of one kind stand at `minute_of_day` (local minutes after midnight)."""
+    if not opening.is_open_day(day) or quota <= 0 or opening.total_minutes() <= 0:
+        return QuotaProgress(kind, 0, done, 0, False, 0.0, None)
+    slots = slot_minutes(opening, quota)
+    expected = sum(1 for m in slots if m <= minute_of_day)
+    # Behind only once the first missed slot is more than `grace` minutes past (a patrol takes time).
+    behind_minutes = 0.0
+    if done < expected:
+        behind_minutes = minute_of_day - slots[done]
+    behind = done < expected and behind_minutes > grace_minutes
+    next_due = slots[done] if done < quota else None
+    return QuotaProgress(kind, quota, done, expected, behind, max(0.0, behind_minutes), next_due)
+
+
+def local_minute(now: dt.datetime) -> float:
+    return now.hour * 60 + now.minute + now.second / 60
+
+
+# -- findings ---------------------------------------------------------------------------------------------
+
+class Severity(enum.StrEnum):
+    MINOR = "minor"  # 一般
+    MAJOR = "major"  # 较重
+    SERIOUS = "serious"  # 严重
+
+
+SEVERITY_ZH = {Severity.MINOR: "一般", Severity.MAJOR: "较重", Severity.SERIOUS: "严重"}
+# Default time to rectify when the manager gives no due date: the graver, the sooner.
+DEFAULT_DUE_HOURS = {Severity.MINOR: 72.0, Severity.MAJOR: 24.0, Severity.SERIOUS: 4.0}
+
+
+class FindingStatus(enum.StrEnum):
+    OPEN = "open"
+    RECTIFYING = "rectifying"
+    RECTIFIED = "rectified"
+    VERIFIED = "verified"
+    REOPENED = "reopened"
+
+
+STATUS_ZH = {FindingStatus.OPEN: "待整改", FindingStatus.RECTIFYING: "整改中", FindingStatus.RECTIFIED: "待验收",
+             FindingStatus.VERIFIED: "已验收", FindingStatus.REOPENED: "重新整改"}
+# Waiting for the person responsible: these may run overdue. A rectified finding waits for the manager.
+PENDING_FIX = frozenset({FindingStatus.OPEN, FindingStatus.RECTIFYING, FindingStatus.REOPENED})
+
+
+class FindingAction(enum.StrEnum):
+    START = "start"  # the responsible person answers and begins the fix
+    RECTIFY = "rectify"  # reports what was done
+    VERIFY = "verify"  # a manager checks the fix and closes the finding
+    REOPEN = "reopen"  # a manager finds the fix not good enough
+
+
+F = FindingStatus
+FINDING_TRANSITIONS: dict[FindingAction, tuple[frozenset[FindingStatus], FindingStatus]] = {
+    FindingAction.START: (frozenset({F.OPEN, F.REOPENED}), F.RECTIFYING),
+    FindingAction.RECTIFY: (frozenset({F.OPEN, F.RECTIFYING, F.REOPENED}), F.RECTIFIED),
+    FindingAction.VERIFY: (frozenset({F.RECTIFIED}), F.VERIFIED),
+    FindingAction.REOPEN: (frozenset({F.RECTIFIED}), F.REOPENED),
+}
+ACTION_ZH = {FindingAction.START: "开始整改", FindingAction.RECTIFY: "提交整改", FindingAction.VERIFY: "验收",
+             FindingAction.REOPEN: "退回重改"}
+SUPERVISOR_ACTIONS = frozenset({FindingAction.VERIFY, FindingAction.REOPEN})
+
+
+def next_finding_status(current: FindingStatus, action: FindingAction) -> FindingStatus:
+    allowed, target = FINDING_TRANSITIONS[action]
+    if current not in allowed:
+        raise Conflict("illegal_transition",
+                       f"问题状态为“{STATUS_ZH[current]}”，不能{ACTION_ZH[action]} "
+                       f"(cannot {action.value} a finding that is {current.value})",
+                       status=current.value, action=action.value)
+    return target
+
+
+def check_verifier(verifier_user_id: int | None, rectified_by_user_id: int | None) -> None:
+    """Nobody verifies their own rectification: the check must be a second pair of eyes."""
+    if verifier_user_id is not None and verifier_user_id == rectified_by_user_id:
+        raise Forbidden("own_rectification", "不能验收本人提交的整改 (you cannot verify your own rectification)")
+
+
+def is_overdue(status: FindingStatus, due_at: float | None, now: float) -> bool:
+    return status in PENDING_FIX and due_at is not None and now > due_at
+
+
+def default_due(severity: Severity, created_at: float) -> float:
+    return created_at + DEFAULT_DUE_HOURS[severity] * 3600
+
+
+# -- escalation -------------------------------------------------------------------------------------------
+
+ESCALATION_WINDOW_DAYS = 30
+ESCALATION_COUNT = 3
+
+
+class Escalation(enum.StrEnum):
+    NONE = "none"
+    REMINDER = "reminder"  # 提醒告知: a written reminder to the window's department
+    INTERVIEW = "interview"  # 约谈: the department head is called in
+
+
+ESCALATION_ZH = {Escalation.NONE: "", Escalation.REMINDER: "提醒告知", Escalation.INTERVIEW: "约谈"}
+
+
+def escalation_for(found_at: Sequence[float], now: float) -> tuple[Escalation, int]:
+    """From the times of the findings of one category at one window (this one included), the escalation
+    due now and how many fell within the last 30 days: the 3rd → reminder, the 4th and later → 约谈."""
+    since = now - ESCALATION_WINDOW_DAYS * 86400
+    n = sum(1 for t in found_at if since < t <= now)
+    if n >= ESCALATION_COUNT + 1:
+        return Escalation.INTERVIEW, n
+    if n >= ESCALATION_COUNT:
+        return Escalation.REMINDER, n
+    return Escalation.NONE, n
