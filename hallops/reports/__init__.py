@@ -1,0 +1,1 @@
+"""Statistics and briefings: figures from rows, charts, documents and their publication."""

@@ -1,0 +1,362 @@
+"""SQL of statistics and briefings: reading a day's tickets, the daily roll-up, kept briefings, webhooks
+and deliveries. Write jobs take a Tx; reads are async functions over the Database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hallops.domain.errors import Conflict, InvalidInput, NotFound
+from hallops.storage.db import Database, Tx
+from hallops.storage.rules import zone
+
+# Counter columns of report_rollup, in one place (figures.py accumulates exactly these).
+COUNTERS = ("issued", "served", "no_show", "cancelled", "expired", "waiting", "transferred", "transfers",
+            "transfers_out", "within_target", "bundle", "single", "appointments", "appointments_kept",
+            "appointments_missed", "priority")
+ROLLUP_COLUMNS = (*COUNTERS, "wait_sum", "wait_max", "service_sum", "service_max", "waits", "services")
+
+TICKET_FIELDS = ("id, origin_queue_id, queue_id, window_id, clerk_user_id, channel, priority, status, issued_at,"
+                 " first_called_at, started_at, ended_at, transfer_count, appointment_at")
+
+
+@dataclass(frozen=True, slots=True)
+class HallMeta:
+    """What turning rows into figures needs to know of the hall: names, targets and kinds."""
+
+    hall: dict[str, Any]
+    queues: dict[int, dict[str, Any]]
+    windows: dict[int, dict[str, Any]]
+    departments: dict[int, dict[str, Any]]
+    users: dict[int, dict[str, Any]]
+
+    @property
+    def tz(self) -> Any:
+        return zone(self.hall["timezone"])
+
+    def window_by_number(self) -> dict[int, int]:
+        return {w["number"]: wid for wid, w in self.windows.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class DayRows:
+    tickets: list[sqlite3.Row]
+    departments: dict[int, set[int]]  # ticket id -> departments of the items it handled
+    transfers_out: dict[int, int]  # window id -> transfers away from it
+
+
+async def hall_meta(db: Database, hall_id: int) -> HallMeta:
+    async with db.reader() as conn:
+        await conn.execute("BEGIN")
+        hall = list(await conn.execute_fetchall("SELECT id, code, name, timezone FROM halls WHERE id = ?",
+                                                (hall_id,)))
+        queues = await conn.execute_fetchall(
+            "SELECT id, prefix, name, kind, department_id, target_wait_minutes FROM queues WHERE hall_id = ?",
+            (hall_id,))
+        windows = await conn.execute_fetchall(
+            "SELECT id, number, name, kind, key_window FROM windows WHERE hall_id = ?", (hall_id,))
+        depts = await conn.execute_fetchall("SELECT id, code, name FROM departments WHERE hall_id = ?", (hall_id,))
+        users = await conn.execute_fetchall(
+            "SELECT id, username, display_name FROM users WHERE hall_id = ? OR hall_id IS NULL", (hall_id,))
+        await conn.execute("COMMIT")
+    if not hall:
+        raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
+    return HallMeta(dict(hall[0]), {r["id"]: dict(r) for r in queues}, {r["id"]: dict(r) for r in windows},
+                    {r["id"]: dict(r) for r in depts}, {r["id"]: dict(r) for r in users})
+
+
+def day_bounds(day: dt.date, tz_name: str, rollover: dt.time) -> tuple[float, float]:
+    """The instants a service day starts and ends (rollover to rollover, local time)."""
+    tz = zone(tz_name)
+    start = dt.datetime.combine(day, rollover, tzinfo=tz)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), rollover, tzinfo=tz)
+    return start.timestamp(), end.timestamp()
+
+
+async def day_rows(db: Database, meta: HallMeta, day: str, bounds: tuple[float, float]) -> DayRows:
+    """One service day's tickets, the departments of their items and the transfers out of each window,
+    read as one snapshot."""
+    hall_id = meta.hall["id"]
+    async with db.reader() as conn:
+        await conn.execute("BEGIN")
+        tickets = list(await conn.execute_fetchall(
+            f"SELECT {TICKET_FIELDS} FROM tickets WHERE hall_id = ? AND service_day = ?", (hall_id, day)))
+        items = await conn.execute_fetchall(
+            "SELECT DISTINCT ti.ticket_id, si.department_id FROM tickets t "
+            "JOIN ticket_items ti ON ti.ticket_id = t.id JOIN service_items si ON si.id = ti.item_id "
+            "WHERE t.hall_id = ? AND t.service_day = ? AND si.department_id IS NOT NULL", (hall_id, day))
+        moves = await conn.execute_fetchall(
+            "SELECT json_extract(payload, '$.from.window') AS w, count(*) AS n FROM events "
+            "WHERE hall_id = ? AND type = 'ticket.transferred' AND at >= ? AND at < ? GROUP BY 1",
+            (hall_id, *bounds))
+        await conn.execute("COMMIT")
+    depts: dict[int, set[int]] = {}
+    for r in items:
+        depts.setdefault(r[0], set()).add(r[1])
+    by_number = meta.window_by_number()
+    out = {by_number[r["w"]]: r["n"] for r in moves if r["w"] in by_number}
+    return DayRows(tickets, depts, out)
+
+
+async def built_days(db: Database, hall_id: int, start: str, end: str) -> set[str]:
+    rows = await db.all("SELECT service_day FROM report_days WHERE hall_id = ? AND service_day BETWEEN ? AND ?",
+                        (hall_id, start, end))
+    return {r[0] for r in rows}
+
+
+async def days_with_active_tickets(db: Database, hall_id: int, start: str, end: str) -> set[str]:
+    """Days whose tickets are not all final yet: they cannot be rolled up (the rollover will close them)."""
+    rows = await db.all("SELECT DISTINCT service_day FROM tickets WHERE hall_id = ? AND service_day BETWEEN ? AND ? "
+                        "AND status IN ('waiting', 'called', 'serving', 'parked')", (hall_id, start, end))
+    return {r[0] for r in rows}
+
+
+async def first_ticket_day(db: Database, hall_id: int) -> str | None:
+    r = await db.one("SELECT min(service_day) FROM tickets WHERE hall_id = ?", (hall_id,))
+    return r[0] if r else None
+
+
+def store_rollup(tx: Tx, hall_id: int, day: str, rows: Sequence[tuple[str, str, dict[str, Any]]],
+                 tickets: int) -> None:
+    """Replace one closed day's roll-up (a rebuild gives the same rows, so running twice is harmless)."""
+    tx.run("DELETE FROM report_rollup WHERE hall_id = ? AND service_day = ?", (hall_id, day))
+    cols = ", ".join(ROLLUP_COLUMNS)
+    marks = ", ".join("?" * (4 + len(ROLLUP_COLUMNS)))
+    tx.conn.executemany(f"INSERT INTO report_rollup (hall_id, dim, service_day, key, {cols}) VALUES ({marks})",
+                        [(hall_id, dim, day, key, *(v[c] for c in ROLLUP_COLUMNS)) for dim, key, v in rows])
+    tx.run("INSERT OR REPLACE INTO report_days (hall_id, service_day, tickets, built_at) VALUES (?, ?, ?, ?)",
+           (hall_id, day, tickets, tx.now))
+
+
+async def rollup_rows(db: Database, hall_id: int, dims: Iterable[str], start: str,
+                      end: str) -> list[sqlite3.Row]:
+    dims = list(dims)
+    marks = ",".join("?" * len(dims))
+    return await db.all(f"SELECT dim, service_day, key, {', '.join(ROLLUP_COLUMNS)} FROM report_rollup "
+                        f"WHERE hall_id = ? AND dim IN ({marks}) AND service_day BETWEEN ? AND ?",
+                        (hall_id, *dims, start, end))
+
+
+async def table_exists(db: Database, *names: str) -> bool:
+    marks = ",".join("?" * len(names))
+    r = await db.one(f"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ({marks})", names)
+    return bool(r) and r[0] == len(names)
+
+
+# -- patrols, findings, appointments (tables of other features, read when they exist) ---------------------
+
+async def patrol_rows(db: Database, hall_id: int, start: str, end: str, start_ts: float,
+                      end_ts: float, now: float) -> dict[str, Any]:
+    async with db.reader() as conn:
+        await conn.execute("BEGIN")
+        settings = list(await conn.execute_fetchall(
+            "SELECT weekdays, full_quota, spot_quota FROM patrol_settings WHERE hall_id = ?", (hall_id,)))
+        done = await conn.execute_fetchall(
+            "SELECT service_day, kind, count(*) AS n FROM patrols WHERE hall_id = ? AND service_day BETWEEN ? AND ? "
+            "AND status = 'done' GROUP BY service_day, kind", (hall_id, start, end))
+        raised = await conn.execute_fetchall(
+            "SELECT severity, count(*) AS n FROM findings WHERE hall_id = ? AND created_at >= ? AND created_at < ? "
+            "GROUP BY severity", (hall_id, start_ts, end_ts))
+        rectified = await conn.execute_fetchall(
+            "SELECT count(*) FROM findings WHERE hall_id = ? AND rectified_at >= ? AND rectified_at < ?",
+            (hall_id, start_ts, end_ts))
+        verified = await conn.execute_fetchall(
+            "SELECT count(*) FROM findings WHERE hall_id = ? AND verified_at >= ? AND verified_at < ?",
+            (hall_id, start_ts, end_ts))
+        still_open = await conn.execute_fetchall(
+            "SELECT f.id, f.category, f.severity, f.description, f.status, f.due_at, f.responsible_name, f.area,"
+            " f.escalation, w.number AS window FROM findings f LEFT JOIN windows w ON w.id = f.window_id "
+            "WHERE f.hall_id = ? AND f.status IN ('open', 'rectifying', 'reopened') AND f.created_at < ? "
+            "ORDER BY f.due_at", (hall_id, end_ts))
+        await conn.execute("COMMIT")
+    s = dict(settings[0]) if settings else {"weekdays": "1,2,3,4,5", "full_quota": 6, "spot_quota": 4}
+    return {"settings": s, "done": [dict(r) for r in done], "raised": {r["severity"]: r["n"] for r in raised},
+            "rectified": rectified[0][0], "verified": verified[0][0],
+            "open": [dict(r) | {"overdue": r["due_at"] < now} for r in still_open]}
+
+
+async def appointment_rows(db: Database, hall_id: int, start_ts: float, end_ts: float,
+                           now: float) -> dict[str, int]:
+    r = await db.one(
+        "SELECT count(*) AS booked, sum(a.status = 'checked_in') AS checked_in,"
+        " sum(a.status = 'cancelled') AS cancelled,"
+        " sum(a.status = 'booked' AND s.ends_at < ?) AS missed "
+        "FROM appointments a JOIN appointment_slots s ON s.id = a.slot_id "
+        "WHERE a.hall_id = ? AND s.starts_at >= ? AND s.starts_at < ?", (now, hall_id, start_ts, end_ts))
+    return {k: int(r[k] or 0) for k in ("booked", "checked_in", "cancelled", "missed")} if r else {}
+
+
+# -- settings and webhooks ------------------------------------------------------------------------------
+
+async def settings(db: Database, hall_id: int) -> dict[str, Any]:
+    r = await db.one("SELECT daily_at, base_url FROM report_settings WHERE hall_id = ?", (hall_id,))
+    return dict(r) if r else {"daily_at": "18:00", "base_url": ""}
+
+
+async def all_settings(db: Database) -> list[dict[str, Any]]:
+    rows = await db.all("SELECT h.id AS hall_id, h.timezone, coalesce(s.daily_at, '18:00') AS daily_at "
+                        "FROM halls h LEFT JOIN report_settings s ON s.hall_id = h.id ORDER BY h.id")
+    return [dict(r) for r in rows]
+
+
+def save_settings(tx: Tx, hall_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    tx.run("INSERT INTO report_settings (hall_id) VALUES (?) ON CONFLICT DO NOTHING", (hall_id,))
+    for k in ("daily_at", "base_url"):
+        if values.get(k) is not None:
+            tx.run(f"UPDATE report_settings SET {k} = ? WHERE hall_id = ?", (values[k], hall_id))
+    r = tx.one("SELECT daily_at, base_url FROM report_settings WHERE hall_id = ?", (hall_id,))
+    assert r is not None
+    return dict(r)
+
+
+def webhook_json(r: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:
+    """A webhook as shown: the secret is never sent back, and the URL's key only by its tail."""
+    url = r["url"]
+    shown = url if len(url) < 24 else url[:url.find("?") + 1 if "?" in url else 24] + "…" + url[-4:]
+    return {"id": r["id"], "kind": r["kind"], "label": r["label"], "url": shown, "has_secret": bool(r["secret"]),
+            "active": bool(r["active"])}
+
+
+async def webhooks(db: Database, hall_id: int, *, active_only: bool = False) -> list[dict[str, Any]]:
+    rows = await db.all("SELECT * FROM report_webhooks WHERE hall_id = ?" + (" AND active = 1" if active_only
+                        else "") + " ORDER BY id", (hall_id,))
+    return [dict(r) for r in rows]
+
+
+def add_webhook(tx: Tx, hall_id: int, kind: str, label: str, url: str, secret: str) -> dict[str, Any]:
+    cur = tx.run("INSERT INTO report_webhooks (hall_id, kind, label, url, secret, created_at) VALUES (?,?,?,?,?,?)",
+                 (hall_id, kind, label, url, secret, tx.now))
+    r = tx.one("SELECT * FROM report_webhooks WHERE id = ?", (cur.lastrowid,))
+    assert r is not None
+    return webhook_json(r)
+
+
+def set_webhook_active(tx: Tx, hall_id: int, webhook_id: int, active: bool) -> dict[str, Any]:
+    r = tx.one("UPDATE report_webhooks SET active = ? WHERE id = ? AND hall_id = ? RETURNING *",
+               (int(active), webhook_id, hall_id))
+    if r is None:
+        raise NotFound("webhook_not_found", f"推送地址不存在 (no webhook {webhook_id})")
+    return webhook_json(r)
+
+
+# -- briefings ------------------------------------------------------------------------------------------
+
+BRIEFING_LIST = ("id, hall_id, kind, period_start, period_end, generated_at, generated_by, annotation, annotated_by,"
+                 " annotated_at, published_at, published_by")
+
+
+def save_briefing(tx: Tx, hall_id: int, kind: str, start: str, end: str, data: dict[str, Any],
+                  by: str) -> int:
+    """Keep a briefing; regenerating one replaces its figures and keeps its annotation and publication."""
+    r = tx.one("INSERT INTO briefings (hall_id, kind, period_start, period_end, data, generated_at, generated_by) "
+               "VALUES (?,?,?,?,?,?,?) ON CONFLICT (hall_id, kind, period_start) DO UPDATE SET "
+               "data = excluded.data, generated_at = excluded.generated_at, generated_by = excluded.generated_by, "
+               "period_end = excluded.period_end RETURNING id",
+               (hall_id, kind, start, end, json.dumps(data, ensure_ascii=False, separators=(",", ":")), tx.now, by))
+    assert r is not None
+    return int(r[0])
+
+
+async def briefing(db: Database, briefing_id: int) -> dict[str, Any]:
+    r = await db.one(f"SELECT {BRIEFING_LIST}, data FROM briefings WHERE id = ?", (briefing_id,))
+    if r is None:
+        raise NotFound("briefing_not_found", f"简报不存在 (no briefing {briefing_id})")
+    out = dict(r)
+    out["data"] = json.loads(out["data"])
+    return out
+
+
+async def find_briefing(db: Database, hall_id: int, kind: str, start: str) -> int | None:
+    r = await db.one("SELECT id FROM briefings WHERE hall_id = ? AND kind = ? AND period_start = ?",
+                     (hall_id, kind, start))
+    return int(r[0]) if r else None
+
+
+async def briefings(db: Database, hall_id: int, limit: int = 60) -> list[dict[str, Any]]:
+    rows = await db.all(
+        f"SELECT {BRIEFING_LIST}, (SELECT count(*) FROM briefing_deliveries d WHERE d.briefing_id = b.id "
+        "AND d.state = 'failed') AS failed, (SELECT count(*) FROM briefing_deliveries d WHERE d.briefing_id = b.id "
+        "AND d.state = 'pending') AS pending FROM briefings b WHERE hall_id = ? "
+        "ORDER BY period_start DESC, kind LIMIT ?", (hall_id, limit))
+    return [dict(r) for r in rows]
+
+
+def annotate(tx: Tx, briefing_id: int, hall_id: int, text: str, by: str) -> None:
+    cur = tx.run("UPDATE briefings SET annotation = ?, annotated_by = ?, annotated_at = ? WHERE id = ? AND hall_id = ?",
+                 (text, by, tx.now, briefing_id, hall_id))
+    if cur.rowcount == 0:
+        raise NotFound("briefing_not_found", f"简报不存在 (no briefing {briefing_id})")
+
+
+def publish(tx: Tx, briefing_id: int, hall_id: int, by: str, messages: dict[int, str]) -> list[int]:
+    """Mark published and queue one delivery per active webhook (message bodies fixed now)."""
+    if not messages:
+        raise Conflict("no_webhooks", "尚未配置工作群推送地址 (no active work-group webhook for this hall)")
+    cur = tx.run("UPDATE briefings SET published_at = ?, published_by = ? WHERE id = ? AND hall_id = ?",
+                 (tx.now, by, briefing_id, hall_id))
+    if cur.rowcount == 0:
+        raise NotFound("briefing_not_found", f"简报不存在 (no briefing {briefing_id})")
+    ids = []
+    for webhook_id, body in messages.items():
+        c = tx.run("INSERT INTO briefing_deliveries (briefing_id, webhook_id, state, next_attempt_at, message, "
+                   "created_at) VALUES (?, ?, 'pending', ?, ?, ?)", (briefing_id, webhook_id, tx.now, body, tx.now))
+        assert c.lastrowid is not None
+        ids.append(c.lastrowid)
+    return ids
+
+
+async def due_deliveries(db: Database, now: float, limit: int = 20) -> list[dict[str, Any]]:
+    rows = await db.all(
+        "SELECT d.id, d.attempts, d.message, w.kind, w.url, w.secret FROM briefing_deliveries d "
+        "JOIN report_webhooks w ON w.id = d.webhook_id WHERE d.state = 'pending' AND d.next_attempt_at <= ? "
+        "ORDER BY d.next_attempt_at LIMIT ?", (now, limit))
+    return [dict(r) for r in rows]
+
+
+def record_attempt(tx: Tx, delivery_id: int, ok: bool, http_status: int | None, error: str | None,
+                   next_at: float | None) -> None:
+    """One attempt's outcome: sent, or pending again at `next_at`, or failed for good (next_at None)."""
+    tx.run("INSERT INTO briefing_attempts (delivery_id, at, ok, http_status, error) VALUES (?, ?, ?, ?, ?)",
+           (delivery_id, tx.now, int(ok), http_status, error))
+    if ok:
+        tx.run("UPDATE briefing_deliveries SET state = 'sent', attempts = attempts + 1, sent_at = ?, "
+               "next_attempt_at = NULL, last_error = NULL WHERE id = ?", (tx.now, delivery_id))
+    else:
+        tx.run("UPDATE briefing_deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, "
+               "last_error = ? WHERE id = ?", ("pending" if next_at is not None else "failed", next_at, error,
+                                               delivery_id))
+
+
+def retry_delivery(tx: Tx, delivery_id: int, hall_id: int) -> None:
+    r = tx.one("SELECT d.state FROM briefing_deliveries d JOIN briefings b ON b.id = d.briefing_id "
+               "WHERE d.id = ? AND b.hall_id = ?", (delivery_id, hall_id))
+    if r is None:
+        raise NotFound("delivery_not_found", f"推送记录不存在 (no delivery {delivery_id})")
+    if r["state"] == "sent":
+        raise Conflict("already_sent", "该推送已成功，无需重试 (this delivery was sent)")
+    tx.run("UPDATE briefing_deliveries SET state = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ?",
+           (tx.now, delivery_id))
+
+
+async def deliveries(db: Database, hall_id: int, briefing_id: int | None = None,
+                     limit: int = 50) -> list[dict[str, Any]]:
+    where = "b.hall_id = ?" + (" AND d.briefing_id = ?" if briefing_id is not None else "")
+    params: tuple[Any, ...] = (hall_id, briefing_id) if briefing_id is not None else (hall_id,)
+    rows = await db.all(
+        "SELECT d.id, d.briefing_id, d.state, d.attempts, d.next_attempt_at, d.last_error, d.created_at, d.sent_at,"
+        " w.kind, w.label, b.kind AS briefing_kind, b.period_start FROM briefing_deliveries d "
+        f"JOIN briefings b ON b.id = d.briefing_id JOIN report_webhooks w ON w.id = d.webhook_id WHERE {where} "
+        "ORDER BY d.id DESC LIMIT ?", (*params, limit))
+    return [dict(r) for r in rows]
+
+
+def check_hhmm(value: str) -> str:
+    try:
+        t = dt.time.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput("bad_time", f"时间格式应为 HH:MM (time must be HH:MM: {value!r})") from None
+    return t.strftime("%H:%M")

@@ -1,0 +1,282 @@
+"""Statistics, briefings and their publication, against a small day built through the API by hand.
+
+The day (Monday 2026-11-30, Shanghai), worked out on paper:
+
+  09:00 B001, B002 issued (kiosk)            09:05 A001 issued (mobile)
+  09:10 window 5 calls B001, starts; 09:16 finishes          wait 600 s, service 360 s
+  09:16 window 5 calls B002; 09:18 no-show                   wait 960 s
+  09:18 window 5 calls A001, starts; transfers it to queue C wait 780 s (first call counts)
+  09:30 window 6 calls A001, starts; 09:50 finishes (a 民政 item)            service 1200 s
+  09:40 B003 issued; 09:45 cancelled by the manager
+  10:00 B004 issued; 10:45 window 5 calls it, starts; 10:55 finishes        wait 2700 s, service 600 s
+  10:50 B005 issued, never called; the day is closed: expired
+
+  waits 600, 780, 960, 2700: mean 1260 s = 21.0 min, median 870 s = 14.5, p90 960 + .7·1740 = 2178 s = 36.3,
+  max 45.0; within the 20-minute target: 3 of 4. Services 360, 600, 1200: mean 12.0, median 10.0,
+  p90 600 + .8·600 = 1080 s = 18.0, max 20.0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import io
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from openpyxl import load_workbook
+
+from hallops.http.reports import REPORTS
+from hallops.reports.scheduler import run_once
+from tests.conftest import SHANGHAI, Hall
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+def at(h: int, m: int, day: int = 30) -> dt.datetime:
+    return dt.datetime(2026, 11, day, h, m, tzinfo=SHANGHAI) if day <= 30 else dt.datetime(
+        2026, 12, day - 30, h, m, tzinfo=SHANGHAI)
+
+
+async def ok(call: Any, status: int = 200) -> Any:
+    code, body = await call
+    assert code == status, body
+    return body
+
+
+async def build_day(hall: Hall) -> dict[str, int]:
+    c = hall.clock
+    b1 = await hall.issue("B")
+    b2 = await hall.issue("B")
+    c.set(at(9, 5))
+    a1 = await hall.issue("A", channel="mobile")
+    w5 = await hall.clerk_at(5, "clerk1")
+    w6 = await hall.clerk_at(6, "clerk2")
+    win5, win6 = hall.window_id(5), hall.window_id(6)
+    c.set(at(9, 10))
+    t = (await ok(w5.post(f"/api/v1/windows/{win5}/call-next")))["ticket"]
+    assert t["number"] == "B001"
+    await ok(w5.post(f"/api/v1/tickets/{b1['id']}/start"))
+    c.set(at(9, 16))
+    await ok(w5.post(f"/api/v1/tickets/{b1['id']}/finish", {}))
+    assert (await ok(w5.post(f"/api/v1/windows/{win5}/call-next")))["ticket"]["number"] == "B002"
+    c.set(at(9, 18))
+    await ok(w5.post(f"/api/v1/tickets/{b2['id']}/no-show"))
+    assert (await ok(w5.post(f"/api/v1/windows/{win5}/call-next")))["ticket"]["number"] == "A001"
+    await ok(w5.post(f"/api/v1/tickets/{a1['id']}/start"))
+    await ok(w5.post(f"/api/v1/tickets/{a1['id']}/transfer", {"queue": "C", "placement": "end"}))
+    c.set(at(9, 30))
+    assert (await ok(w6.post(f"/api/v1/windows/{win6}/call-next")))["ticket"]["number"] == "A001"
+    await ok(w6.post(f"/api/v1/tickets/{a1['id']}/start"))
+    c.set(at(9, 40))
+    b3 = await hall.issue("B")
+    c.set(at(9, 45))
+    await ok(hall.manager.post(f"/api/v1/tickets/{b3['id']}/cancel"))
+    c.set(at(9, 50))
+    await ok(w6.post(f"/api/v1/tickets/{a1['id']}/finish", {"items": ["civil-divorce"]}))
+    c.set(at(10, 0))
+    b4 = await hall.issue("B")
+    c.set(at(10, 45))
+    assert (await ok(w5.post(f"/api/v1/windows/{win5}/call-next")))["ticket"]["number"] == "B004"
+    await ok(w5.post(f"/api/v1/tickets/{b4['id']}/start"))
+    c.set(at(10, 50))
+    await hall.issue("B")
+    c.set(at(10, 55))
+    await ok(w5.post(f"/api/v1/tickets/{b4['id']}/finish", {}))
+    c.set(at(17, 30))
+    await ok(hall.manager.post(f"/api/v1/halls/{hall.hall_id}/close-day", {"through_today": True}))
+    return {"win5": win5, "win6": win6}
+
+
+async def tool(argv: list[str], data: bytes) -> str:
+    """Run a poppler tool on bytes, off the event loop (the test server shares it)."""
+    done = await asyncio.to_thread(subprocess.run, argv, input=data, capture_output=True, check=True)
+    return done.stdout.decode()
+
+
+def by_key(rows: list[dict[str, Any]], field: str, value: Any) -> dict[str, Any]:
+    return next(r for r in rows if r[field] == value)
+
+
+def check_day(s: dict[str, Any], hall: Hall, win5: int, win6: int) -> None:
+    t = s["totals"]
+    assert (t["issued"], t["served"], t["no_show"], t["cancelled"], t["expired"], t["waiting"]) == (6, 3, 1, 1, 1, 0)
+    assert (t["transferred"], t["transfers"]) == (1, 1)
+    assert t["wait_minutes"] == {"n": 4, "mean": 21.0, "median": 14.5, "p90": 36.3, "max": 45.0}
+    assert t["service_minutes"] == {"n": 3, "mean": 12.0, "median": 10.0, "p90": 18.0, "max": 20.0}
+    assert t["within_target"] == 3 and t["within_target_rate"] == 0.75
+    assert t["served_rate"] == 0.5
+    b = by_key(s["queue"], "prefix", "B")
+    assert (b["issued"], b["served"], b["no_show"], b["cancelled"], b["expired"]) == (5, 2, 1, 1, 1)
+    assert b["wait_minutes"] == {"n": 3, "mean": 23.7, "median": 16.0, "p90": 39.2, "max": 45.0}
+    assert b["within_target_rate"] == round(2 / 3, 4)
+    a = by_key(s["queue"], "prefix", "A")
+    assert (a["issued"], a["served"], a["transferred"]) == (1, 1, 1)
+    assert a["wait_minutes"]["mean"] == 13.0 and a["service_minutes"]["mean"] == 20.0
+    w5 = by_key(s["window"], "key", str(win5))
+    assert (w5["issued"], w5["served"], w5["no_show"], w5["transfers_out"]) == (3, 2, 1, 1)
+    assert w5["service_minutes"] == {"n": 2, "mean": 8.0, "median": 8.0, "p90": 9.6, "max": 10.0}
+    w6 = by_key(s["window"], "key", str(win6))
+    assert (w6["served"], w6["transfers_out"]) == (1, 0)
+    assert {r["label"]: r["issued"] for r in s["hour"]} == {"09:00": 4, "10:00": 2}
+    assert {r["key"]: r["issued"] for r in s["channel"]} == {"kiosk": 5, "mobile": 1}
+    assert {r["label"]: r["issued"] for r in s["clerk"]} == {"张丽": 3, "陈静": 1}
+    assert {r["label"]: r["issued"] for r in s["department"]} == {"公安分局": 5, "民政局": 1}
+    assert [d["issued"] for d in s["days"]] == [6]
+
+
+async def test_a_hand_computed_day_live_and_rolled_up(hall: Hall) -> None:
+    ids = await build_day(hall)
+    live = await ok(hall.manager.get(f"/api/v1/halls/{hall.hall_id}/stats?date=2026-11-30"))
+    check_day(live, hall, ids["win5"], ids["win6"])
+    rows = await hall.store.db.all("SELECT count(*) FROM report_days")
+    assert rows[0][0] == 0  # the day is still today: folded live, not stored
+    hall.clock.set(at(9, 0, day=31))  # Tuesday: Monday is over and rolled up on first use
+    rolled = await ok(hall.manager.get("/api/v1/halls/liangjiang/stats?period=custom&from=2026-11-30"
+                                       "&to=2026-11-30"))
+    assert (await hall.store.db.one("SELECT tickets FROM report_days WHERE service_day = '2026-11-30'"))[0] == 6
+    check_day(rolled, hall, ids["win5"], ids["win6"])
+    # The week and the month hold the same one day; yesterday's roll-up is read, not rebuilt.
+    week = await ok(hall.manager.get(f"/api/v1/halls/{hall.hall_id}/stats?period=weekly&date=2026-12-01&by=queue"))
+    assert week["period"] == {"kind": "weekly", "from": "2026-11-30", "to": "2026-12-06", "days": 7}
+    assert week["totals"]["wait_minutes"]["p90"] == 36.3 and "window" not in week
+
+    code, csv_text = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/stats.csv?date=2026-11-30&by=queue")
+    assert code == 200 and csv_text.lstrip("\ufeff").splitlines()[1].startswith("合计,两江新区政务服务中心,6,3,1,1,1,1")
+    async with hall.client.get(f"/api/v1/halls/{hall.hall_id}/stats.xlsx?date=2026-11-30",
+                               headers={"Authorization": f"Bearer {hall.manager.token}"}) as resp:
+        assert resp.status == 200
+        wb = load_workbook(io.BytesIO(await resp.read()))
+    assert wb.sheetnames[:3] == ["合计", "业务", "窗口"]
+    assert [c.value for c in wb["合计"][2]][:4] == ["两江新区政务服务中心", 6, 3, 1]
+
+    code, body = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/stats?by=nonsense")
+    assert code == 422 and body["error"] == "bad_dimension"
+    code, _ = await hall.kiosk.get(f"/api/v1/halls/{hall.hall_id}/stats")
+    assert code == 403
+
+
+async def test_briefing_pdf_has_headings_figures_and_missing_sections(hall: Hall, tmp_path: Path) -> None:
+    await build_day(hall)
+    b = await ok(hall.manager.post(f"/api/v1/halls/{hall.hall_id}/briefings", {"kind": "daily",
+                                                                                "date": "2026-11-30"}), 201)
+    await ok(hall.manager.post(f"/api/v1/briefings/{b['id']}/annotation", {"text": "B 业务午前排队偏长，已增开窗口。"}))
+    async with hall.client.get(f"/reports/briefings/{b['id']}/pdf",
+                               headers={"Authorization": f"Bearer {hall.manager.token}"}) as resp:
+        assert resp.status == 200 and resp.content_type == "application/pdf"
+        pdf = await resp.read()
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "briefing-daily.pdf").write_bytes(pdf)
+    text = await tool(["pdftotext", "-layout", "-", "-"], pdf)
+    for heading in ("两江新区政务服务中心日报", "2026年11月30日", "一、总体情况", "二、取号与等候", "三、窗口与人员",
+                    "四、巡查与整改", "五、好差评", "六、咨询投诉", "各时段取号量与平均等候时长", "各窗口工作量"):
+        assert heading in text, heading
+    assert "共取号 6 张，办结 3 件，过号 1 张，取消 1 张，日终未办 1 张。" in text.replace("\n", "")
+    assert "平均等候 21.0 分钟，中位数 14.5 分钟，最长 45.0 分钟；75.0% 的号在目标时长内叫到" in text.replace("\n", "")
+    assert "暂无数据来源（好差评系统尚未接入）" in text and "暂无数据来源（咨询投诉系统尚未接入）" in text
+    assert "B 业务午前排队偏长，已增开窗口。" in text
+    assert "全面巡查 0 次（应 6 次）" in text.replace("\n", "")  # patrols exist as a feature: quota shown
+    fonts = await tool(["pdffonts", "-"], pdf)
+    assert "NotoSansCJK" in fonts.replace("-", "").replace(" ", "") and " yes yes " in fonts
+    # The page is the same body on screen.
+    code, html = await hall.manager.get(f"/reports/briefings/{b['id']}")
+    assert code == 200 and "一、总体情况" in html and "<svg" in html
+
+
+class Robot:
+    """A local work-group robot: answers each post from a script of (status, JSON) and records them."""
+
+    def __init__(self, script: list[tuple[int, dict[str, Any]]]) -> None:
+        self.script = script
+        self.posts: list[tuple[str, dict[str, Any]]] = []
+        self.app = web.Application()
+        self.app.router.add_post("/robot/send", self.handle)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.posts.append((str(request.rel_url), await request.json()))
+        status, body = self.script[min(len(self.posts), len(self.script)) - 1]
+        return web.json_response(body, status=status)
+
+
+async def wait_for(cond: Any, seconds: float = 5.0) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if await cond():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+async def test_publish_retries_with_backoff_and_shows_failures(hall: Hall) -> None:
+    await build_day(hall)
+    rep = hall.client.server.app[REPORTS]
+    rep.settings.retry_base_seconds = 60
+    rep.settings.max_attempts = 2
+    rep.settings.poll_seconds = 0.02
+    ding = Robot([(500, {"errmsg": "busy"}), (200, {"errcode": 0, "errmsg": "ok"})])
+    wecom = Robot([(200, {"errcode": 93000, "errmsg": "invalid webhook url"})])
+    async with TestServer(ding.app) as ding_srv, TestServer(wecom.app) as wecom_srv:
+        await ok(hall.manager.post(f"/api/v1/halls/{hall.hall_id}/report-webhooks", {
+            "kind": "dingtalk", "label": "大厅工作群", "url": str(ding_srv.make_url("/robot/send?access_token=t1")),
+            "secret": "SEC123"}), 201)
+        hook = await ok(hall.manager.post(f"/api/v1/halls/{hall.hall_id}/report-webhooks", {
+            "kind": "wecom", "label": "中心领导群", "url": str(wecom_srv.make_url("/robot/send?key=k1"))}), 201)
+        assert "SEC123" not in json.dumps(hook)
+        b = await ok(hall.manager.post(f"/api/v1/halls/{hall.hall_id}/briefings", {"kind": "daily"}), 201)
+        pub = await ok(hall.manager.post(f"/api/v1/briefings/{b['id']}/publish"), 202)
+        assert len(pub["deliveries"]) == 2 and pub["link"].endswith(f"/reports/briefings/{b['id']}")
+
+        async def states() -> dict[str, tuple[str, int]]:
+            body = await ok(hall.manager.get(f"/api/v1/halls/{hall.hall_id}/report-deliveries"))
+            return {d["kind"]: (d["state"], d["attempts"]) for d in body["deliveries"]}
+
+        async def first_attempts_done() -> bool:
+            return await states() == {"dingtalk": ("pending", 1), "wecom": ("pending", 1)}
+        await wait_for(first_attempts_done)
+        # Not retried before its backoff is due (store clock): still one post each.
+        await asyncio.sleep(0.1)
+        assert len(ding.posts) == 1 and len(wecom.posts) == 1
+        hall.clock.advance(61)
+
+        async def settled() -> bool:
+            return await states() == {"dingtalk": ("sent", 2), "wecom": ("failed", 2)}
+        await wait_for(settled)
+
+    url, body = ding.posts[1]
+    assert body["msgtype"] == "markdown" and "取号 **6** 张" in body["markdown"]["text"]
+    assert body["markdown"]["title"] == "两江新区政务服务中心日报（2026年11月30日）"
+    q = dict(p.split("=", 1) for p in url.split("?", 1)[1].split("&"))
+    expect = base64.b64encode(hmac.new(b"SEC123", f"{q['timestamp']}\nSEC123".encode(), hashlib.sha256).digest())
+    assert q["access_token"] == "t1" and q["sign"].replace("%2B", "+").replace("%2F", "/").replace("%3D", "=") \
+        == expect.decode()
+    assert "暂无数据来源（好差评系统尚未接入）" in wecom.posts[0][1]["markdown"]["content"]
+    # The failure stays on the manager's page with its error, and can be retried.
+    code, page = await hall.manager.get(f"/reports/{hall.hall_id}")
+    assert code == 200 and "1 条推送失败" in page and "errcode 93000" in page
+    failed = next(d for d in (await ok(hall.manager.get(f"/api/v1/halls/{hall.hall_id}/report-deliveries")))[
+        "deliveries"] if d["state"] == "failed")
+    await ok(hall.manager.post(f"/api/v1/halls/{hall.hall_id}/report-deliveries/{failed['id']}/retry"))
+    attempts = await hall.store.db.all("SELECT ok, http_status, error FROM briefing_attempts ORDER BY id")
+    assert [(a[0], a[1]) for a in attempts] == [(0, 500), (0, 200), (1, 200), (0, 200)]
+
+
+async def test_daily_briefing_is_generated_after_closing_time(hall: Hall) -> None:
+    rep = hall.client.server.app[REPORTS]
+    await hall.issue("B")
+    await ok(hall.manager.patch(f"/api/v1/halls/{hall.hall_id}/report-settings", {"daily_at": "17:30"}))
+    hall.clock.set(at(17, 29))
+    assert await run_once(rep.stats, set()) == []
+    hall.clock.set(at(17, 31))
+    made = await run_once(rep.stats, set())
+    assert len(made) == 1
+    again = await run_once(rep.stats, set())
+    assert again == []  # kept: generated once
+    listed = await ok(hall.manager.get(f"/api/v1/halls/{hall.hall_id}/briefings"))
+    assert [(x["kind"], x["period_start"], x["generated_by"]) for x in listed["briefings"]] == [
+        ("daily", "2026-11-30", "scheduler")]
