@@ -1,12 +1,14 @@
 """The event hub: committed events to live subscribers, without ever waiting for one of them.
 
 `Database` calls `publish` after each COMMIT with the events of that transaction. Each event is encoded
-once; every subscriber of its hall gets the same text in its own bounded queue. Publishing never awaits:
-a subscriber whose queue is full is marked overflowed and its connection is cut off by its owner (it
-reconnects and resumes from the last sequence number it saw), so one stalled screen never holds up the hall.
+once, to UTF-8 JSON bytes; every subscriber of its hall gets the same bytes object in its own bounded
+queue. Publishing never awaits: a subscriber whose queue is full, or whose oldest waiting message is older
+than `max_lag` seconds, is cut off through its `on_overflow` callback (the owner closes the connection; the
+screen reconnects and resumes from the last sequence number it saw), so one stalled screen never holds up
+the hall.
 
-The owner of a subscription (a websocket handler) runs one writer task that takes `batch()` — everything
-waiting, sent as one frame — and writes it out.
+The owner of a subscription (the websocket session, hallops/events/stream.py) runs one writer task that
+takes `batch()` — everything waiting — and writes it out as one frame.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import asyncio
 import itertools
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -24,42 +27,88 @@ from hallops.storage.views import iso
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_QUEUE = 2000
+# A screen more than this many seconds behind shows stale calls: better cut it off and let it resume.
+DEFAULT_MAX_LAG = 15.0
+
+# (seq, encoded JSON): seq is None for messages outside the event sequence (ticks).
+Item = tuple[int | None, bytes]
 
 
-def encode_event(ev: Event) -> str:
+def encode_event(ev: Event) -> bytes:
     return json.dumps({"seq": ev.seq, "type": ev.type, "at": iso(ev.at), "payload": ev.payload},
-                      ensure_ascii=False, separators=(",", ":"))
+                      ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def encode_message(msg: dict[str, object]) -> bytes:
+    return json.dumps(msg, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class Subscription:
-    """One subscriber's queue of encoded events, in commit order."""
+    """One subscriber's queue of encoded messages, in commit order."""
 
-    def __init__(self, sub_id: int, hall_id: int, accept: Callable[[Event], bool] | None, maxsize: int) -> None:
+    __slots__ = (
+        "_items",
+        "_since",
+        "_waiter",
+        "accept",
+        "hall_id",
+        "id",
+        "max_lag",
+        "maxsize",
+        "on_overflow",
+        "overflowed",
+    )
+
+    def __init__(self, sub_id: int, hall_id: int, accept: Callable[[Event], bool] | None, maxsize: int,
+                 max_lag: float, on_overflow: Callable[[Subscription], None] | None) -> None:
         self.id = sub_id
         self.hall_id = hall_id
         self.accept = accept
         self.maxsize = maxsize
-        self._items: list[tuple[int, str]] = []
-        self._ready = asyncio.Event()
-        self.overflowed = asyncio.Event()
+        self.max_lag = max_lag
+        self.on_overflow = on_overflow
+        self.overflowed = False
+        self._items: list[Item] = []
+        self._since = 0.0  # monotonic time the oldest waiting item was queued
+        self._waiter: asyncio.Future[None] | None = None
 
-    def offer(self, seq: int, text: str) -> None:
-        if self.overflowed.is_set():
+    def offer(self, seq: int | None, data: bytes, now: float) -> None:
+        if self.overflowed:
             return
-        if len(self._items) >= self.maxsize:
-            self.overflowed.set()
-            self._ready.set()
-            return
-        self._items.append((seq, text))
-        self._ready.set()
+        items = self._items
+        if items:
+            if len(items) >= self.maxsize or now - self._since > self.max_lag:
+                self._overflow(len(items), now - self._since)
+                return
+        else:
+            self._since = now
+        items.append((seq, data))
+        w = self._waiter
+        if w is not None and not w.done():
+            w.set_result(None)
 
-    async def batch(self) -> list[tuple[int, str]]:
-        """Wait for at least one event; take all that wait (empty once overflowed)."""
-        while not self._items and not self.overflowed.is_set():
-            self._ready.clear()
-            await self._ready.wait()
-        if self.overflowed.is_set():
-            return []
+    def _overflow(self, pending: int, lag: float) -> None:
+        self.overflowed = True
+        self._items = []
+        log.warning("subscriber %d of hall %d cut off: %d messages waiting, %.1f s behind",
+                    self.id, self.hall_id, pending, lag)
+        w = self._waiter
+        if w is not None and not w.done():
+            w.set_result(None)
+        if self.on_overflow is not None:
+            try:
+                self.on_overflow(self)
+            except Exception:
+                log.exception("overflow callback of subscriber %d failed", self.id)
+
+    async def batch(self) -> list[Item]:
+        """Wait for at least one message; take all that wait (empty once overflowed)."""
+        while not self._items and not self.overflowed:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
         items, self._items = self._items, []
         return items
 
@@ -69,32 +118,48 @@ class Subscription:
 
 
 class EventHub:
-    def __init__(self, max_queue: int = DEFAULT_MAX_QUEUE) -> None:
+    def __init__(self, max_queue: int = DEFAULT_MAX_QUEUE, max_lag: float = DEFAULT_MAX_LAG) -> None:
         self.max_queue = max_queue
+        self.max_lag = max_lag
         self._subs: dict[int, dict[int, Subscription]] = {}
         self._ids = itertools.count(1)
         self.published = 0
+        self.cut_off = 0
 
     def publish(self, events: list[Event]) -> None:
         """Called on the event loop right after a COMMIT; never awaits."""
+        now = time.monotonic()
         for ev in events:
             self.published += 1
             subs = self._subs.get(ev.hall_id)
             if not subs:
                 continue
-            text = encode_event(ev)
+            data = encode_event(ev)
             for sub in list(subs.values()):
                 if sub.accept is None or sub.accept(ev):
-                    sub.offer(ev.seq, text)
+                    sub.offer(ev.seq, data, now)
+
+    def broadcast(self, message: dict[str, object], hall_id: int | None = None) -> None:
+        """A message outside the event sequence (a tick) to every subscriber, or to one hall's."""
+        now = time.monotonic()
+        data = encode_message(message)
+        halls = [self._subs.get(hall_id, {})] if hall_id is not None else list(self._subs.values())
+        for subs in halls:
+            for sub in list(subs.values()):
+                sub.offer(None, data, now)
 
     @contextmanager
     def subscribe(self, hall_id: int, accept: Callable[[Event], bool] | None = None,
-                  maxsize: int | None = None) -> Iterator[Subscription]:
-        sub = Subscription(next(self._ids), hall_id, accept, maxsize or self.max_queue)
+                  maxsize: int | None = None, on_overflow: Callable[[Subscription], None] | None = None,
+                  ) -> Iterator[Subscription]:
+        sub = Subscription(next(self._ids), hall_id, accept, maxsize or self.max_queue, self.max_lag,
+                           on_overflow)
         self._subs.setdefault(hall_id, {})[sub.id] = sub
         try:
             yield sub
         finally:
+            if sub.overflowed:
+                self.cut_off += 1
             hall_subs = self._subs.get(hall_id, {})
             hall_subs.pop(sub.id, None)
             if not hall_subs:

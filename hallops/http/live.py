@@ -1,17 +1,202 @@
-"""Live events over websockets and the display screens (lobby, window)."""
+"""Live events over websockets, the display screens (lobby, window) and their spoken announcements.
+
+Screens without a staff session (a browser on a TV, the headless agent) authenticate with a display token:
+in the Authorization header where the client can set one (the agent), else as `?token=` in the URL (a
+browser can set no header on a page load or a websocket). Display tokens only read one hall.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
-from hallops.http.api import RouteTable
+from hallops.domain.errors import InvalidInput, Unauthorized
+from hallops.domain.model import Role
+from hallops.events import stream
+from hallops.http.api import RouteTable, query_int
+from hallops.http.keys import CONFIG, HUB, STORE
+from hallops.http.web import render
+from hallops.storage.actors import Actor
+from hallops.voice.engine import VoiceEngine, VoiceUnavailable, default_cache_dir
+from hallops.voice.text import Announcement, Kind, Lang
+
+log = logging.getLogger(__name__)
 
 routes = RouteTable("live")
-# Home-page tiles: {"zh": …, "en": …, "href": "/…/{hall}", "roles": {"clerk", …}}
-TILES: list[dict[str, Any]] = []
+TILES: list[dict[str, Any]] = [
+    {"zh": "大厅显示屏", "en": "Lobby display", "href": "/displays/{hall}/lobby",
+     "roles": {"admin", "manager"}},
+]
+
+VOICE = web.AppKey("voice", VoiceEngine)
+SOCKETS = web.AppKey("live_sockets", set)  # every open live websocket, closed at shutdown
+ANY_ROLE = frozenset(Role)
+SHUTDOWN_CLOSE_TIMEOUT = 2.0
+
+
+async def screen_actor(request: web.Request, actor: Actor | None) -> Actor:
+    """The caller: a session or bearer token as usual, else a `?token=` for screens that cannot send a header."""
+    if actor is not None:
+        return actor
+    token = request.query.get("token", "")
+    if token:
+        found = await request.app[STORE].token_actor(token)
+        if found is not None:
+            return found
+        raise Unauthorized("invalid_token", "令牌无效或已撤销 (token unknown or revoked)")
+    raise Unauthorized("unauthenticated", "请先登录或提供显示屏令牌 (sign in or give a display token)")
+
+
+async def _hall(request: web.Request, actor: Actor) -> dict[str, Any]:
+    return await request.app[STORE].resolve_hall(request.match_info["hall"], actor)
+
+
+@routes.get("/api/v1/halls/{hall}/live", summary="Websocket: snapshot, events after ?after=SEQ, then live events",
+            roles=None, responses={101: "switching to websocket"},
+            query=(("after", "sequence number last seen; events after it are sent first (replay: true)"),
+                   ("snapshot", "1: send the hall's state (always sent when `after` is absent)"),
+                   ("token", "a display token, for browsers that cannot send an Authorization header")))
+async def live(request: web.Request, actor: Actor | None) -> web.StreamResponse:
+    actor = await screen_actor(request, actor)
+    hall = await _hall(request, actor)
+    after = query_int(request, "after", -1)
+    ws = stream.new_socket()
+    if not ws.can_prepare(request).ok:
+        raise InvalidInput("websocket_required", "此地址只接受 WebSocket 连接 (connect with a websocket)")
+    stream.limit_send_buffer(request)
+    await ws.prepare(request)
+    sockets = request.app[SOCKETS]
+    sockets.add(ws)
+    try:
+        await stream.serve(request, ws, store=request.app[STORE], hub=request.app[HUB], hall_id=int(hall["id"]),
+                           after=None if after < 0 else after, want_snapshot=request.query.get("snapshot") == "1",
+                           who=_who(actor))
+    finally:
+        sockets.discard(ws)
+    return ws
+
+
+def _who(actor: Actor) -> str:
+    return f"{actor.role.value}:{actor.display_name or actor.user_id or actor.token_id}"
+
+
+def _langs(value: str | None) -> tuple[Lang, ...]:
+    try:
+        langs = tuple(Lang(v) for v in (value or "zh").replace("+", ",").split(",") if v)
+    except ValueError:
+        raise InvalidInput("bad_query", "lang 应为 zh、en 或 zh,en (lang must be zh, en or zh,en)",
+                           field="lang") from None
+    if not langs or len(langs) > 2:
+        raise InvalidInput("bad_query", "lang 应为 zh、en 或 zh,en (lang must be zh, en or zh,en)", field="lang")
+    return langs
+
+
+@routes.get("/api/v1/halls/{hall}/announcement", summary="The spoken call as WAV audio (chime, then the sentence)",
+            roles=None, responses={200: "audio/wav"},
+            query=(("ticket", "ticket number, e.g. A012"), ("window", "window number"),
+                   ("kind", "call (default) or recall"), ("lang", "zh (default), en, or zh,en"),
+                   ("repeat", "times the sentence is spoken, 1–5 (default 1)"), ("token", "a display token")))
+async def announcement(request: web.Request, actor: Actor | None) -> web.StreamResponse:
+    actor = await screen_actor(request, actor)
+    await _hall(request, actor)
+    ticket = request.query.get("ticket", "").upper()
+    window = query_int(request, "window", 0, lo=1, hi=9999)
+    repeat = query_int(request, "repeat", 1, lo=1, hi=5)
+    try:
+        a = Announcement(ticket, window, Kind(request.query.get("kind", "call")))
+    except ValueError as e:
+        raise InvalidInput("bad_query", f"号码、窗口或类型无效 (bad ticket, window or kind: {e})") from None
+    try:
+        path = await request.app[VOICE].audio(a, _langs(request.query.get("lang")), repeat)
+    except VoiceUnavailable as e:
+        log.error("voice unavailable: %s", e)
+        raise web.HTTPServiceUnavailable(text="voice engine unavailable") from None
+    return web.FileResponse(path, headers={"Content-Type": "audio/wav",
+                                           "Cache-Control": "private, max-age=86400"})
+
+
+# -- display pages -------------------------------------------------------------------------------------------
+
+def _settings(request: web.Request) -> dict[str, Any]:
+    """Per-screen settings from the URL: each screen is a bookmark with its own choices."""
+    q = request.query
+    voice = q.get("voice", "on")
+    if voice not in ("on", "off", "browser"):
+        raise InvalidInput("bad_query", "voice 应为 on、off 或 browser (voice must be on, off or browser)",
+                           field="voice")
+    orient = q.get("orient", "auto")
+    if orient not in ("auto", "landscape", "portrait"):
+        raise InvalidInput("bad_query", "orient 应为 auto、landscape 或 portrait", field="orient")
+    area = q.get("area", "")
+    if len(area) > 50 or not re.fullmatch(r"[^<>\"'&]*", area):
+        raise InvalidInput("bad_query", "area 无效 (bad area)", field="area")
+    return {
+        "voice": voice,
+        "lang": ",".join(_langs(q.get("lang"))),
+        "repeat": query_int(request, "repeat", 1, lo=1, hi=5),
+        "volume": query_int(request, "volume", 100, lo=0, hi=100),
+        "area": area,
+        "orient": orient,
+        "token": q.get("token", ""),
+    }
+
+
+async def _page_actor(request: web.Request, actor: Actor | None) -> Actor:
+    if actor is None and not request.query.get("token"):
+        raise web.HTTPFound(f"/login?next={quote(request.path_qs, safe='')}")
+    return await screen_actor(request, actor)
+
+
+@routes.get("/displays/{hall}/lobby", summary="Lobby display (大屏)", roles=None, page=True)
+async def lobby_page(request: web.Request, actor: Actor | None) -> web.Response:
+    actor = await _page_actor(request, actor)
+    hall = await _hall(request, actor)
+    return render(request, "lobby.html", hall=hall, settings=_settings(request))
+
+
+@routes.get("/displays/{hall}/window/{number:\\d{1,4}}", summary="Window display (窗口屏)", roles=None, page=True)
+async def window_page(request: web.Request, actor: Actor | None) -> web.Response:
+    actor = await _page_actor(request, actor)
+    hall = await _hall(request, actor)
+    return render(request, "window.html", hall=hall, settings=_settings(request),
+                  window_number=int(request.match_info["number"]))
+
+
+# -- life cycle ----------------------------------------------------------------------------------------------
+
+async def _ticker_ctx(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(stream.ticker(app[HUB], app[STORE]), name="hallops-live-ticker")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _close_sockets(app: web.Application) -> None:
+    """on_shutdown runs before cleanup closes the database: screens are told the server is going away."""
+    sockets = list(app[SOCKETS])
+    if not sockets:
+        return
+    log.info("closing %d live connections (going away)", len(sockets))
+
+    async def close(ws: web.WebSocketResponse) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown"),
+                                   SHUTDOWN_CLOSE_TIMEOUT)
+
+    await asyncio.gather(*(close(ws) for ws in sockets))
 
 
 def setup(app: web.Application) -> None:
     """Hang this feature's resources and background tasks on the app (cleanup_ctx)."""
+    app[SOCKETS] = set()
+    app[VOICE] = VoiceEngine(default_cache_dir(app[CONFIG].database.path))
+    app.cleanup_ctx.append(_ticker_ctx)
+    app.on_shutdown.append(_close_sockets)

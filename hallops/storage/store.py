@@ -247,7 +247,7 @@ class Store:
                 "SELECT t.id, t.number, t.status, t.called_at, t.recall_count, q.prefix, w.number AS window, "
                 "w.id AS window_id, w.name AS window_name FROM tickets t JOIN queues q ON q.id = t.queue_id "
                 "JOIN windows w ON w.id = t.window_id WHERE t.hall_id = ? AND t.service_day = ? "
-                "AND t.called_at IS NOT NULL ORDER BY t.called_at DESC LIMIT 12", (hall_id, day))
+                "AND t.called_at IS NOT NULL ORDER BY t.called_at DESC, t.id DESC LIMIT 12", (hall_id, day))
             counts = await conn.execute_fetchall(
                 "SELECT status, count(*) AS n FROM tickets WHERE hall_id = ? AND service_day = ? GROUP BY status",
                 (hall_id, day))

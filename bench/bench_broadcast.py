@@ -1,0 +1,349 @@
+"""Broadcast of a call to many live screens: hallops against the bare-aiohttp floor, in one run.
+
+    python bench/bench_broadcast.py [--subs 1000,3000] [--calls 60]
+
+The server runs on core 0 (taskset), the load generator on core 1: one process holding every subscriber
+(minimal websocket clients on loopback: they answer pings and note when the frame with `ticket.called`
+arrives) and making the calls. For each call: time from the moment the call-next HTTP request returns to
+the moment the last subscriber has the event; p50/p99/max over the calls. Also: server memory per connected
+subscriber (RSS growth / N), and the same at 1,000 with one stalled subscriber (never reads) among them.
+
+The floor: a bare aiohttp server (this file, --role bare) whose POST /fire writes one pre-encoded frame
+to each socket's transport and returns; measured by the same load generator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+CALLED = b"ticket.called"
+
+
+# -- the load generator ---------------------------------------------------------------------------------------
+
+class Recorder:
+    def __init__(self) -> None:
+        self.count = 0
+        self.last = 0.0
+        self.first = 0.0
+        self.done: asyncio.Future[None] | None = None
+        self.target = 0
+
+    def hit(self) -> None:
+        self.count += 1
+        self.last = time.monotonic()
+        if self.count == 1:
+            self.first = self.last
+        if self.count == self.target and self.done is not None and not self.done.done():
+            self.done.set_result(None)
+
+
+class WsClient(asyncio.Protocol):
+    """A websocket client of the least possible cost: handshake, then frames scanned for the call."""
+
+    def __init__(self, path: str, host: str, rec: Recorder, opened: asyncio.Future[None]) -> None:
+        self.path, self.host, self.rec, self.opened = path, host, rec, opened
+        self.buf = b""
+        self.upgraded = False
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        key = base64.b64encode(os.urandom(16)).decode()
+        transport.write(f"GET {self.path} HTTP/1.1\r\nHost: {self.host}\r\nUpgrade: websocket\r\n"
+                        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+                        .encode())
+
+    def data_received(self, data: bytes) -> None:
+        if not self.upgraded:
+            self.buf += data
+            end = self.buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            if not self.buf.startswith(b"HTTP/1.1 101"):
+                self.opened.set_exception(RuntimeError(self.buf[:200].decode(errors="replace")))
+                return
+            self.upgraded = True
+            data, self.buf = self.buf[end + 4:], b""
+            if not self.opened.done():
+                self.opened.set_result(None)
+        if CALLED in data:
+            self.rec.hit()
+        self.buf += data
+        self._frames()
+
+    def _frames(self) -> None:
+        buf = self.buf
+        while len(buf) >= 2:
+            op, n = buf[0] & 0x0F, buf[1] & 0x7F
+            i = 2
+            if n == 126:
+                if len(buf) < 4:
+                    break
+                n, i = int.from_bytes(buf[2:4], "big"), 4
+            elif n == 127:
+                if len(buf) < 10:
+                    break
+                n, i = int.from_bytes(buf[2:10], "big"), 10
+            if len(buf) < i + n:
+                break
+            if op == 0x9 and self.transport is not None:  # ping: answer with a masked pong
+                payload = buf[i:i + n]
+                mask = os.urandom(4)
+                self.transport.write(bytes([0x8A, 0x80 | len(payload)]) + mask
+                                     + bytes(b ^ mask[j % 4] for j, b in enumerate(payload)))
+            buf = buf[i + n:]
+        self.buf = buf
+
+
+def _stall(host: str, port: int, path: str) -> socket.socket:
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect((host, port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
+    return s
+
+
+async def load(args: argparse.Namespace) -> None:
+    import aiohttp
+
+    host, port = "127.0.0.1", args.port
+    rec = Recorder()
+    loop = asyncio.get_running_loop()
+    http = aiohttp.ClientSession(headers={"Authorization": f"Bearer {args.manager}"} if args.manager else {})
+    base = f"http://{host}:{port}"
+    if args.mode == "hallops":
+        async with http.get(f"{base}/api/v1/halls/liangjiang/state") as r:
+            seq = (await r.json())["seq"]
+        path = f"/api/v1/halls/liangjiang/live?after={seq}&token={args.display}"
+    else:
+        path = "/ws"
+    clients = []
+    for start in range(0, args.subs, 200):  # connect in waves: the accept queue is finite
+        futs = []
+        for _ in range(min(200, args.subs - start)):
+            f: asyncio.Future[None] = loop.create_future()
+            await loop.create_connection(lambda f=f: WsClient(path, f"{host}:{port}", rec, f), host, port)
+            futs.append(f)
+        await asyncio.gather(*futs)
+        clients.extend(futs)
+    stalled = _stall(host, port, path) if args.stalled else None
+    print(json.dumps({"connected": len(clients)}), flush=True)
+    sys.stdin.readline()  # the parent has read the server's memory
+
+    wid = None
+    if args.mode == "hallops":
+        async with http.get(f"{base}/api/v1/halls/liangjiang") as r:
+            wid = next(w["id"] for w in (await r.json())["windows"] if w["number"] == 1)
+        async with http.post(f"{base}/api/v1/windows/{wid}/open", json={}) as r:
+            assert r.status == 200, await r.text()
+    lat, sent_lat, spread = [], [], []
+    current = None
+    for i in range(args.calls + 5):
+        if args.mode == "hallops":
+            if current is not None:
+                for action in ("start", "finish"):
+                    async with http.post(f"{base}/api/v1/tickets/{current}/{action}", json={}) as r:
+                        assert r.status == 200, await r.text()
+            async with http.post(f"{base}/api/v1/tickets", json={"queue": "A"}) as r:
+                assert r.status == 201, await r.text()
+        await asyncio.sleep(0.02)  # let the screens take the issue/finish events first
+        rec.count, rec.target, rec.done = 0, args.subs, loop.create_future()
+        t_sent = time.monotonic()
+        if args.mode == "hallops":
+            async with http.post(f"{base}/api/v1/windows/{wid}/call-next", json={}) as r:
+                assert r.status == 200, await r.text()
+                current = (await r.json())["ticket"]["id"]
+        else:
+            async with http.post(f"{base}/fire") as r:
+                assert r.status == 200
+        t_ret = time.monotonic()
+        await asyncio.wait_for(rec.done, 10)
+        if i >= 5:  # warm-up calls are not counted
+            lat.append(max(0.0, rec.last - t_ret) * 1000)
+            sent_lat.append((rec.last - t_sent) * 1000)
+            spread.append((rec.last - rec.first) * 1000)
+    await http.close()
+    if stalled is not None:
+        stalled.close()
+    print(json.dumps({"lat": lat, "sent": sent_lat, "spread": spread}), flush=True)
+
+
+# -- the floor: bare aiohttp ----------------------------------------------------------------------------------
+
+def bare(args: argparse.Namespace) -> None:
+    from aiohttp import web
+
+    sockets: set[web.WebSocketResponse] = set()
+    frame_payload = json.dumps({"seq": 1, "type": "ticket.called", "at": "2026-11-30T01:00:00.000Z", "payload": {
+        "ticket": {"id": 1, "number": "A001", "queue": "A", "status": "called", "window": 1, "window_id": 1},
+        "window": {"id": 1, "number": 1, "name": "综合窗口", "area": "综合受理区"}, "reason": "call"}},
+        ensure_ascii=False).encode()
+    n = len(frame_payload)
+    header = bytes([0x81, n]) if n < 126 else bytes([0x81, 126]) + n.to_bytes(2, "big")
+    frame = header + frame_payload
+
+    async def ws_handler(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(compress=False, heartbeat=10)
+        await ws.prepare(request)
+        sockets.add(ws)
+        try:
+            async for _ in ws:
+                pass
+        finally:
+            sockets.discard(ws)
+        return ws
+
+    async def fire(request: web.Request) -> web.Response:
+        for ws in sockets:
+            t = ws._req.transport if ws._req is not None else None
+            if t is not None:
+                t.write(frame)
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_get("/ws", ws_handler)
+    app.router.add_post("/fire", fire)
+    web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None)
+
+
+# -- the orchestrator -----------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def taskset(core: int) -> list[str]:
+    return ["taskset", "-c", str(core)] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def wait_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError("server did not start")
+
+
+def run_case(mode: str, subs: int, calls: int, stalled: bool, tokens: dict[str, str], db: Path) -> dict[str, Any]:
+    port = free_port()
+    if mode == "hallops":
+        cmd = [sys.executable, "-m", "hallops", "serve", "--db", str(db), "--port", str(port)]
+    else:
+        cmd = [sys.executable, __file__, "--role", "bare", "--port", str(port)]
+    server = subprocess.Popen([*taskset(0), *cmd], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env=os.environ | {"HALLOPS_VOICE_CACHE": str(db.parent / "voice")})
+    try:
+        wait_port(port)
+        time.sleep(0.3)
+        before = rss_kb(server.pid)
+        gen = subprocess.Popen([*taskset(1), sys.executable, __file__, "--role", "load", "--mode", mode,
+                                "--port", str(port), "--subs", str(subs), "--calls", str(calls),
+                                "--display", tokens.get("display", ""), "--manager", tokens.get("manager", ""),
+                                *(["--stalled"] if stalled else [])],
+                               cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert gen.stdout is not None and gen.stdin is not None
+        json.loads(gen.stdout.readline())
+        time.sleep(0.5)
+        after = rss_kb(server.pid)
+        gen.stdin.write("\n")
+        gen.stdin.flush()
+        result = json.loads(gen.stdout.readline())
+        gen.wait(30)
+    finally:
+        server.terminate()
+        server.wait(30)
+    lat, sent, spread = sorted(result["lat"]), sorted(result["sent"]), sorted(result["spread"])
+    p99 = min(len(lat) - 1, int(len(lat) * 0.99))
+    return {"mode": mode, "subs": subs, "stalled": stalled, "calls": len(lat),
+            "p50": statistics.median(lat), "p99": lat[p99], "max": lat[-1],
+            "p50_from_send": statistics.median(sent), "p99_from_send": sent[p99],
+            "spread_p50": statistics.median(spread), "spread_p99": spread[p99],
+            "kb_per_sub": (after - before) / subs, "rss_mb": after / 1024}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--role", choices=("main", "load", "bare"), default="main")
+    p.add_argument("--mode", choices=("hallops", "bare"), default="hallops")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--subs", default="1000,3000")
+    p.add_argument("--calls", type=int, default=60)
+    p.add_argument("--display", default="")
+    p.add_argument("--manager", default="")
+    p.add_argument("--stalled", action="store_true")
+    args = p.parse_args()
+    if args.role == "bare":
+        return bare(args)
+    if args.role == "load":
+        args.subs = int(args.subs)
+        return asyncio.run(load(args))
+
+    sizes = [int(s) for s in args.subs.split(",")]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="hallops-bench-") as tmp:
+        for mode in ("bare", "hallops"):
+            for n in sizes:
+                for stalled in ((False, True) if n == sizes[0] else (False,)):
+                    db = Path(tmp) / f"{mode}-{n}-{int(stalled)}.db"
+                    tokens: dict[str, str] = {}
+                    if mode == "hallops":
+                        hc = [sys.executable, "-m", "hallops"]
+                        subprocess.run([*hc, "init", "--demo", "--db", str(db)], cwd=ROOT, check=True,
+                                       capture_output=True)
+                        for role in ("display", "manager"):
+                            out = subprocess.run([*hc, "token", "create", "--role", role, "--hall", "liangjiang",
+                                                  "--label", f"bench-{role}", "--db", str(db)], cwd=ROOT,
+                                                 check=True, capture_output=True, text=True).stdout
+                            tokens[role] = out.split()[-1]
+                    r = run_case(mode, n, args.calls, stalled, tokens, db)
+                    rows.append(r)
+                    print(f"{r['mode']:8} subs={r['subs']:5} stalled={'yes' if stalled else 'no ':3} "
+                          f"calls={r['calls']}  return→last receipt p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms"
+                          f"  | first→last p50 {r['spread_p50']:6.1f} p99 {r['spread_p99']:6.1f} ms"
+                          f" | send→last p50 {r['p50_from_send']:6.1f} p99 {r['p99_from_send']:6.1f} ms"
+                          f"  server RSS {r['rss_mb']:6.1f} MB, {r['kb_per_sub']:5.1f} KB/subscriber", flush=True)
+    by = {(r["mode"], r["subs"], r["stalled"]): r for r in rows}
+    for n in sizes:
+        h, b = by.get(("hallops", n, False)), by.get(("bare", n, False))
+        if h and b:
+            print(f"at {n}: p99 return→last hallops {h['p99']:.1f} ms (floor {b['p99']:.1f}); send→last hallops "
+                  f"{h['p99_from_send']:.1f} ms vs bare floor {b['p99_from_send']:.1f} ms; first→last hallops "
+                  f"{h['spread_p99']:.1f} ms vs floor {b['spread_p99']:.1f} ms")
+    h0, h1 = by.get(("hallops", sizes[0], False)), by.get(("hallops", sizes[0], True))
+    if h0 and h1:
+        print(f"one stalled subscriber among {sizes[0]}: p99 {h0['p99']:.1f} → {h1['p99']:.1f} ms return→last, "
+              f"{h0['p99_from_send']:.1f} → {h1['p99_from_send']:.1f} ms send→last "
+              f"({(h1['p99_from_send'] / max(h0['p99_from_send'], 0.001) - 1) * 100:+.0f}%)")
+
+
+if __name__ == "__main__":
+    main()

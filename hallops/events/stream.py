@@ -1,0 +1,166 @@
+"""One live subscriber on a websocket: catch up, then follow the hub, in order, each event exactly once.
+
+The wire protocol (server → client; the client sends nothing but close and pong):
+  {"type": "hello", "hall_id", "seq", "now", "heartbeat"}     first, always
+  {"seq", "type", "at", "payload", "replay": true}            catch-up: events after ?after=SEQ
+  {"type": "snapshot", "seq", "state"}                        the hall's state (GET …/state) as of seq
+  {"seq", "type", "at", "payload"}                            live events, as each transaction commits
+  {"type": "tick", "now"}                                     every TICK_SECONDS: the client's watchdog and clock
+Messages that waited together are sent as one frame holding a JSON array.
+
+Order without gaps or repeats: subscribe first, then read the hall's sequence number S (or the snapshot
+at S) and the backlog up to S; anything the subscription received meanwhile with seq <= S is dropped by
+the writer. Events committed after the read carry seq > S and were published after we subscribed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import socket
+from typing import Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from hallops.events.hub import EventHub, Subscription, encode_message
+from hallops.storage import displays
+from hallops.storage.store import Store
+from hallops.storage.views import iso
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 10.0  # aiohttp pings every 10 s and gives up 5 s later: a dead screen is found in 15 s
+TICK_SECONDS = 10.0
+REPLAY_MAX = 1000  # further behind than this: a snapshot instead of the backlog
+CATCH_UP_TIMEOUT = 30.0
+CLOSE_TIMEOUT = 1.0
+# The kernel's send buffer per screen: events are small, and a stalled screen should not pin megabytes of
+# kernel memory (autotuning would let it grow to tcp_wmem's maximum, 4 MB) before its queue overflows.
+SEND_BUFFER = 64 * 1024
+REPLAY_FRAME = 200  # backlog events per frame
+
+_conn_ids = itertools.count(1)
+
+
+def new_socket() -> web.WebSocketResponse:
+    # Compression off: it doubles the cost of a broadcast and the messages are small.
+    return web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS, compress=False, max_msg_size=4096,
+                                 autoclose=True, autoping=True)
+
+
+def limit_send_buffer(request: web.Request) -> None:
+    transport = request.transport
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+
+
+async def _close(ws: web.WebSocketResponse, code: int, message: bytes) -> None:
+    """Close politely if the peer reads; drop the connection if it does not within CLOSE_TIMEOUT."""
+    try:
+        await asyncio.wait_for(ws.close(code=code, message=message), CLOSE_TIMEOUT)
+        return
+    except (TimeoutError, ConnectionError, RuntimeError):
+        pass
+    if True:
+        req = getattr(ws, "_req", None)
+        transport = req.transport if req is not None else None
+        if transport is not None:
+            transport.abort()
+
+
+async def serve(request: web.Request, ws: web.WebSocketResponse, *, store: Store, hub: EventHub, hall_id: int,
+                after: int | None, want_snapshot: bool, who: str) -> None:
+    """Run one prepared websocket until either side closes it."""
+    conn_id = next(_conn_ids)
+    cut: list[asyncio.Task[None]] = []
+
+    def on_overflow(sub: Subscription) -> None:
+        # Called inside publish(): never await there; the close runs as its own task.
+        cut.append(asyncio.create_task(_close(ws, WSCloseCode.TRY_AGAIN_LATER, b"too far behind")))
+
+    log.info("live#%d hall %d: %s connected (after=%s, snapshot=%s)", conn_id, hall_id, who, after, want_snapshot)
+    with hub.subscribe(hall_id, on_overflow=on_overflow) as sub:
+        writer: asyncio.Task[None] | None = None
+        try:
+            last = await asyncio.wait_for(
+                _catch_up(ws, store, hall_id, after, want_snapshot), CATCH_UP_TIMEOUT)
+            writer = asyncio.create_task(_write(ws, sub, last), name=f"live-writer-{conn_id}")
+            async for msg in ws:
+                if msg.type is WSMsgType.ERROR:
+                    break
+                # Clients have nothing to say; their text is ignored.
+        except (TimeoutError, ConnectionError) as e:
+            log.info("live#%d hall %d: catch-up failed: %r", conn_id, hall_id, e)
+        finally:
+            if writer is not None:
+                writer.cancel()
+                with contextlib.suppress(asyncio.CancelledError, ConnectionError, RuntimeError):
+                    await writer
+            for t in cut:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await t
+            if not ws.closed:
+                await _close(ws, WSCloseCode.GOING_AWAY, b"")
+    log.info("live#%d hall %d: %s disconnected (code %s%s)", conn_id, hall_id, who, ws.close_code,
+             ", cut off" if sub.overflowed else "")
+
+
+async def _catch_up(ws: web.WebSocketResponse, store: Store, hall_id: int, after: int | None,
+                    want_snapshot: bool) -> int:
+    state: dict[str, Any] | None = None
+    if want_snapshot or after is None:
+        state = await store.hall_state(hall_id)
+        seq = int(state["seq"])
+    else:
+        seq = await displays.event_seq(store, hall_id)
+    backlog: list[dict[str, Any]] = []
+    if after is not None and after > seq:  # the database was replaced: start over from a snapshot
+        after = None
+    elif after is not None and seq - after > REPLAY_MAX:
+        after = None
+    if after is None and state is None:
+        state = await store.hall_state(hall_id)
+        # The snapshot may be newer than `seq`; events between were published after we subscribed.
+        seq = int(state["seq"])
+    if after is not None and after < seq:
+        backlog = await displays.events_between(store, hall_id, after, seq)
+    await ws.send_frame(encode_message({"type": "hello", "hall_id": hall_id, "seq": seq, "now": iso(store.now()),
+                                        "heartbeat": HEARTBEAT_SECONDS}), WSMsgType.TEXT)
+    for i in range(0, len(backlog), REPLAY_FRAME):
+        chunk = [json.dumps(ev | {"replay": True}, ensure_ascii=False, separators=(",", ":"))
+                 for ev in backlog[i:i + REPLAY_FRAME]]
+        await ws.send_frame(("[" + ",".join(chunk) + "]").encode(), WSMsgType.TEXT)
+    if state is not None:
+        await ws.send_frame(encode_message({"type": "snapshot", "seq": seq, "state": state}), WSMsgType.TEXT)
+    return seq
+
+
+async def _write(ws: web.WebSocketResponse, sub: Subscription, last: int) -> None:
+    """The subscriber's one writer: everything waiting goes out as one frame."""
+    while True:
+        items = await sub.batch()
+        if sub.overflowed:
+            return
+        datas: list[bytes] = []
+        for seq, data in items:
+            if seq is not None:
+                if seq <= last:
+                    continue  # already sent in the catch-up
+                last = seq
+            datas.append(data)
+        if not datas:
+            continue
+        payload = datas[0] if len(datas) == 1 else b"[" + b",".join(datas) + b"]"
+        await ws.send_frame(payload, WSMsgType.TEXT)
+
+
+async def ticker(hub: EventHub, store: Store) -> None:
+    """Every TICK_SECONDS, one tick to every subscriber: screens tell a quiet hall from a dead link."""
+    while True:
+        await asyncio.sleep(TICK_SECONDS)
+        hub.broadcast({"type": "tick", "now": iso(store.now())})

@@ -1,0 +1,145 @@
+"""The headless agent against a real server process: killed, restarted, and no call lost or repeated."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cli(db: Path, *args: str) -> str:
+    out = subprocess.run([sys.executable, "-m", "hallops", *args, "--db", str(db)], cwd=ROOT, check=True,
+                         capture_output=True, text=True, timeout=60)
+    return out.stdout
+
+
+class Server:
+    def __init__(self, db: Path, port: int) -> None:
+        self.db, self.port = db, port
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "hallops", "serve", "--db", str(self.db), "--port", str(self.port), cwd=ROOT,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            env=os.environ | {"HALLOPS_VOICE_CACHE": str(self.db.parent / "voice")})
+        deadline = time.monotonic() + 20
+        async with aiohttp.ClientSession() as s:
+            while time.monotonic() < deadline:
+                try:
+                    async with s.get(f"http://127.0.0.1:{self.port}/healthz") as r:
+                        if r.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    async def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        await self.proc.wait()
+
+
+@pytest.fixture
+async def setup(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
+    db = tmp_path / "hall.db"
+    cli(db, "init", "--demo")
+    display = cli(db, "token", "create", "--role", "display", "--hall", "liangjiang", "--label", "agent").split()[-1]
+    manager = cli(db, "token", "create", "--role", "manager", "--hall", "liangjiang", "--label", "m").split()[-1]
+    server = Server(db, free_port())
+    await server.start()
+    yield {"server": server, "display": display, "manager": manager}
+    if server.proc is not None and server.proc.returncode is None:
+        await server.kill()
+
+
+class AgentProc:
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.records: list[dict[str, Any]] = []
+
+    async def until(self, pred: Any, within: float = 10.0) -> dict[str, Any]:
+        for r in self.records:
+            if pred(r):
+                return r
+        deadline = time.monotonic() + within
+        assert self.proc.stdout is not None
+        while True:
+            line = await asyncio.wait_for(self.proc.stdout.readline(), max(0.01, deadline - time.monotonic()))
+            if not line:
+                raise EOFError("agent exited")
+            r = json.loads(line)
+            self.records.append(r)
+            if pred(r):
+                return r
+
+
+async def call_one(port: int, manager: str, window: int) -> str:
+    h = {"Authorization": f"Bearer {manager}"}
+    base = f"http://127.0.0.1:{port}/api/v1"
+    async with aiohttp.ClientSession(headers=h) as s:
+        async with s.get(f"{base}/halls/liangjiang") as r:
+            wid = next(w["id"] for w in (await r.json())["windows"] if w["number"] == window)
+        async with s.post(f"{base}/windows/{wid}/open", json={}) as r:
+            assert r.status in (200, 409)
+        async with s.post(f"{base}/tickets", json={"queue": "A"}) as r:
+            assert r.status == 201, await r.text()
+        async with s.get(f"{base}/halls/liangjiang/state") as r:
+            cur = next(w["current"] for w in (await r.json())["windows"] if w["number"] == window)
+        if cur is not None:
+            for action in ("start", "finish"):
+                async with s.post(f"{base}/tickets/{cur['id']}/{action}", json={}) as r:
+                    assert r.status == 200, await r.text()
+        async with s.post(f"{base}/windows/{wid}/call-next", json={}) as r:
+            assert r.status == 200, await r.text()
+            return str((await r.json())["ticket"]["number"])
+
+
+async def test_the_agent_resumes_after_a_server_restart_without_losing_a_call(setup: dict[str, Any]) -> None:
+    server: Server = setup["server"]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "displays.agent", "--server", f"http://127.0.0.1:{server.port}", "--hall", "liangjiang",
+        "--output", "jsonl", "--player", "true", cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL, env=os.environ | {"HALLOPS_DISPLAY_TOKEN": setup["display"]})
+    agent = AgentProc(proc)
+    try:
+        await agent.until(lambda r: "snapshot" in r)
+        first = await call_one(server.port, setup["manager"], 5)
+        await agent.until(lambda r: r.get("call", {}).get("number") == first)
+        await agent.until(lambda r: r.get("announced", {}).get("number") == first)  # audio fetched and played
+
+        await server.kill()
+        await agent.until(lambda r: r.get("status") == "lost")
+        await server.start()
+        missed = await call_one(server.port, setup["manager"], 5)  # made while the agent is still away
+        rec = await agent.until(lambda r: r.get("call", {}).get("number") == missed, within=20)
+        assert rec["fresh"]  # a call seconds old is still spoken
+        after = await call_one(server.port, setup["manager"], 6)
+        await agent.until(lambda r: r.get("call", {}).get("number") == after)
+        calls = [r["call"]["number"] for r in agent.records if "call" in r]
+        assert calls == [first, missed, after]  # none lost, none repeated after the reconnect
+        seqs = [r["call"]["seq"] for r in agent.records if "call" in r]
+        assert seqs == sorted(set(seqs))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 10)
