@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from hallops.domain.errors import NotFound
-from hallops.domain.estimate import estimate_wait
+from hallops.domain.estimate import ServiceStats, estimate_from_stats, service_stats
 from hallops.domain.model import Channel, Priority, Role
 from hallops.domain.tickets import Action
 from hallops.domain.windows import WindowAction
@@ -330,11 +330,11 @@ class Store:
                                   ahead_args(params, key=own_key(params, row), ticket_id=row["id"],
                                              queue_id=row["queue_id"], target_window_id=row["target_window_id"]))
             ahead = int(r[0]) if r else 0
-            svc = await self.recent_service_minutes(row["queue_id"], row["avg_service_minutes"])
+            svc = await self.recent_service_stats(row["queue_id"], row["avg_service_minutes"])
             wins = await self.db.one(
                 "SELECT count(*) FROM windows w JOIN window_queues wq ON wq.window_id = w.id "
                 "WHERE wq.queue_id = ? AND w.state = 'open' AND w.active = 1", (row["queue_id"],))
-            rng = estimate_wait(ahead, svc, int(wins[0]) if wins else 0)
+            rng = estimate_from_stats(ahead, svc, int(wins[0]) if wins else 0)
             estimate = {"low_minutes": rng.low, "high_minutes": rng.high}
         return {
             "number": row["number"], "status": row["status"], "queue": row["queue_prefix"],
@@ -346,14 +346,12 @@ class Store:
             "called_at": iso(row["called_at"]), "hall_id": row["hall_id"],
         }
 
-    async def recent_service_minutes(self, queue_id: int, default: float) -> float:
-        """Mean service time over the last two hours in this queue, or the queue's typical time."""
-        r = await self.db.one("SELECT count(*), avg(ended_at - started_at) FROM tickets WHERE queue_id = ? "
-                              "AND status = 'done' AND started_at IS NOT NULL AND ended_at > ?",
-                              (queue_id, self.now() - 7200))
-        if r is None or r[0] < 3:
-            return float(default)
-        return float(r[1]) / 60.0
+    async def recent_service_stats(self, queue_id: int, default: float) -> ServiceStats:
+        """Service times of the last two hours in this queue, leaning on the typical time when few."""
+        rows = await self.db.all("SELECT (ended_at - started_at) / 60.0 FROM tickets WHERE queue_id = ? "
+                                 "AND status = 'done' AND started_at IS NOT NULL AND ended_at > ? "
+                                 "ORDER BY ended_at DESC LIMIT 200", (queue_id, self.now() - 7200))
+        return service_stats([float(r[0]) for r in rows], float(default))
 
     async def events_after(self, hall_id: int, after: int, limit: int = 500) -> list[dict[str, Any]]:
         rows = await self.db.all("SELECT seq, type, at, payload FROM events WHERE hall_id = ? AND seq > ? "

@@ -62,8 +62,9 @@ class Server:
 
     async def start(self) -> None:
         env = dict(os.environ, HALLOPS_LOG_LEVEL="WARNING")
-        self.proc = subprocess.Popen([sys.executable, "-m", "hallops", "serve", "--db", str(self.db),
-                                      "--port", str(self.port)], env=env, stdout=subprocess.DEVNULL)
+        self.proc = await asyncio.to_thread(
+            subprocess.Popen, [sys.executable, "-m", "hallops", "serve", "--db", str(self.db), "--port",
+                               str(self.port)], env=env, stdout=subprocess.DEVNULL)
         async with aiohttp.ClientSession() as s:
             for _ in range(200):
                 try:

@@ -97,7 +97,7 @@ async def test_priority_ticket_is_called_first(hall: Hall) -> None:
     await hall.issue("A")
     hall.clock.advance(60)
     elderly = await hall.issue("A", priority="elderly")
-    status, body = await clerk.post(f"/api/v1/windows/{hall.window_id(1)}/call-next")
+    _status, body = await clerk.post(f"/api/v1/windows/{hall.window_id(1)}/call-next")
     assert body["ticket"]["id"] == elderly["id"] and body["ticket"]["priority"] == "elderly"
 
 
@@ -113,7 +113,7 @@ async def test_transfer_keeps_the_number_and_places_the_ticket(hall: Hall) -> No
     status, body = await clerk.post(f"/api/v1/tickets/{first['id']}/transfer", {"queue": "B", "placement": "front"})
     assert status == 200, body
     assert (body["ticket"]["number"], body["ticket"]["queue"], body["ticket"]["status"]) == ("A001", "B", "waiting")
-    st, status_body = await hall.anon.get(f"/api/v1/ticket-status/{first['token']}")
+    _st, status_body = await hall.anon.get(f"/api/v1/ticket-status/{first['token']}")
     assert status_body["people_ahead"] == 0
     # A window serving B calls it before the three who were already waiting there.
     b_window = next(w for w in hall.layout["windows"] if w["queues"][0] == "B")["number"]

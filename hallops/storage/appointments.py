@@ -1,0 +1,181 @@
+"""Appointments in SQLite: slots, bookings (one by one or a CSV), check-in that issues the ticket, the day's
+list with what became of each booking. Write jobs take a Tx; reads take the Database."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from typing import Any
+
+from hallops.domain import appointments as ap
+from hallops.domain.errors import Conflict, InvalidInput, NotFound
+from hallops.domain.model import Channel, Priority
+from hallops.storage import tickets
+from hallops.storage.actors import Actor
+from hallops.storage.db import Database, Tx
+from hallops.storage.kiosk import read_settings_tx, settings_from_row
+from hallops.storage.rules import Rules, zone
+from hallops.storage.views import iso
+
+
+def check_in_window(settings: dict[str, Any]) -> ap.CheckInWindow:
+    return ap.CheckInWindow(settings["checkin_early_minutes"], settings["checkin_late_minutes"])
+
+
+# -- slots ---------------------------------------------------------------------------------------------
+
+def create_slots(tx: Tx, *, hall_id: int, queue: str, spans: list[tuple[float, float]], capacity: int,
+                 actor: Actor) -> dict[str, Any]:
+    """Add slots; one that already exists (same queue and start) is left as it is."""
+    actor.check_hall(hall_id)
+    q = tickets.find_queue(tx, hall_id, queue)
+    created = 0
+    for start, end in spans:
+        cur = tx.run("INSERT OR IGNORE INTO appointment_slots (hall_id, queue_id, starts_at, ends_at, capacity, "
+                     "created_at) VALUES (?, ?, ?, ?, ?, ?)", (hall_id, q["id"], start, end, capacity, tx.now))
+        created += cur.rowcount
+    if created:
+        tx.emit(hall_id, "appointments.slots_added", {"queue": q["prefix"], "count": created})
+    return {"created": created, "skipped": len(spans) - created, "queue": q["prefix"]}
+
+
+# -- bookings ------------------------------------------------------------------------------------------
+
+def _new_code(tx: Tx, hall_id: int) -> str:
+    for _ in range(50):
+        code = ap.code_from_number(secrets.randbelow(10 ** ap.CODE_DIGITS))
+        if tx.one("SELECT 1 FROM appointments WHERE hall_id = ? AND code = ?", (hall_id, code)) is None:
+            return code
+    raise Conflict("codes_exhausted", "预约码已用尽，请稍后重试 (could not find a free code)")
+
+
+def import_bookings(tx: Tx, *, hall_id: int, bookings: list[ap.Booking], source: str,
+                    actor: Actor) -> dict[str, Any]:
+    """Book every row into its slot, all or nothing. A row whose code is already booked in the same slot is
+    skipped, so importing the same file twice books nobody twice."""
+    actor.check_hall(hall_id)
+    errors: list[dict[str, Any]] = []
+    created: list[dict[str, Any]] = []
+    skipped = 0
+    for b in bookings:
+        slot = tx.one("SELECT s.id, s.capacity, s.starts_at FROM appointment_slots s JOIN queues q ON q.id = s.queue_id"
+                      " WHERE s.hall_id = ? AND q.prefix = ? AND s.starts_at = ?", (hall_id, b.queue, b.starts_at))
+        if slot is None:
+            errors.append({"line": b.line, "error": "slot_not_found",
+                           "message": f"业务 {b.queue} 在该时间没有预约时段 (no slot of queue {b.queue} then)"})
+            continue
+        if b.code is not None:
+            prior = tx.one("SELECT slot_id FROM appointments WHERE hall_id = ? AND code = ?", (hall_id, b.code))
+            if prior is not None:
+                if prior["slot_id"] == slot["id"]:
+                    skipped += 1
+                    continue
+                errors.append({"line": b.line, "error": "code_taken",
+                               "message": f"预约码 {b.code} 已用于其他时段 (code {b.code} is booked elsewhere)"})
+                continue
+        used = tx.one("SELECT count(*) FROM appointments WHERE slot_id = ? AND status <> 'cancelled'", (slot["id"],))
+        if used is not None and used[0] >= slot["capacity"]:
+            errors.append({"line": b.line, "error": "slot_full",
+                           "message": f"该时段已约满（{slot['capacity']} 人）(slot is full)"})
+            continue
+        code = b.code or _new_code(tx, hall_id)
+        tx.run("INSERT INTO appointments (hall_id, slot_id, code, name, phone_tail, status, source, created_at) "
+               "VALUES (?, ?, ?, ?, ?, 'booked', ?, ?)", (hall_id, slot["id"], code, b.name, b.phone_tail, source,
+                                                          tx.now))
+        created.append({"line": b.line, "code": code, "name": b.name, "queue": b.queue,
+                        "starts_at": iso(b.starts_at)})
+    if errors:
+        first = errors[0]
+        raise InvalidInput("bookings_refused", f"第 {first['line']} 行：{first['message']}（共 {len(errors)} 处错误，"
+                                               f"未导入任何预约）", errors=errors)
+    if created:
+        tx.emit(hall_id, "appointments.booked", {"count": len(created), "source": source})
+    return {"created": created, "skipped": skipped}
+
+
+def cancel(tx: Tx, *, hall_id: int, appointment_id: int, actor: Actor) -> dict[str, Any]:
+    actor.check_hall(hall_id)
+    row = tx.one("SELECT id, status FROM appointments WHERE id = ? AND hall_id = ?", (appointment_id, hall_id))
+    if row is None:
+        raise NotFound("appointment_not_found", "预约不存在 (no such appointment)")
+    if row["status"] != "booked":
+        raise Conflict("appointment_not_booked", "只能取消未签到的预约 (only a booking not yet checked in can be "
+                                                 "cancelled)")
+    tx.run("UPDATE appointments SET status = 'cancelled' WHERE id = ?", (row["id"],))
+    return {"id": row["id"], "status": "cancelled"}
+
+
+# -- check-in ------------------------------------------------------------------------------------------
+
+_BOOKING_SQL = ("SELECT a.id, a.code, a.name, a.status, a.ticket_id, s.starts_at, s.ends_at, s.queue_id, "
+                "q.prefix, q.name AS queue_name, h.timezone FROM appointments a "
+                "JOIN appointment_slots s ON s.id = a.slot_id JOIN queues q ON q.id = s.queue_id "
+                "JOIN halls h ON h.id = a.hall_id WHERE a.hall_id = ? AND a.code = ?")
+
+
+def check_in(tx: Tx, rules: Rules, *, hall_id: int, code: str, actor: Actor) -> tuple[dict[str, Any], bool]:
+    """Issue the appointment's ticket (channel appointment, placed at the slot's start). Checking in again
+    returns the same ticket: a citizen who tapped twice or lost the screen gets it back."""
+    actor.check_hall(hall_id)
+    code = ap.normalize_code(code)
+    a = tx.one(_BOOKING_SQL, (hall_id, code))
+    if a is None:
+        raise NotFound("appointment_not_found", "未找到该预约码，请核对后重试 (no appointment with this code)")
+    if a["status"] == "cancelled":
+        raise Conflict("appointment_cancelled", "该预约已取消 (this appointment was cancelled)")
+    if a["status"] == "checked_in":
+        row = tickets.load_ticket(tx, a["ticket_id"])
+        ticket = tickets.ticket_json(row) | {"people_ahead": tickets.people_ahead(tx, row, rules.policy)}
+        return ticket | {"appointment": _brief(a)}, False
+    settings = read_settings_tx(tx, hall_id)
+    ap.check_in_allowed(a["starts_at"], tx.now, check_in_window(settings), zone(a["timezone"]))
+    ticket, _ = tickets.issue_ticket(tx, rules, hall_id=hall_id, queue=int(a["queue_id"]), channel=Channel.APPOINTMENT,
+                                     priority=Priority.NONE, appointment_at=a["starts_at"], actor=actor,
+                                     idempotency=None)
+    tx.run("UPDATE appointments SET status = 'checked_in', ticket_id = ?, checked_in_at = ? WHERE id = ?",
+           (ticket["id"], tx.now, a["id"]))
+    return ticket | {"appointment": _brief(a)}, True
+
+
+def _brief(a: sqlite3.Row) -> dict[str, Any]:
+    return {"id": a["id"], "code": a["code"], "name": a["name"], "queue": a["prefix"],
+            "queue_name": a["queue_name"], "starts_at": iso(a["starts_at"]), "ends_at": iso(a["ends_at"])}
+
+
+# -- reading -------------------------------------------------------------------------------------------
+
+async def day_view(db: Database, *, hall_id: int, start: float, end: float, now: float) -> dict[str, Any]:
+    """Slots starting in [start, end) with their bookings, each with its outcome, and the day's counts."""
+    async with db.reader() as conn:
+        await conn.execute("BEGIN")
+        srow = await conn.execute_fetchall("SELECT * FROM citizen_settings WHERE hall_id = ?", (hall_id,))
+        slots = await conn.execute_fetchall(
+            "SELECT s.id, s.starts_at, s.ends_at, s.capacity, q.prefix, q.name AS queue_name "
+            "FROM appointment_slots s JOIN queues q ON q.id = s.queue_id "
+            "WHERE s.hall_id = ? AND s.starts_at >= ? AND s.starts_at < ? ORDER BY s.starts_at, q.prefix",
+            (hall_id, start, end))
+        books = await conn.execute_fetchall(
+            "SELECT a.id, a.slot_id, a.code, a.name, a.phone_tail, a.status, a.checked_in_at, a.source, "
+            "t.number, t.status AS ticket_status FROM appointments a JOIN appointment_slots s ON s.id = a.slot_id "
+            "LEFT JOIN tickets t ON t.id = a.ticket_id WHERE a.hall_id = ? AND s.starts_at >= ? AND s.starts_at < ? "
+            "ORDER BY a.id", (hall_id, start, end))
+        await conn.execute("COMMIT")
+    settings = settings_from_row(next(iter(srow), None))
+    window = check_in_window(settings)
+    by_slot: dict[int, list[dict[str, Any]]] = {}
+    slot_start = {s["id"]: s["starts_at"] for s in slots}
+    counts = {o.value: 0 for o in ap.Outcome}
+    for b in books:
+        o = ap.outcome(b["status"], b["ticket_status"], slot_start[b["slot_id"]], now, window)
+        counts[o.value] += 1
+        by_slot.setdefault(b["slot_id"], []).append({
+            "id": b["id"], "code": b["code"], "name": b["name"], "phone_tail": b["phone_tail"],
+            "status": b["status"], "outcome": o.value, "ticket": b["number"], "source": b["source"],
+            "checked_in_at": iso(b["checked_in_at"])})
+    return {
+        "settings": {"checkin_early_minutes": window.early_minutes, "checkin_late_minutes": window.late_minutes},
+        "slots": [{"id": s["id"], "queue": s["prefix"], "queue_name": s["queue_name"], "starts_at": iso(s["starts_at"]),
+                   "ends_at": iso(s["ends_at"]), "capacity": s["capacity"],
+                   "bookings": by_slot.get(s["id"], [])} for s in slots],
+        "counts": counts | {"total": sum(counts.values()) - counts["cancelled"]},
+    }

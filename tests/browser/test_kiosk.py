@@ -1,0 +1,148 @@
+"""The citizen's morning in headless Chromium: kiosk ticket → clerk's call by keyboard → the phone turns to
+"请到 5 号窗口"; elderly priority, appointment check-in, a refused ticket at the cap, a double tap."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from playwright.async_api import Browser, Page, expect
+
+from tests.browser.conftest import new_page, screenshot, sign_in
+from tests.conftest import SHANGHAI, Hall
+
+KIOSK_PORTRAIT = (1080, 1920)
+KIOSK_LANDSCAPE = (1920, 1080)
+PHONE = (360, 740)
+
+
+async def kiosk(browser: Browser, hall: Hall, size: tuple[int, int] = KIOSK_PORTRAIT) -> Page:
+    """A kiosk as installed: the token arrives once in the URL fragment."""
+    page = await new_page(browser, hall, *size)
+    await page.goto(f"/kiosk/liangjiang#token={hall.kiosk.token}")
+    await page.locator("#k-home").wait_for(state="visible")
+    assert "token" not in page.url  # wiped from the address bar
+    await page.locator(".k-cat").first.wait_for()
+    return page
+
+
+async def take(page: Page, category: str, queue: str) -> str:
+    await page.locator(".k-cat", has_text=category).click()
+    await page.locator(f'#k-queue-list [data-queue="{queue}"]').click()
+    await page.locator("#k-ticket").wait_for(state="visible")
+    return (await page.locator("#k-t-number").inner_text()).strip()
+
+
+async def test_kiosk_ticket_called_by_keyboard_shows_on_the_phone(browser: Browser, hall: Hall) -> None:
+    await hall.issue("B")  # someone is already waiting
+    page = await kiosk(browser, hall)
+    await screenshot(page, "kiosk-portrait-home")
+    await page.fill("#k-search", "身份证")  # a citizen knows the item, not the queue
+    await page.locator("#k-results [data-queue]").first.wait_for()
+    assert await page.locator('#k-results [data-queue="B"]').count() == 1
+    await page.fill("#k-search", "")
+    number = await take(page, "个人事务", "B")
+    assert number == "B002"
+    await expect(page.locator("#k-t-ahead")).to_contain_text("1")
+    await expect(page.locator("#k-t-wait")).to_contain_text("分钟")
+    await page.locator("#k-t-qr").evaluate("img => img.decode()")
+    await screenshot(page, "kiosk-portrait-ticket")
+
+    row = await hall.store.db.one("SELECT token FROM tickets WHERE number = 'B002'")
+    phone = await new_page(browser, hall, *PHONE)
+    await phone.goto(f"/t/{row['token']}")
+    await expect(phone.locator("#p-ahead")).to_have_text("1")
+    await screenshot(phone, "phone-waiting")
+
+    clerk = await new_page(browser, hall, 1366, 768)
+    await sign_in(clerk, "clerk1", "demo-clerk", "/console/liangjiang")
+    await clerk.locator('[data-number="5"]').click()
+    await clerk.wait_for_url("**window=5")
+    await expect(clerk.locator("#c-state")).to_contain_text("服务中")
+    await clerk.keyboard.press("Space")  # B001
+    await expect(clerk.locator("#c-number")).to_have_text("B001")
+    await expect(phone.locator("#p-ahead")).to_have_text("0")
+    await clerk.keyboard.press("s")
+    await expect(clerk.locator("#c-tstatus")).to_contain_text("办理中")
+    await clerk.keyboard.press("f")
+    await clerk.locator("#d-finish-q").fill("身份证")
+    await clerk.keyboard.press("Enter")  # pick the first matching item
+    await expect(clerk.locator("#d-finish-picked")).to_contain_text("1")
+    await clerk.keyboard.press("Enter")  # empty search: finish
+    await expect(clerk.locator("#c-number")).to_have_text("—")
+    await clerk.keyboard.press("Space")  # B002, the kiosk ticket
+    await expect(clerk.locator("#c-number")).to_have_text("B002")
+    await expect(phone.locator("#p-called")).to_be_visible()
+    await expect(phone.locator("#p-called")).to_contain_text("请到 5 号窗口")
+    await screenshot(phone, "phone-called")
+    await expect(clerk.locator("#c-history")).to_contain_text("呼叫")
+    await expect(clerk.locator("#c-figs")).to_contain_text("1")
+    await screenshot(clerk, "console-1366x768")
+    items = await hall.store.db.all("SELECT ti.item_id FROM ticket_items ti JOIN tickets t ON t.id = ti.ticket_id "
+                                    "WHERE t.number = 'B001'")
+    assert len(items) == 1
+
+
+async def test_elderly_button_gives_a_priority_ticket(browser: Browser, hall: Hall) -> None:
+    page = await kiosk(browser, hall, KIOSK_LANDSCAPE)
+    await screenshot(page, "kiosk-landscape-home")
+    await page.click("#k-elderly")
+    await expect(page.locator("#k-elderly")).to_have_attribute("aria-pressed", "true")
+    await take(page, "社保医保", "G")
+    await expect(page.locator("#k-t-tags")).to_contain_text("老年人优先")
+    await screenshot(page, "kiosk-landscape-ticket")
+    row = await hall.store.db.one("SELECT priority, channel FROM tickets WHERE number = 'G001'")
+    assert (row["priority"], row["channel"]) == ("elderly", "kiosk")
+    await page.click('#k-ticket [data-go="home"]')  # the next citizen is not elderly by accident
+    await expect(page.locator("#k-elderly")).to_have_attribute("aria-pressed", "false")
+
+
+async def test_appointment_check_in_at_the_kiosk(browser: Browser, hall: Hall) -> None:
+    status, body = await hall.manager.post("/api/v1/halls/liangjiang/appointment-slots", {
+        "queue": "D", "day": "2026-11-30", "start": "09:00", "end": "10:00", "every_minutes": 30, "capacity": 2})
+    assert status == 200 and body["created"] == 2
+    status, body = await hall.manager.post("/api/v1/halls/liangjiang/appointments/import", {
+        "csv": "code,name,phone,queue,start\n246810,李明,13800001234,D,2026-11-30 09:30\n"})
+    assert status == 200, body
+    page = await kiosk(browser, hall)
+    await page.click("#k-appt-open")
+    for d in "246810":
+        await page.click(f'#k-pad [data-key="{d}"]')
+    await expect(page.locator("#k-code")).to_have_text("246810")
+    await screenshot(page, "kiosk-portrait-checkin")
+    await page.click("#k-checkin-go")
+    await page.locator("#k-ticket").wait_for(state="visible")
+    await expect(page.locator("#k-t-number")).to_have_text("D001")
+    await expect(page.locator("#k-t-tags")).to_contain_text("预约")
+    row = await hall.store.db.one("SELECT channel, appointment_at FROM tickets WHERE number = 'D001'")
+    assert row["channel"] == "appointment"
+    assert row["appointment_at"] == dt.datetime(2026, 11, 30, 9, 30, tzinfo=SHANGHAI).timestamp()
+
+
+async def test_a_refused_ticket_when_the_cap_is_reached(browser: Browser, hall: Hall) -> None:
+    status, _ = await hall.admin.patch(f"/api/v1/queues/{hall.queue_id('E')}", {"daily_cap": 1})
+    assert status == 200
+    await hall.issue("E")
+    page = await kiosk(browser, hall)
+    await page.locator(".k-cat", has_text="企业服务").click()
+    await page.locator('#k-queue-list [data-queue="E"]').click()
+    await expect(page.locator("#k-toast")).to_contain_text("今日该业务号源已满")
+    await screenshot(page, "kiosk-portrait-refused")
+    assert await page.locator("#k-ticket").is_hidden()
+    n = await hall.store.db.one("SELECT count(*) FROM tickets WHERE queue_id = ?", (hall.queue_id("E"),))
+    assert n[0] == 1
+
+
+async def test_a_double_tap_gives_one_ticket(browser: Browser, hall: Hall) -> None:
+    page = await kiosk(browser, hall)
+    await page.locator(".k-cat", has_text="企业服务").click()
+    await page.locator('#k-queue-list [data-queue="F"]').dblclick()
+    await page.locator("#k-ticket").wait_for(state="visible")
+    # Two quick taps again, this time from two events in the same task (no await between them).
+    await page.click('#k-ticket [data-go="home"]')
+    await page.locator(".k-cat", has_text="企业服务").click()
+    await page.evaluate("""() => { const b = document.querySelector('#k-queue-list [data-queue="F"]');
+                                   b.click(); b.click(); }""")
+    await expect(page.locator("#k-t-number")).to_have_text("F002")
+    await page.wait_for_timeout(300)
+    n = await hall.store.db.one("SELECT count(*) FROM tickets WHERE queue_id = ?", (hall.queue_id("F"),))
+    assert n[0] == 2

@@ -1,0 +1,266 @@
+// The kiosk: choose a service (by category or by searching a service item's name), take a ticket in two taps,
+// elderly priority, appointment check-in. The device token lives in localStorage (it arrives once in the URL
+// fragment, which browsers never send to the server) and goes out as a Bearer header.
+"use strict";
+(function () {
+  const root = document.getElementById("kiosk");
+  const HALL = root.dataset.hall;
+  const TZ = root.dataset.tz || undefined;
+  const TOKEN_KEY = "hallops.kiosk.token";
+  const IDLE_MS = 45000;        // back to the start when a citizen walks away
+  const TICKET_SCREEN_S = 30;
+  const $ = (id) => document.getElementById(id);
+  const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+
+  let token = null, menu = null, me = null, elderly = false, busy = false, idleTimer = null, countdown = null;
+  let code = "";
+
+  // -- the token ------------------------------------------------------------------------------------------
+  const m = location.hash.match(/token=([A-Za-z0-9_\-]+)/);
+  if (m) {
+    try { localStorage.setItem(TOKEN_KEY, m[1]); } catch (e) { /* no storage: keep it for this page only */ }
+    token = m[1];
+    history.replaceState(null, "", location.pathname);   // never leave the token in the address bar
+  }
+  if (!token) { try { token = localStorage.getItem(TOKEN_KEY); } catch (e) { token = null; } }
+
+  function key() {   // an Idempotency-Key: crypto.randomUUID needs https, getRandomValues does not
+    const b = new Uint8Array(16); crypto.getRandomValues(b);
+    return Array.from(b, x => x.toString(16).padStart(2, "0")).join("");
+  }
+
+  async function call(method, url, body, extra) {
+    const headers = Object.assign({ Authorization: "Bearer " + token }, extra || {});
+    return hallops.api(method, url, body, headers);
+  }
+
+  // Retry a network failure with the same Idempotency-Key: the server gives back the ticket it made.
+  async function issueWithRetry(url, body) {
+    const k = key();
+    let last;
+    for (let i = 0; i < 3; i++) {
+      try { return await call("POST", url, body, { "Idempotency-Key": k }); }
+      catch (e) { last = e; if (e.status !== 0 && e.status !== 503) throw e; await new Promise(r => setTimeout(r, 600 * (i + 1))); }
+    }
+    throw last;
+  }
+
+  // -- screens --------------------------------------------------------------------------------------------
+  function show(name) {
+    document.querySelectorAll(".k-screen").forEach(s => { s.hidden = s.id !== "k-" + name; });
+    root.dataset.screen = name;
+    clearInterval(countdown);
+    armIdle();
+  }
+
+  function armIdle() {
+    clearTimeout(idleTimer);
+    if (root.dataset.screen && root.dataset.screen !== "home" && root.dataset.screen !== "setup") {
+      idleTimer = setTimeout(reset, IDLE_MS);
+    }
+  }
+
+  function reset() {
+    elderly = false; code = ""; renderElderly(); $("k-code").textContent = "";
+    $("k-search").value = ""; $("k-results").hidden = true; $("k-cats").hidden = false;
+    show("home");
+    loadMenu();
+  }
+
+  function toast(msg) {
+    const t = $("k-toast");
+    t.textContent = msg; t.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => { t.hidden = true; }, 6000);
+  }
+
+  function renderElderly() {
+    $("k-elderly").setAttribute("aria-pressed", String(elderly));
+    document.querySelectorAll(".k-elderly-note").forEach(n => { n.hidden = !elderly; });
+  }
+
+  // -- the menu -------------------------------------------------------------------------------------------
+  async function loadMenu() {
+    try {
+      menu = await call("GET", "/api/v1/halls/" + encodeURIComponent(HALL) + "/menu");
+      renderCats();
+    } catch (e) { toast(e.message); }
+  }
+
+  function queueButton(q, hint) {
+    return '<button type="button" class="k-btn k-queue" data-queue="' + esc(q.prefix) + '">' +
+      '<span class="k-prefix">' + esc(q.prefix) + '</span>' +
+      '<span class="k-qname"><span class="zh">' + esc(q.name) + '</span> <small class="en">' + esc(q.name_en) + '</small>' +
+      (hint ? '<span class="k-hit">' + esc(hint) + '</span>' : '') + '</span>' +
+      '<span class="k-waiting"><b>' + q.waiting + '</b> <span class="zh">人等候</span><small class="en">waiting</small></span></button>';
+  }
+
+  function renderCats() {
+    $("k-cats").innerHTML = menu.categories.map((c, i) =>
+      '<button type="button" class="k-btn k-cat" data-cat="' + i + '"><span class="zh">' + esc(c.zh) + '</span>' +
+      '<small class="en">' + esc(c.en) + '</small><span class="k-cat-n">' + c.queues.length + ' <span class="zh">项业务</span><small class="en">services</small></span></button>'
+    ).join("");
+  }
+
+  function openCat(i) {
+    const c = menu.categories[i];
+    $("k-cat-title").innerHTML = '<span class="zh">' + esc(c.zh) + '</span> <small class="en">' + esc(c.en) + '</small>';
+    const byPrefix = Object.fromEntries(menu.queues.map(q => [q.prefix, q]));
+    $("k-queue-list").innerHTML = c.queues.map(p => queueButton(byPrefix[p])).join("");
+    show("queues");
+  }
+
+  function search(text) {
+    const s = text.trim().toLowerCase();
+    if (!s) { $("k-results").hidden = true; $("k-cats").hidden = false; return; }
+    const hits = [];
+    for (const q of menu.queues) {
+      const item = q.items.find(n => n.toLowerCase().includes(s));
+      if (item || q.name.toLowerCase().includes(s) || (q.name_en || "").toLowerCase().includes(s)) hits.push([q, item]);
+    }
+    $("k-results").innerHTML = hits.length ? hits.map(([q, item]) => queueButton(q, item)).join("") :
+      '<p class="k-none"><span class="zh">没有找到，请按类别选择或咨询导服人员</span> <small class="en">Nothing found: choose a category or ask staff</small></p>';
+    $("k-results").hidden = false; $("k-cats").hidden = true;
+    armIdle();
+  }
+
+  // -- issuing --------------------------------------------------------------------------------------------
+  async function take(prefix) {
+    if (busy) return;        // a double tap: the first tap's request is the only one
+    busy = true;
+    root.classList.add("busy");
+    try {
+      const body = { queue: prefix, channel: "kiosk" };
+      if (elderly) body.priority = "elderly";
+      const t = await issueWithRetry("/api/v1/tickets", body);
+      await showTicket(t);
+    } catch (e) {
+      toast(e.message);
+    } finally {
+      busy = false; root.classList.remove("busy");
+    }
+  }
+
+  async function checkIn() {
+    if (busy || code.length < 4) { if (code.length < 4) toast("请输入完整的预约码 (enter the whole code)"); return; }
+    busy = true;
+    try {
+      const t = await call("POST", "/api/v1/appointments/check-in", { code: code, hall: HALL });
+      await showTicket(t);
+    } catch (e) { toast(e.message); }
+    finally { busy = false; }
+  }
+
+  function waitText(est) {
+    if (!est) return ["—", ""];
+    if (est.high_minutes <= 2) return ["即将叫号", "any moment now"];
+    if (est.low_minutes <= 0) return [est.high_minutes + " 分钟以内", "under " + est.high_minutes + " min"];
+    return ["约 " + est.low_minutes + "–" + est.high_minutes + " 分钟", "about " + est.low_minutes + "–" + est.high_minutes + " min"];
+  }
+
+  async function showTicket(t) {
+    let st = null;
+    try { st = await hallops.api("GET", "/api/v1/ticket-status/" + t.token); } catch (e) { st = null; }
+    const ahead = st ? st.people_ahead : t.people_ahead;
+    const [wz, we] = waitText(st && st.estimated_wait);
+    $("k-t-number").textContent = t.number;
+    $("k-t-queue").innerHTML = '<span class="zh">' + esc(t.queue_name) + '</span> <small class="en">' + esc(t.queue_name_en) + '</small>';
+    const tags = [];
+    if (t.priority === "elderly") tags.push('<span class="k-tag">老年人优先 <small>Elderly priority</small></span>');
+    if (t.appointment) tags.push('<span class="k-tag">预约 ' + esc(new Date(t.appointment.starts_at).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: TZ })) + ' <small>Appointment</small></span>');
+    $("k-t-tags").innerHTML = tags.join("");
+    $("k-t-ahead").innerHTML = '<b>' + ahead + '</b> <span class="zh">人</span><small class="en">people</small>';
+    $("k-t-wait").innerHTML = '<span class="zh">' + esc(wz) + '</span> <small class="en">' + esc(we) + '</small>';
+    const qr = "/t/" + encodeURIComponent(t.token) + "/qr.svg";
+    $("k-t-qr").src = qr;
+    $("slip-number").textContent = t.number;
+    $("slip-queue").textContent = t.queue_name + (t.priority === "elderly" ? "（老年人优先）" : "");
+    $("slip-ahead").textContent = "前面还有 " + ahead + " 人 · 预计 " + wz;
+    $("slip-time").textContent = new Date(t.issued_at).toLocaleString("zh-CN", { hour12: false, timeZone: TZ });
+    $("slip-qr").src = qr;
+    elderly = false; renderElderly(); code = ""; $("k-code").textContent = "";
+    show("ticket");
+    let left = TICKET_SCREEN_S;
+    $("k-countdown").textContent = "(" + left + ")";
+    countdown = setInterval(() => { left -= 1; $("k-countdown").textContent = "(" + left + ")"; if (left <= 0) reset(); }, 1000);
+    printTicket(t);
+  }
+
+  async function printTicket(t) {
+    const out = $("k-t-print");
+    out.className = "k-print"; out.textContent = "";
+    const mode = me && me.printer ? me.printer.mode : "browser";
+    if (mode === "none") return;
+    if (mode === "browser") {
+      // The slip's QR image must be loaded before the page is printed.
+      const img = $("slip-qr");
+      if (!img.complete) await new Promise(r => { img.onload = img.onerror = r; setTimeout(r, 1500); });
+      try { window.print(); } catch (e) { /* no printer: the ticket is on screen */ }
+      return;
+    }
+    out.innerHTML = '<span class="zh">正在打印…</span> <small class="en">Printing…</small>';
+    try {
+      const r = await call("POST", "/api/v1/kiosk/print", { ticket_id: t.id });
+      if (r.printed) { out.innerHTML = '<span class="zh">请取走号票</span> <small class="en">Please take your ticket</small>'; return; }
+      throw new Error(r.message || "printer fault");
+    } catch (e) {
+      out.className = "k-print fault";
+      out.innerHTML = '<span class="zh">打印机故障，号票已生效：请记下号码或扫码保存。</span> ' +
+        '<small class="en">Printer fault — your ticket is valid: note the number or scan the code.</small>';
+    }
+  }
+
+  // -- events ---------------------------------------------------------------------------------------------
+  root.addEventListener("click", (ev) => {
+    armIdle();
+    const b = ev.target.closest("button");
+    if (!b) return;
+    if (b.dataset.go === "home") return reset();
+    if (b.dataset.cat !== undefined) return openCat(Number(b.dataset.cat));
+    if (b.dataset.queue) return take(b.dataset.queue);
+    if (b.id === "k-elderly") { elderly = !elderly; renderElderly(); return; }
+    if (b.id === "k-appt-open") { code = ""; $("k-code").textContent = ""; return show("checkin"); }
+    if (b.dataset.key) {
+      const k = b.dataset.key;
+      if (k === "⌫") code = code.slice(0, -1); else if (k === "C") code = ""; else if (code.length < 16) code += k;
+      $("k-code").textContent = code;
+      return;
+    }
+    if (b.id === "k-checkin-go") return checkIn();
+  });
+  $("k-search").addEventListener("input", (ev) => search(ev.target.value));
+  $("k-setup-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const v = ev.target.token.value.trim();
+    if (!/^hop_[A-Za-z0-9_\-]+$/.test(v)) { $("k-setup").querySelector(".k-error").textContent = "令牌格式不对 (bad token)"; $("k-setup").querySelector(".k-error").hidden = false; return; }
+    try { localStorage.setItem(TOKEN_KEY, v); } catch (e) { /* private mode */ }
+    token = v; start();
+  });
+
+  function tick() {
+    const d = new Date();
+    $("k-clock").textContent = d.toLocaleDateString("zh-CN", { month: "long", day: "numeric", weekday: "short", timeZone: TZ }) + " " +
+      d.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: TZ });
+  }
+
+  async function start() {
+    if (!token) return show("setup");
+    try {
+      me = await call("GET", "/api/v1/kiosk/me?hall=" + encodeURIComponent(HALL));
+    } catch (e) {
+      if (e.status === 401 || e.status === 403) {
+        try { localStorage.removeItem(TOKEN_KEY); } catch (x) { /* ignore */ }
+        token = null; show("setup");
+        const err = $("k-setup").querySelector(".k-error"); err.textContent = e.message; err.hidden = false;
+        return;
+      }
+      me = null;
+    }
+    reset();
+  }
+
+  tick(); setInterval(tick, 15000);
+  setInterval(() => { if (root.dataset.screen === "home" && token) loadMenu(); }, 30000);  // waiting counts
+  start();
+  window.hallopsKiosk = { get busy() { return busy; } };
+})();
