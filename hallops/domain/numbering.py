@@ -7,6 +7,7 @@ midnight keeps one day of numbers. Serials restart every service day per queue.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -44,6 +45,7 @@ class IssuingHours:
     spans: tuple[Span, ...]
 
     @classmethod
+    @functools.lru_cache(maxsize=256)  # parsed on every issue: a hall has a handful of distinct texts
     def parse(cls, text: str) -> IssuingHours:
         spans = []
         for part in text.replace(" ", "").split(","):

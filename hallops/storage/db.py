@@ -156,7 +156,9 @@ class Database:
             raise RuntimeError("database is not open")
         fut: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._jobs.put_nowait((fn, fut))
-        return await asyncio.shield(fut)
+        # If the caller is cancelled (the client hung up), the queued job still runs and commits; only its
+        # answer is dropped (the writer skips futures that are already done).
+        return await fut
 
     async def _writer(self) -> None:
         assert self._jobs is not None
@@ -193,22 +195,27 @@ class Database:
     def _run_batch(self, fns: list[Callable[[Tx], Any]]) -> list[tuple[bool, Any, list[Event]]]:
         conn = self._conn
         assert conn is not None
+        # A job alone needs no savepoint: if it fails, the whole transaction rolls back (and skips the fsync).
+        alone = len(fns) == 1
         conn.execute("BEGIN IMMEDIATE")
         outcomes: list[tuple[bool, Any, list[Event]]] = []
         try:
             for fn in fns:
                 tx = Tx(conn, self.clock(), _emit=_emit_event)
-                conn.execute("SAVEPOINT job")
+                if not alone:
+                    conn.execute("SAVEPOINT job")
                 try:
                     value = fn(tx)
                 except Exception as e:
-                    conn.execute("ROLLBACK TO job")
-                    conn.execute("RELEASE job")
+                    if not alone:
+                        conn.execute("ROLLBACK TO job")
+                        conn.execute("RELEASE job")
                     outcomes.append((False, e, []))
                 else:
-                    conn.execute("RELEASE job")
+                    if not alone:
+                        conn.execute("RELEASE job")
                     outcomes.append((True, value, tx.events))
-            conn.execute("COMMIT")
+            conn.execute("ROLLBACK" if alone and not outcomes[0][0] else "COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

@@ -22,7 +22,7 @@ from hallops.storage import accounts, layout, tickets
 from hallops.storage.actors import Actor
 from hallops.storage.db import Database, Event, Tx
 from hallops.storage.rules import Rules, service_day_of
-from hallops.storage.views import TICKET_COLUMNS, TICKET_FROM, ahead_args, ahead_sql, iso, own_key, ticket_json
+from hallops.storage.views import TICKET_COLUMNS, TICKET_FROM, ahead_args, ahead_sql, iso, ticket_json
 
 T = TypeVar("T")
 
@@ -327,8 +327,7 @@ class Store:
         if row["status"] == "waiting":
             params = self.rules.policy
             r = await self.db.one(ahead_sql(row["target_window_id"] is not None),
-                                  ahead_args(params, key=own_key(params, row), ticket_id=row["id"],
-                                             queue_id=row["queue_id"], target_window_id=row["target_window_id"]))
+                                  ahead_args(params, row))
             ahead = int(r[0]) if r else 0
             svc = await self.recent_service_stats(row["queue_id"], row["avg_service_minutes"])
             wins = await self.db.one(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
 from hallops.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -24,13 +25,13 @@ from hallops.storage.views import (
     ahead_sql,
     ends_sql,
     line_ends,
-    own_key,
     ticket_brief,
     ticket_json,
     window_brief,
 )
 
 S = TicketStatus
+Row = sqlite3.Row | Mapping[str, Any]
 
 
 # -- reading inside a transaction ------------------------------------------------------------------------
@@ -51,23 +52,24 @@ def load_window(tx: Tx, window_id: int, actor: Actor) -> sqlite3.Row:
 
 
 def find_queue(tx: Tx, hall_id: int, ref: str | int) -> sqlite3.Row:
-    if isinstance(ref, int):
-        row = tx.one("SELECT * FROM queues WHERE id = ? AND hall_id = ? AND active = 1", (ref, hall_id))
-    else:
-        row = tx.one("SELECT * FROM queues WHERE prefix = ? AND hall_id = ? AND active = 1",
-                     (ref.upper(), hall_id))
+    """An active queue of the hall by id or prefix, with the hall's time zone beside it."""
+    col, value = ("q.id", ref) if isinstance(ref, int) else ("q.prefix", ref.upper())
+    row = tx.one(f"SELECT q.*, h.timezone FROM queues q JOIN halls h ON h.id = q.hall_id "
+                 f"WHERE {col} = ? AND q.hall_id = ? AND q.active = 1", (value, hall_id))
     if row is None:
+        if tx.one("SELECT 1 FROM halls WHERE id = ?", (hall_id,)) is None:
+            raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
         raise NotFound("queue_not_found", f"业务类型不存在 (no queue {ref!r} in this hall)")
     return row
 
 
-def people_ahead(tx: Tx, t: sqlite3.Row, params: PolicyParams) -> int:
-    """Waiting tickets placed before `t` in its queue (or at the window it was transferred to)."""
+def people_ahead(tx: Tx, t: Row, params: PolicyParams, *, fresh: bool = False) -> int:
+    """Waiting tickets placed before `t` in its queue (or at the window it was transferred to).
+    `fresh`: t was just issued, so few stand behind it and counting from the end is cheap."""
     if t["status"] != S.WAITING:
         return 0
-    row = tx.one(ahead_sql(t["target_window_id"] is not None),
-                 ahead_args(params, key=own_key(params, t), ticket_id=t["id"], queue_id=t["queue_id"],
-                            target_window_id=t["target_window_id"]))
+    row = tx.one(ahead_sql(t["target_window_id"] is not None, from_end=fresh),
+                 ahead_args(params, t))
     assert row is not None
     return int(row[0])
 
@@ -95,15 +97,12 @@ def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channe
                                    "该幂等键已用于另一请求 (Idempotency-Key was used for a different request)")
             row = load_ticket(tx, prior["ticket_id"])
             return ticket_json(row) | {"people_ahead": people_ahead(tx, row, rules.policy)}, False
-    hall = tx.one("SELECT id, timezone FROM halls WHERE id = ?", (hall_id,))
-    if hall is None:
-        raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
     q = find_queue(tx, hall_id, queue)
-    local = dt.datetime.fromtimestamp(tx.now, zone(hall["timezone"]))
+    local = dt.datetime.fromtimestamp(tx.now, zone(q["timezone"]))
     if not IssuingHours.parse(q["hours"]).contains(local.time()):
         raise Conflict("outside_hours", f"当前不在取号时间（{q['hours']}）(not issuing now; hours {q['hours']})",
                        hours=q["hours"])
-    day = service_day_of(tx.now, hall["timezone"], rules)
+    day = service_day_of(tx.now, q["timezone"], rules)
     serial_row = tx.one("INSERT INTO day_counters (queue_id, service_day, last_serial) VALUES (?, ?, 1) "
                         "ON CONFLICT (queue_id, service_day) DO UPDATE SET last_serial = last_serial + 1 "
                         "RETURNING last_serial", (q["id"], day))
@@ -114,13 +113,14 @@ def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channe
                        cap=q["daily_cap"])
     number = format_number(q["prefix"], serial)
     sort_at = appointment_at if appointment_at is not None else tx.now
+    token = secrets.token_urlsafe(16)
+    bclass = boost_class(priority, appointment_at is not None)
     try:
         cur = tx.run(
             "INSERT INTO tickets (hall_id, service_day, number, serial, origin_queue_id, queue_id, token, channel,"
             " priority, boost_class, status, issued_at, sort_at, appointment_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (hall_id, day, number, serial, q["id"], q["id"], secrets.token_urlsafe(16), channel.value,
-             priority.value, boost_class(priority, appointment_at is not None), S.WAITING.value, tx.now, sort_at,
-             appointment_at))
+            (hall_id, day, number, serial, q["id"], q["id"], token, channel.value, priority.value, bclass,
+             S.WAITING.value, tx.now, sort_at, appointment_at))
     except sqlite3.IntegrityError as e:  # a number issued before the queue's prefix was changed
         raise Conflict("number_taken", f"号码 {number} 今日已使用 (number already issued today)") from e
     ticket_id = cur.lastrowid
@@ -128,10 +128,17 @@ def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channe
     if idempotency is not None:
         tx.run("INSERT OR REPLACE INTO idempotency_keys (scope, key, request_hash, ticket_id, created_at) "
                "VALUES (?, ?, ?, ?, ?)", (*idempotency, ticket_id, tx.now))
-    row = load_ticket(tx, ticket_id)
-    ahead = people_ahead(tx, row, rules.policy)
-    tx.emit(hall_id, "ticket.issued", {"ticket": ticket_brief(row), "people_ahead": ahead})
-    return ticket_json(row) | {"people_ahead": ahead}, True
+    # The new row as load_ticket would read it back (tests/http/test_tickets.py checks they agree).
+    new: dict[str, Any] = {"id": ticket_id, "hall_id": hall_id, "service_day": day, "number": number, "queue_id": q["id"],
+           "origin_queue_id": q["id"], "token": token, "channel": channel.value, "priority": priority.value,
+           "boost_class": bclass, "status": S.WAITING.value, "issued_at": tx.now, "sort_at": sort_at,
+           "appointment_at": appointment_at, "first_called_at": None, "called_at": None, "started_at": None,
+           "ended_at": None, "window_id": None, "target_window_id": None, "clerk_user_id": None,
+           "recall_count": 0, "transfer_count": 0, "park_count": 0, "queue_prefix": q["prefix"],
+           "queue_name": q["name"], "queue_name_en": q["name_en"], "window_number": None, "window_name": None}
+    ahead = people_ahead(tx, new, rules.policy, fresh=True)
+    tx.emit(hall_id, "ticket.issued", {"ticket": ticket_brief(new), "people_ahead": ahead})
+    return ticket_json(new) | {"people_ahead": ahead}, True
 
 
 # -- calling ---------------------------------------------------------------------------------------------

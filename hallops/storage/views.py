@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hallops.domain.policy import BOOST_CLASSES, PolicyParams
+
+Row = sqlite3.Row | Mapping[str, Any]
 
 
 def iso(ts: float | None) -> str | None:
@@ -22,20 +24,34 @@ def _line(targeted: bool) -> str:
             else "queue_id = :q AND status = 'waiting' AND target_window_id IS NULL")
 
 
-def ahead_sql(targeted: bool) -> str:
-    """How many stand before a key in a line: per boost class, an index range count (see policy.py)."""
+def ahead_sql(targeted: bool, *, from_end: bool = False) -> str:
+    """How many stand before a key in a line: per boost class, an index range count (see policy.py).
+
+    Counting runs over the index from the front; `from_end` counts those behind instead and takes them
+    from the line's length (waiting_lines, kept by triggers), which is cheap for a ticket just issued."""
     line = _line(targeted)
-    parts = [f"(SELECT count(*) FROM tickets WHERE {line} AND boost_class = {c} AND sort_at < :lim{c}) + "
-             f"(SELECT count(*) FROM tickets WHERE {line} AND boost_class = {c} AND sort_at = :lim{c} AND id < :id)"
-             for c in BOOST_CLASSES]
-    return "SELECT " + " + ".join(parts)
+    if not from_end:
+        parts = [f"(SELECT count(*) FROM tickets WHERE {line} AND boost_class = {c} AND sort_at < :lim{c}) + "
+                 f"(SELECT count(*) FROM tickets WHERE {line} AND boost_class = {c} AND sort_at = :lim{c} "
+                 f"AND id < :id)" for c in BOOST_CLASSES]
+        return "SELECT " + " + ".join(parts)
+    length = ("SELECT coalesce(sum(n), 0) FROM waiting_lines WHERE queue_id = 0 AND target_window_id = :tw"
+              if targeted else
+              "SELECT coalesce(sum(n), 0) FROM waiting_lines WHERE queue_id = :q AND target_window_id = 0")
+    # Row values follow the index order (sort_at, then rowid): one range per class; +1 for the ticket itself.
+    behind = [f"(SELECT count(*) FROM tickets WHERE {line} AND boost_class = {c} AND (sort_at, id) > (:lim{c}, :id))"
+              for c in BOOST_CLASSES]
+    return f"SELECT ({length}) - 1 - " + " - ".join(behind)
 
 
-def ahead_args(p: PolicyParams, *, key: float, ticket_id: int, queue_id: int,
-               target_window_id: int | None) -> dict[str, Any]:
-    args: dict[str, Any] = {"id": ticket_id, "q": queue_id, "tw": target_window_id}
+def ahead_args(p: PolicyParams, r: Row) -> dict[str, Any]:
+    """Arguments of `ahead_sql` for the ticket row `r`: in class c, a ticket stands before r when its
+    sort_at is below r's sort_at + (boost of c − r's boost); for r's own class that is r's sort_at itself,
+    exactly, so r never miscounts itself through rounding."""
+    args: dict[str, Any] = {"id": r["id"], "q": r["queue_id"], "tw": r["target_window_id"]}
+    own = p.class_boost(r["boost_class"])
     for c in BOOST_CLASSES:
-        args[f"lim{c}"] = key + p.class_boost(c)
+        args[f"lim{c}"] = r["sort_at"] + (p.class_boost(c) - own) if c != r["boost_class"] else r["sort_at"]
     return args
 
 
@@ -54,9 +70,6 @@ def line_ends(p: PolicyParams, row: Sequence[Any]) -> tuple[float | None, float 
     return (min(firsts) if firsts else None, max(lasts) if lasts else None)
 
 
-def own_key(p: PolicyParams, r: sqlite3.Row) -> float:
-    return float(r["sort_at"]) - p.class_boost(r["boost_class"])
-
 
 TICKET_COLUMNS = """t.id, t.hall_id, t.service_day, t.number, t.queue_id, t.origin_queue_id, t.token, t.channel,
     t.priority, t.boost_class, t.status, t.issued_at, t.sort_at, t.appointment_at, t.first_called_at, t.called_at,
@@ -68,7 +81,7 @@ TICKET_COLUMNS = """t.id, t.hall_id, t.service_day, t.number, t.queue_id, t.orig
 TICKET_FROM = """tickets t JOIN queues q ON q.id = t.queue_id LEFT JOIN windows w ON w.id = t.window_id"""
 
 
-def ticket_json(r: sqlite3.Row, *, with_token: bool = True) -> dict[str, Any]:
+def ticket_json(r: Row, *, with_token: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": r["id"],
         "hall_id": r["hall_id"],
@@ -99,7 +112,7 @@ def ticket_json(r: sqlite3.Row, *, with_token: bool = True) -> dict[str, Any]:
     return out
 
 
-def ticket_brief(r: sqlite3.Row) -> dict[str, Any]:
+def ticket_brief(r: Row) -> dict[str, Any]:
     """What an event carries of a ticket: enough for a screen, nothing secret (no token)."""
     return {
         "id": r["id"],

@@ -17,6 +17,10 @@ async def test_issue_gives_the_contract_fields_and_numbers_count_up(hall: Hall) 
     assert [a1["number"], a2["number"], b1["number"]] == ["A001", "A002", "B001"]
     assert (a2["status"], a2["position"], a2["people_ahead"]) == ("waiting", 2, 1)
     assert b1["position"] == 1
+    # What issuing answers is what reading the ticket back gives.
+    _, again = await hall.manager.get(f"/api/v1/tickets/{a2['id']}")
+    assert {k: v for k, v in again.items() if k not in ("items", "history")} == {
+        k: v for k, v in a2.items() if k not in ("people_ahead", "position")}
     stored = await rows(hall, "SELECT number, status, channel FROM tickets ORDER BY id")
     assert stored == [{"number": "A001", "status": "waiting", "channel": "kiosk"},
                       {"number": "A002", "status": "waiting", "channel": "kiosk"},

@@ -133,6 +133,38 @@ CREATE INDEX tickets_waiting ON tickets (hall_id, status, queue_id, issued_at);
 CREATE INDEX tickets_day ON tickets (hall_id, service_day, status);
 CREATE INDEX tickets_window ON tickets (window_id, status);
 
+-- How many wait in each line (a queue, or the one window a ticket was transferred to) and boost class,
+-- kept by triggers whatever code changes a ticket: a new ticket's place is then counted from the end.
+CREATE TABLE waiting_lines (
+    queue_id INTEGER NOT NULL,                     -- 0 for a window's own line
+    target_window_id INTEGER NOT NULL,             -- 0 for a queue's line
+    boost_class INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (queue_id, target_window_id, boost_class)
+) WITHOUT ROWID;
+
+CREATE TRIGGER tickets_line_join AFTER INSERT ON tickets WHEN NEW.status = 'waiting' BEGIN
+    INSERT INTO waiting_lines (queue_id, target_window_id, boost_class, n)
+    VALUES (CASE WHEN NEW.target_window_id IS NULL THEN NEW.queue_id ELSE 0 END,
+            coalesce(NEW.target_window_id, 0), NEW.boost_class, 1)
+    ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER tickets_line_leave AFTER UPDATE OF status, queue_id, target_window_id, boost_class ON tickets
+WHEN OLD.status = 'waiting' BEGIN
+    UPDATE waiting_lines SET n = n - 1
+    WHERE queue_id = CASE WHEN OLD.target_window_id IS NULL THEN OLD.queue_id ELSE 0 END
+      AND target_window_id = coalesce(OLD.target_window_id, 0) AND boost_class = OLD.boost_class;
+END;
+
+CREATE TRIGGER tickets_line_rejoin AFTER UPDATE OF status, queue_id, target_window_id, boost_class ON tickets
+WHEN NEW.status = 'waiting' BEGIN
+    INSERT INTO waiting_lines (queue_id, target_window_id, boost_class, n)
+    VALUES (CASE WHEN NEW.target_window_id IS NULL THEN NEW.queue_id ELSE 0 END,
+            coalesce(NEW.target_window_id, 0), NEW.boost_class, 1)
+    ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+
 CREATE TABLE ticket_items (
     ticket_id INTEGER NOT NULL REFERENCES tickets(id),
     item_id INTEGER NOT NULL REFERENCES service_items(id),
