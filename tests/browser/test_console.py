@@ -31,8 +31,9 @@ async def test_keyboard_only_shift_on_a_tablet(browser: Browser, hall: Hall) -> 
     for i in range(3):  # the demo's recall limit is 3
         await page.keyboard.press("r")
         await expect(page.locator("#c-tstatus")).to_contain_text(f"重呼 {i + 1}/3")
-    page.once("dialog", lambda d: d.accept())  # "limit reached: mark no-show now?"
-    await page.keyboard.press("r")
+    async with page.expect_event("dialog") as asked:  # "limit reached: mark no-show now?"
+        await page.keyboard.press("r")
+    await (await asked.value).accept()
     await expect(page.locator("#c-number")).to_have_text("—")
     row = await hall.store.db.one("SELECT status FROM tickets WHERE id = ?", (a1["id"],))
     assert row["status"] == "no_show"
