@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import getpass
 import logging
 import os
@@ -84,6 +85,18 @@ def _print_demo(config: Config, tokens: dict[str, str]) -> None:
     print(f"    curl -s -X POST {base}/api/v1/windows/1/call-next -H 'Authorization: Bearer {m}'\n", flush=True)
 
 
+def tune_gc() -> None:
+    """Fewer, not longer, garbage collections for a server holding thousands of live screens.
+
+    With 3,000 websocket subscribers each broadcast leaves short-lived objects that the default young
+    threshold (700) promotes, and a full collection over all connections ran about once a second for
+    ~100 ms, the p99 of a call reaching every screen went from ~40 ms to ~170 ms (bench_broadcast.py).
+    A larger young generation lets them die young; freezing what start-up built keeps it out of every
+    full collection. Cyclic garbage is still collected."""
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+
+
 def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     from aiohttp import web
 
@@ -100,6 +113,7 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
         _, tokens = asyncio.run(_with_store(config, ensure_demo))
         _print_demo(config, tokens)
     app = create_app(config)
+    tune_gc()
     web.run_app(app, host=config.server.host, port=config.server.port,
                 shutdown_timeout=config.server.shutdown_timeout,
                 print=lambda msg: print(msg.replace("======== ", "").replace(" ========", ""), flush=True),
