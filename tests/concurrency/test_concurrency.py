@@ -4,11 +4,7 @@ in one process, across two server processes on one file, and across a crash."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,6 +14,7 @@ import pytest
 
 from hallops.cli import demo_layout
 from tests.conftest import Hall
+from tests.processes import ServerProcess, cli, demo_tokens
 
 
 async def test_many_windows_calling_at_once_never_share_a_ticket(hall: Hall) -> None:
@@ -45,61 +42,17 @@ async def test_many_windows_calling_at_once_never_share_a_ticket(hall: Hall) -> 
 
 # -- two processes on one file ----------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    def __init__(self, db: Path, port: int) -> None:
-        self.db, self.port = db, port
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        env = dict(os.environ, HALLOPS_LOG_LEVEL="WARNING")
-        self.proc = await asyncio.to_thread(
-            subprocess.Popen, [sys.executable, "-m", "hallops", "serve", "--db", str(self.db), "--port",
-                               str(self.port)], env=env, stdout=subprocess.DEVNULL)
-        async with aiohttp.ClientSession() as s:
-            for _ in range(200):
-                try:
-                    async with s.get(self.url + "/healthz") as r:
-                        if r.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.05)
-        raise RuntimeError("server did not start")
-
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(sig)
-        self.proc.wait(timeout=20)
-
-
-def init_demo(db: Path) -> dict[str, str]:
-    out = subprocess.run([sys.executable, "-m", "hallops", "init", "--demo", "--db", str(db)], check=True,
-                         capture_output=True, text=True).stdout
-    return {line.split()[0]: line.split()[1] for line in out.splitlines() if line.strip().startswith("demo-")}
-
-
 @pytest.fixture
-async def servers(tmp_path: Path) -> AsyncIterator[tuple[list[Server], dict[str, str]]]:
+async def servers(tmp_path: Path) -> AsyncIterator[tuple[list[ServerProcess], dict[str, str]]]:
     db = tmp_path / "shared.db"
-    tokens = await asyncio.to_thread(init_demo, db)
-    pair = [Server(db, free_port()), Server(db, free_port())]
+    tokens = demo_tokens(await asyncio.to_thread(cli, db, "init", "--demo"))
+    pair = [ServerProcess(db), ServerProcess(db)]
     await asyncio.gather(*(s.start() for s in pair))
     try:
         yield pair, tokens
     finally:
         for s in pair:
-            if s.proc and s.proc.poll() is None:
-                s.kill(signal.SIGTERM)
+            await s.stop(signal.SIGTERM)
 
 
 async def test_two_server_processes_on_one_file_never_repeat_a_number_or_a_call(servers: tuple) -> None:
@@ -142,8 +95,8 @@ async def test_an_acknowledged_ticket_survives_a_crash(servers: tuple) -> None:
             async with s.post(f"{pair[0].url}/api/v1/tickets", headers=kiosk, json={"queue": "B"}) as r:
                 assert r.status == 201
                 acked.append((await r.json())["token"])
-        pair[0].kill(signal.SIGKILL)  # no clean shutdown
-        pair[1].kill(signal.SIGKILL)
+        await pair[0].stop()  # SIGKILL: no clean shutdown
+        await pair[1].stop()
         await pair[0].start()
         for token in acked:
             async with s.get(f"{pair[0].url}/api/v1/ticket-status/{token}") as r:

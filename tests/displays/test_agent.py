@@ -6,8 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -17,47 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def cli(db: Path, *args: str) -> str:
-    out = subprocess.run([sys.executable, "-m", "hallops", *args, "--db", str(db)], cwd=ROOT, check=True,
-                         capture_output=True, text=True, timeout=60)
-    return out.stdout
-
-
-class Server:
-    def __init__(self, db: Path, port: int) -> None:
-        self.db, self.port = db, port
-        self.proc: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "hallops", "serve", "--db", str(self.db), "--port", str(self.port), cwd=ROOT,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-            env=os.environ | {"HALLOPS_VOICE_CACHE": str(self.db.parent / "voice")})
-        deadline = time.monotonic() + 20
-        async with aiohttp.ClientSession() as s:
-            while time.monotonic() < deadline:
-                try:
-                    async with s.get(f"http://127.0.0.1:{self.port}/healthz") as r:
-                        if r.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.05)
-        raise RuntimeError("server did not start")
-
-    async def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        await self.proc.wait()
+from tests.processes import ROOT, ServerProcess, cli
 
 
 @pytest.fixture
@@ -66,11 +24,10 @@ async def setup(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
     cli(db, "init", "--demo")
     display = cli(db, "token", "create", "--role", "display", "--hall", "liangjiang", "--label", "agent").split()[-1]
     manager = cli(db, "token", "create", "--role", "manager", "--hall", "liangjiang", "--label", "m").split()[-1]
-    server = Server(db, free_port())
+    server = ServerProcess(db)
     await server.start()
     yield {"server": server, "display": display, "manager": manager}
-    if server.proc is not None and server.proc.returncode is None:
-        await server.kill()
+    await server.stop()
 
 
 class AgentProc:
@@ -116,7 +73,7 @@ async def call_one(port: int, manager: str, window: int) -> str:
 
 
 async def test_the_agent_resumes_after_a_server_restart_without_losing_a_call(setup: dict[str, Any]) -> None:
-    server: Server = setup["server"]
+    server: ServerProcess = setup["server"]
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "displays.agent", "--server", f"http://127.0.0.1:{server.port}", "--hall", "liangjiang",
         "--output", "jsonl", "--player", "true", cwd=ROOT, stdout=asyncio.subprocess.PIPE,
@@ -128,7 +85,7 @@ async def test_the_agent_resumes_after_a_server_restart_without_losing_a_call(se
         await agent.until(lambda r: r.get("call", {}).get("number") == first)
         await agent.until(lambda r: r.get("announced", {}).get("number") == first)  # audio fetched and played
 
-        await server.kill()
+        await server.stop()
         await agent.until(lambda r: r.get("status") == "lost")
         await server.start()
         missed = await call_one(server.port, setup["manager"], 5)  # made while the agent is still away

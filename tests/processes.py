@@ -1,0 +1,67 @@
+"""Real `hallops serve` processes for tests that kill, restart or run two servers on one file."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cli(db: Path, *args: str) -> str:
+    """Run `hallops ARGS --db DB` and return what it printed."""
+    out = subprocess.run([sys.executable, "-m", "hallops", *args, "--db", str(db)], cwd=ROOT, check=True,
+                         capture_output=True, text=True, timeout=60)
+    return out.stdout
+
+
+def demo_tokens(init_output: str) -> dict[str, str]:
+    """The demo tokens `hallops init --demo` printed, by label."""
+    return {ln.split()[0]: ln.split()[1] for ln in init_output.splitlines() if ln.strip().startswith("demo-")}
+
+
+class ServerProcess:
+    def __init__(self, db: Path, port: int | None = None) -> None:
+        self.db, self.port = db, port or free_port()
+        self.proc: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "hallops", "serve", "--db", str(self.db), "--port", str(self.port), cwd=ROOT,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            env=os.environ | {"HALLOPS_LOG_LEVEL": "WARNING", "HALLOPS_VOICE_CACHE": str(self.db.parent / "voice")})
+        deadline = time.monotonic() + 20
+        async with aiohttp.ClientSession() as s:
+            while time.monotonic() < deadline:
+                try:
+                    async with s.get(f"{self.url}/healthz") as r:
+                        if r.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    async def stop(self, sig: int = signal.SIGKILL) -> None:
+        """SIGKILL (the default) is a crash: no clean shutdown."""
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.send_signal(sig)
+            await self.proc.wait()
