@@ -16,8 +16,9 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from hallops.domain.errors import Conflict, Forbidden, InvalidInput
+from hallops.domain.errors import Forbidden, InvalidInput
 from hallops.domain.numbering import IssuingHours
+from hallops.domain.transitions import Transitions
 
 
 class PatrolKind(enum.StrEnum):
@@ -214,14 +215,11 @@ ACTION_ZH = {FindingAction.START: "开始整改", FindingAction.RECTIFY: "提交
 SUPERVISOR_ACTIONS = frozenset({FindingAction.VERIFY, FindingAction.REOPEN})
 
 
+FINDING_MOVES = Transitions("问题", "finding", FINDING_TRANSITIONS, STATUS_ZH, ACTION_ZH)
+
+
 def next_finding_status(current: FindingStatus, action: FindingAction) -> FindingStatus:
-    allowed, target = FINDING_TRANSITIONS[action]
-    if current not in allowed:
-        raise Conflict("illegal_transition",
-                       f"问题状态为“{STATUS_ZH[current]}”，不能{ACTION_ZH[action]} "
-                       f"(cannot {action.value} a finding that is {current.value})",
-                       status=current.value, action=action.value)
-    return target
+    return FINDING_MOVES.next(current, action)
 
 
 def check_verifier(verifier_user_id: int | None, rectified_by_user_id: int | None) -> None:

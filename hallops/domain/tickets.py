@@ -11,6 +11,7 @@ import enum
 
 from hallops.domain.errors import Conflict
 from hallops.domain.model import TicketStatus
+from hallops.domain.transitions import Transitions
 
 S = TicketStatus
 
@@ -66,18 +67,12 @@ ACTION_ZH = {
 }
 
 
+TICKET_MOVES = Transitions("号票", "ticket", TRANSITIONS, STATUS_ZH, ACTION_ZH)
+
+
 def next_status(current: TicketStatus, action: Action) -> TicketStatus:
     """The status after `action`, or Conflict naming both when the action is illegal now."""
-    allowed, target = TRANSITIONS[action]
-    if current not in allowed:
-        raise Conflict(
-            "illegal_transition",
-            f"号票状态为“{STATUS_ZH[current]}”，不能{ACTION_ZH[action]} "
-            f"(cannot {action.value} a ticket that is {current.value})",
-            status=current.value,
-            action=action.value,
-        )
-    return target
+    return TICKET_MOVES.next(current, action)
 
 
 def check_recall(recall_count: int, limit: int) -> None:

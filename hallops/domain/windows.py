@@ -6,6 +6,7 @@ import enum
 
 from hallops.domain.errors import Conflict
 from hallops.domain.model import WindowState
+from hallops.domain.transitions import Transitions
 
 W = WindowState
 
@@ -29,14 +30,11 @@ ACTION_ZH = {WindowAction.OPEN: "开启", WindowAction.PAUSE: "暂停", WindowAc
              WindowAction.CLOSE: "关闭"}
 
 
+WINDOW_MOVES = Transitions("窗口", "window", WINDOW_TRANSITIONS, STATE_ZH, ACTION_ZH, detail_key="state")
+
+
 def next_window_state(current: WindowState, action: WindowAction) -> WindowState:
-    allowed, target = WINDOW_TRANSITIONS[action]
-    if current not in allowed:
-        raise Conflict("illegal_transition",
-                       f"窗口状态为“{STATE_ZH[current]}”，不能{ACTION_ZH[action]} "
-                       f"(cannot {action.value} a window that is {current.value})",
-                       state=current.value, action=action.value)
-    return target
+    return WINDOW_MOVES.next(current, action)
 
 
 def require_open_for_calls(state: WindowState) -> None:

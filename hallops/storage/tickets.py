@@ -129,13 +129,14 @@ def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channe
         tx.run("INSERT OR REPLACE INTO idempotency_keys (scope, key, request_hash, ticket_id, created_at) "
                "VALUES (?, ?, ?, ?, ?)", (*idempotency, ticket_id, tx.now))
     # The new row as load_ticket would read it back (tests/http/test_tickets.py checks they agree).
-    new: dict[str, Any] = {"id": ticket_id, "hall_id": hall_id, "service_day": day, "number": number, "queue_id": q["id"],
-           "origin_queue_id": q["id"], "token": token, "channel": channel.value, "priority": priority.value,
-           "boost_class": bclass, "status": S.WAITING.value, "issued_at": tx.now, "sort_at": sort_at,
-           "appointment_at": appointment_at, "first_called_at": None, "called_at": None, "started_at": None,
-           "ended_at": None, "window_id": None, "target_window_id": None, "clerk_user_id": None,
-           "recall_count": 0, "transfer_count": 0, "park_count": 0, "queue_prefix": q["prefix"],
-           "queue_name": q["name"], "queue_name_en": q["name_en"], "window_number": None, "window_name": None}
+    new: dict[str, Any] = {
+        "id": ticket_id, "hall_id": hall_id, "service_day": day, "number": number, "queue_id": q["id"],
+        "origin_queue_id": q["id"], "token": token, "channel": channel.value, "priority": priority.value,
+        "boost_class": bclass, "status": S.WAITING.value, "issued_at": tx.now, "sort_at": sort_at,
+        "appointment_at": appointment_at, "first_called_at": None, "called_at": None, "started_at": None,
+        "ended_at": None, "window_id": None, "target_window_id": None, "clerk_user_id": None, "recall_count": 0,
+        "transfer_count": 0, "park_count": 0, "queue_prefix": q["prefix"], "queue_name": q["name"],
+        "queue_name_en": q["name_en"], "window_number": None, "window_name": None}
     ahead = people_ahead(tx, new, rules.policy, fresh=True)
     tx.emit(hall_id, "ticket.issued", {"ticket": ticket_brief(new), "people_ahead": ahead})
     return ticket_json(new) | {"people_ahead": ahead}, True
