@@ -24,8 +24,8 @@ import secrets
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
-import qrcode  # type: ignore[import-untyped]
-import qrcode.image.svg  # type: ignore[import-untyped]
+import qrcode
+import qrcode.image.svg
 from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import Field, StrictBool, StrictInt, StrictStr, StringConstraints
 

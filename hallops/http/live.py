@@ -36,7 +36,7 @@ TILES: list[dict[str, Any]] = [
 ]
 
 VOICE = web.AppKey("voice", VoiceEngine)
-SOCKETS = web.AppKey("live_sockets", set)  # every open live websocket, closed at shutdown
+SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("live_sockets", set)  # closed at shutdown
 ANY_ROLE = frozenset(Role)
 SHUTDOWN_CLOSE_TIMEOUT = 2.0
 
@@ -181,7 +181,8 @@ async def _ticker_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def _close_sockets(app: web.Application) -> None:
     """on_shutdown runs before cleanup closes the database: screens are told the server is going away."""
-    sockets = list(app[SOCKETS])
+    open_now: set[web.WebSocketResponse] = app[SOCKETS]
+    sockets = list(open_now)
     if not sockets:
         return
     log.info("closing %d live connections (going away)", len(sockets))

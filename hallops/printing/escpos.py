@@ -14,7 +14,7 @@ import socket
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from escpos.printer import Dummy  # type: ignore[import-untyped]
+from escpos.printer import Dummy
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 FONT = "Noto Sans CJK SC"
-RC = {"svg.fonttype": "none", "font.family": [FONT, "DejaVu Sans"], "font.size": 9, "svg.hashsalt": "hallops",
-      "axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": 10, "axes.titleweight": "bold"}
+RC: dict[str, Any] = {
+    "svg.fonttype": "none", "font.family": [FONT, "DejaVu Sans"], "font.size": 9, "svg.hashsalt": "hallops",
+    "axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": 10, "axes.titleweight": "bold"}
 RED, BLUE, GREY, GREEN, ORANGE = "#c8102e", "#0a5bd3", "#9aa5b1", "#16803c", "#d97706"
 _lock = threading.Lock()
 
@@ -25,7 +26,7 @@ def _svg(draw: Callable[[Any], None], size: tuple[float, float]) -> str:
     import matplotlib
     from matplotlib.figure import Figure
 
-    with _lock, matplotlib.rc_context(RC):
+    with _lock, matplotlib.rc_context(cast(Any, RC)):
         fig = Figure(figsize=size, layout="constrained")
         draw(fig)
         buf = io.StringIO()

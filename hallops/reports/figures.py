@@ -124,7 +124,8 @@ def fold_day(rows: DayRows, meta: HallMeta) -> Accs:
 
     for t in rows.tickets:
         q = meta.queues.get(t["origin_queue_id"], {})
-        depts = rows.departments.get(t["id"]) or ({q["department_id"]} if q.get("department_id") else {None})
+        found = rows.departments.get(t["id"])
+        depts: set[int | None] = set(found) if found else {q.get("department_id") or None}
         hour = dt.datetime.fromtimestamp(t["issued_at"], tz).hour
         targets = [acc("hall", "all"), acc("queue", str(t["origin_queue_id"])), acc("channel", t["channel"]),
                    acc("hour", f"{hour:02d}")]

@@ -113,7 +113,7 @@ class Statistics:
             return total
 
         total = await asyncio.to_thread(merge)
-        series = [r for r in rows if r["dim"] == "hall"]
+        series: list[Any] = [r for r in rows if r["dim"] == "hall"]
         series += [{"service_day": d, **accs[("hall", "all")].row()} for d, accs in day_accs
                    if ("hall", "all") in accs]
         return total, series

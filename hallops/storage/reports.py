@@ -144,7 +144,7 @@ async def rollup_rows(db: Database, hall_id: int, dims: Iterable[str], start: st
 async def table_exists(db: Database, *names: str) -> bool:
     marks = ",".join("?" * len(names))
     r = await db.one(f"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ({marks})", names)
-    return bool(r) and r[0] == len(names)
+    return r is not None and r[0] == len(names)
 
 
 # -- patrols, findings, appointments (tables of other features, read when they exist) ---------------------
@@ -175,7 +175,7 @@ async def patrol_rows(db: Database, hall_id: int, start: str, end: str, start_ts
         await conn.execute("COMMIT")
     s = dict(settings[0]) if settings else {"weekdays": "1,2,3,4,5", "full_quota": 6, "spot_quota": 4}
     return {"settings": s, "done": [dict(r) for r in done], "raised": {r["severity"]: r["n"] for r in raised},
-            "rectified": rectified[0][0], "verified": verified[0][0],
+            "rectified": next(iter(rectified))[0], "verified": next(iter(verified))[0],
             "open": [dict(r) | {"overdue": r["due_at"] < now} for r in still_open]}
 
 
