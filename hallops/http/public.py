@@ -10,9 +10,11 @@ from hallops import __version__
 from hallops.domain.errors import NotFound
 from hallops.http.api import RouteTable, json_response
 from hallops.http.keys import DATABASE, STORE
+from hallops.http.web import WEB_DIR
 from hallops.storage.actors import Actor
 
 routes = RouteTable("public")
+FAVICON = WEB_DIR / "static" / "favicon.svg"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -20,6 +22,12 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 async def healthz(request: web.Request, actor: Actor | None) -> web.Response:
     await request.app[DATABASE].one("SELECT 1")
     return json_response({"status": "ok", "version": __version__})
+
+
+@routes.get("/favicon.ico", summary="The site icon", roles=None)
+async def favicon(request: web.Request, actor: Actor | None) -> web.Response:
+    return web.Response(body=FAVICON.read_bytes(), content_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 @routes.get("/api/v1/ticket-status/{token}", summary="A ticket's public status (for the citizen's phone)",

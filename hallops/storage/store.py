@@ -8,7 +8,11 @@ accounts.py) on the single writer; reads run on the reader pool.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
+import os
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -32,6 +36,7 @@ class Store:
         self.db = db
         self.rules = rules
         self._token_cache: dict[str, tuple[float, Actor | None]] = {}
+        self._secrets: dict[str, bytes] = {}
         self.token_cache_seconds = 10.0
 
     async def write(self, fn: Callable[[Tx], T]) -> T:
@@ -156,6 +161,31 @@ class Store:
     async def list_users(self) -> list[dict[str, Any]]:
         rows = await self.db.all("SELECT id, username, display_name, role, hall_id, active FROM users ORDER BY id")
         return [dict(r) for r in rows]
+
+    # -- signing keys --------------------------------------------------------------------------------------
+
+    async def secret(self, name: str) -> bytes:
+        """A 32-byte key for signing, one per purpose. From HALLOPS_SECRET_KEY when set (so several server
+        processes agree without sharing a file); otherwise made once and kept in the database."""
+        env_key = os.environ.get("HALLOPS_SECRET_KEY")
+        if env_key:
+            return hmac.new(env_key.encode(), name.encode(), hashlib.sha256).digest()
+        cached = self._secrets.get(name)
+        if cached is not None:
+            return cached
+        row = await self.db.one("SELECT value FROM server_secrets WHERE name = ?", (name,))
+        if row is None:
+            def create(tx: Tx) -> str:
+                tx.run("INSERT OR IGNORE INTO server_secrets (name, value, created_at) VALUES (?, ?, ?)",
+                       (name, secrets.token_hex(32), tx.now))
+                made = tx.one("SELECT value FROM server_secrets WHERE name = ?", (name,))
+                assert made is not None
+                return str(made[0])
+            value = await self.db.write(create)
+        else:
+            value = row[0]
+        self._secrets[name] = bytes.fromhex(value)
+        return self._secrets[name]
 
     # -- reading -------------------------------------------------------------------------------------------
 

@@ -113,3 +113,19 @@ async def test_a_database_that_is_not_sqlite_fails_fast(tmp_path: Path, clock: C
     db = Database(path, clock=clock)
     with pytest.raises(sqlite3.DatabaseError):
         await db.open()
+
+
+async def test_a_signing_secret_is_made_once_and_survives_a_restart(tmp_path: Path, clock: Clock,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HALLOPS_SECRET_KEY", raising=False)
+    store = await open_store(tmp_path / "k.db", clock)
+    first = await store.secret("device-cookie")
+    assert len(first) == 32 and first != await store.secret("other-purpose")
+    await store.db.close()
+    store = await open_store(tmp_path / "k.db", clock)
+    assert await store.secret("device-cookie") == first
+    monkeypatch.setenv("HALLOPS_SECRET_KEY", "from-the-environment")
+    store._secrets.clear()
+    env_key = await store.secret("device-cookie")
+    assert env_key != first and env_key == await store.secret("device-cookie")
+    await store.db.close()
