@@ -1,7 +1,8 @@
 """The life of a ticket as a state machine: which action moves which status where.
 
 issued → waiting → called (recall keeps it called) → serving ⇄ parked (挂起 / 回呼) → done;
-called → no_show; called, serving or parked → waiting again by a transfer; waiting or called → cancelled;
+called → no_show; called, serving or parked → waiting again by a transfer (a supervisor may also move a
+waiting ticket); waiting or called → cancelled;
 at the day's close everything not being served becomes expired. Nothing is ever deleted.
 """
 
@@ -37,7 +38,8 @@ TRANSITIONS: dict[Action, tuple[frozenset[TicketStatus], TicketStatus]] = {
     Action.CALL_BACK: (frozenset({S.PARKED}), S.CALLED),
     Action.FINISH: (frozenset({S.SERVING}), S.DONE),
     Action.NO_SHOW: (frozenset({S.CALLED}), S.NO_SHOW),
-    Action.TRANSFER: (frozenset({S.CALLED, S.SERVING, S.PARKED}), S.WAITING),
+    # From waiting too: a supervisor moves a ticket left in a line that nobody will call (a window closed).
+    Action.TRANSFER: (frozenset({S.WAITING, S.CALLED, S.SERVING, S.PARKED}), S.WAITING),
     Action.CANCEL: (frozenset({S.WAITING, S.CALLED}), S.CANCELLED),
     Action.EXPIRE: (frozenset({S.WAITING, S.CALLED, S.PARKED}), S.EXPIRED),
 }

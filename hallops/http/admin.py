@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hallops.domain.errors import Forbidden
+from hallops.domain.errors import Forbidden, NotFound
 from hallops.domain.model import Role
 from hallops.http import bodies
 from hallops.http.api import RouteTable, json_response, path_int
@@ -12,6 +12,7 @@ from hallops.http.halls import hall_id
 from hallops.http.keys import STORE
 from hallops.storage import layout
 from hallops.storage.actors import Actor
+from hallops.storage.db import Tx
 
 routes = RouteTable("admin")
 ADMIN = frozenset({Role.ADMIN})
@@ -28,6 +29,8 @@ async def _layout_reply(request: web.Request, hid: int, kind: str, obj_id: int, 
 
 @routes.post("/api/v1/halls", summary="Create a hall", roles=ADMIN, body=bodies.HallSpec, responses={201: "created"})
 async def create_hall(request: web.Request, actor: Actor, body: bodies.HallSpec) -> web.Response:
+    if actor.hall_id is not None:
+        raise Forbidden("forbidden", "本账号只管理一个大厅，不能新建大厅 (a hall-bound admin cannot create halls)")
     spec = body.model_dump(mode="json")
     hid = await request.app[STORE].write(lambda tx: layout.create_hall(tx, spec))
     return await _layout_reply(request, hid, "hall", hid, 201)
@@ -59,8 +62,11 @@ def _update(path: str, kind: str, body_model: type[bodies.Body], fn: object, sum
     async def handler(request: web.Request, actor: Actor, body: bodies.Body) -> web.Response:
         obj_id = path_int(request, "obj_id")
         ch = bodies.changes(body)
-        hid = await request.app[STORE].write(lambda tx: fn(tx, obj_id, ch))  # type: ignore[operator]
-        actor.check_hall(hid)
+
+        def job(tx: Tx) -> int:
+            actor.check_hall(layout.hall_of(tx, kind, obj_id))  # before the change, in its transaction
+            return fn(tx, obj_id, ch)  # type: ignore[operator]
+        hid = await request.app[STORE].write(job)
         return await _layout_reply(request, hid, kind, obj_id)
     handler.__name__ = f"update_{kind}"
     routes.patch(f"/api/v1/{path}/{{obj_id:\\d+}}", summary=summary, roles=ADMIN, body=body_model)(handler)
@@ -80,14 +86,26 @@ _update("windows", "windows", bodies.WindowChange, layout.update_window, "Change
 
 @routes.get("/api/v1/users", summary="Staff accounts", roles=ADMIN)
 async def list_users(request: web.Request, actor: Actor) -> web.Response:
-    return json_response({"users": await request.app[STORE].list_users()})
+    users = await request.app[STORE].list_users()
+    return json_response({"users": [u for u in users if _visible(actor, u["hall_id"])]})
+
+
+def _visible(actor: Actor, hall_id: int | None) -> bool:
+    return actor.hall_id is None or hall_id == actor.hall_id
+
+
+async def _own_hall(request: web.Request, actor: Actor, ref: str | int | None) -> int | None:
+    """The hall a new account or token belongs to: never wider than the acting admin's own hall."""
+    if ref is not None:
+        return int((await request.app[STORE].resolve_hall(ref, actor))["id"])
+    return actor.hall_id
 
 
 @routes.post("/api/v1/users", summary="Add a staff account", roles=ADMIN, body=bodies.UserSpec,
              responses={201: "created"})
 async def add_user(request: web.Request, actor: Actor, body: bodies.UserSpec) -> web.Response:
     store = request.app[STORE]
-    hid = int((await store.resolve_hall(body.hall, actor))["id"]) if body.hall is not None else None
+    hid = await _own_hall(request, actor, body.hall)
     user = await store.add_user(username=body.username, display_name=body.display_name, role=body.role,
                                 password=body.password, hall_id=hid)
     return json_response(user, status=201)
@@ -95,14 +113,15 @@ async def add_user(request: web.Request, actor: Actor, body: bodies.UserSpec) ->
 
 @routes.get("/api/v1/tokens", summary="Device and script tokens (never their secrets)", roles=ADMIN)
 async def list_tokens(request: web.Request, actor: Actor) -> web.Response:
-    return json_response({"tokens": await request.app[STORE].list_tokens()})
+    tokens = await request.app[STORE].list_tokens()
+    return json_response({"tokens": [t for t in tokens if _visible(actor, t["hall_id"])]})
 
 
 @routes.post("/api/v1/tokens", summary="Create a token; its secret is shown once", roles=ADMIN,
              body=bodies.TokenSpec, responses={201: "created; body has token"})
 async def create_token(request: web.Request, actor: Actor, body: bodies.TokenSpec) -> web.Response:
     store = request.app[STORE]
-    hid = int((await store.resolve_hall(body.hall, actor))["id"]) if body.hall is not None else None
+    hid = await _own_hall(request, actor, body.hall)
     token, info = await store.create_token(role=body.role, hall_id=hid, window_id=body.window, label=body.label)
     return json_response(info | {"token": token}, status=201)
 
@@ -110,5 +129,11 @@ async def create_token(request: web.Request, actor: Actor, body: bodies.TokenSpe
 @routes.delete("/api/v1/tokens/{token_id:\\d+}", summary="Revoke a token", roles=ADMIN,
                responses={204: "revoked"})
 async def revoke_token(request: web.Request, actor: Actor) -> web.Response:
-    await request.app[STORE].revoke_token(path_int(request, "token_id"))
+    token_id = path_int(request, "token_id")
+    store = request.app[STORE]
+    if actor.hall_id is not None:
+        token = next((t for t in await store.list_tokens() if t["id"] == token_id), None)
+        if token is None or not _visible(actor, token["hall_id"]):
+            raise NotFound("token_not_found", f"令牌不存在或已撤销 (no active token {token_id})")
+    await store.revoke_token(token_id)
     return web.Response(status=204)

@@ -11,12 +11,14 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from hallops.config import Config
+from hallops.domain.model import Role
 from hallops.events.hub import EventHub
 from hallops.http.auth import auth_middleware
 from hallops.http.errors import error_middleware
 from hallops.http.keys import CONFIG, DATABASE, HUB, STORE
 from hallops.http.routes import setup_routes
 from hallops.http.web import setup_web
+from hallops.storage.actors import Actor
 from hallops.storage.db import Clock, Database
 from hallops.storage.rules import Rules, service_day_of
 from hallops.storage.store import Store
@@ -62,21 +64,26 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _rollover_ctx(app: web.Application) -> AsyncIterator[None]:
-    """At each new service day, expire what the days before left unserved (and once at start)."""
-    store, cfg = app[STORE], app[CONFIG]
+    """At each hall's new service day (in its own time zone), expire what the days before left unserved;
+    once for every hall at start."""
+    store = app[STORE]
+    admin = Actor(Role.ADMIN)
 
     async def loop() -> None:
-        last_day = None
+        last_day: dict[int, str] = {}
         while True:
-            day = service_day_of(store.now(), cfg.service_day.timezone, store.rules)
-            if day != last_day:
-                try:
-                    closed = await store.close_stale_days()
-                    for c in closed:
-                        log.info("closed stale days in hall %s: %d tickets expired", c["hall_id"], c["expired"])
-                    last_day = day
-                except Exception:
-                    log.exception("closing stale days failed; will retry")
+            try:
+                for hall in await store.halls(admin):
+                    day = service_day_of(store.now(), hall["timezone"], store.rules)
+                    if last_day.get(hall["id"]) == day:
+                        continue
+                    closed = await store.close_day(hall["id"], through_today=False, actor=admin)
+                    if closed["expired"] or closed["windows_closed"]:
+                        log.info("hall %s: new service day %s, %d tickets expired", hall["id"], day,
+                                 closed["expired"])
+                    last_day[hall["id"]] = day
+            except Exception:
+                log.exception("closing stale days failed; will retry")
             await asyncio.sleep(ROLLOVER_CHECK_SECONDS)
 
     task = asyncio.create_task(loop(), name="hallops-rollover")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, StringConstraints
 
 from hallops.domain.model import Channel, CrossRegionScope, Priority, QueueKind, Role, TransferPlacement, WindowKind
 
@@ -27,7 +26,8 @@ class IssueTicket(Body):
     channel: Channel = Channel.KIOSK
     priority: Priority | None = None
     hall: HallRef | None = Field(None, description="hall id or code; needed only where several halls exist")
-    appointment_at: dt.datetime | None = Field(None, description="slot start of a checked-in appointment")
+    appointment_at: AwareDatetime | None = Field(
+        None, description="slot start of a checked-in appointment (channel appointment, within 12 h of now)")
 
 
 class Empty(Body):

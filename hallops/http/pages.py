@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from aiohttp import web
 
 from hallops.domain.model import Role
@@ -15,10 +17,14 @@ ANYONE = frozenset(Role)
 
 
 def safe_next(value: str | None) -> str:
-    """Only a path on this site: never an open redirect."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/"
+    """Only a path on this site: never an open redirect. Browsers drop tabs and newlines and read "\\" as
+    "/", so "/\t/evil.example" would leave the site: anything but printable ASCII is refused outright."""
+    if not value or not value.startswith("/") or not all(33 <= ord(ch) < 127 for ch in value) or "\\" in value:
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or value.startswith("//"):
+        return "/"
+    return value
 
 
 @routes.get("/login", summary="Sign-in page", roles=None, page=True)

@@ -46,5 +46,6 @@ TILES: list[dict[str, Any]] = [tile for f in FEATURES for tile in f.TILES]
 def setup_routes(app: web.Application) -> None:
     for r in ROUTES:
         app.router.add_route(r.method, r.path, wrap(r), name=r.name)
+    session.setup(app)
     for f in FEATURES:
         f.setup(app)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from collections import deque
+
 from aiohttp import web
 
-from hallops.domain.errors import Unauthorized
+from hallops.domain.errors import TooManyRequests, Unauthorized
 from hallops.domain.model import STAFF_ROLES, Role
 from hallops.http import bodies
 from hallops.http.api import RouteTable, json_response
@@ -15,12 +18,50 @@ routes = RouteTable("session")
 ANYONE = frozenset(Role)
 
 
+class LoginThrottle:
+    """Failed sign-ins per client address and per username in a sliding window: guessing passwords (each
+    guess costs an argon2 check) stops at a few attempts a minute."""
+
+    def __init__(self, limit: int = 10, window: float = 600.0) -> None:
+        self.limit, self.window = limit, window
+        self._fails: dict[str, deque[float]] = {}
+
+    def check(self, keys: list[str], now: float) -> None:
+        for key in keys:
+            q = self._fails.get(key)
+            while q and q[0] <= now - self.window:
+                q.popleft()
+            if q is not None and len(q) >= self.limit:
+                wait = int(q[0] + self.window - now) + 1
+                raise TooManyRequests("too_many_attempts", f"登录失败次数过多，请 {max(1, wait // 60)} 分钟后再试 "
+                                                           "(too many failed sign-ins; try again later)",
+                                      retry_after=wait)
+
+    def failed(self, keys: list[str], now: float) -> None:
+        if len(self._fails) > 100_000:
+            self._fails.clear()
+        for key in keys:
+            self._fails.setdefault(key, deque()).append(now)
+
+
+THROTTLE = web.AppKey("login_throttle", LoginThrottle)
+
+
+def setup(app: web.Application) -> None:
+    app[THROTTLE] = LoginThrottle()
+
+
 @routes.post("/api/v1/session", summary="Sign in with username and password; sets the session cookie",
              roles=None, body=bodies.Login, responses={200: "signed in; body has csrf_token"})
 async def login(request: web.Request, actor: Actor | None, body: bodies.Login) -> web.Response:
     store, cfg = request.app[STORE], request.app[CONFIG]
+    throttle = request.app[THROTTLE]
+    keys = [f"addr:{request.remote}", f"user:{body.username.lower()}"]
+    now = time.monotonic()
+    throttle.check(keys, now)
     user = await store.authenticate(body.username, body.password)
     if user is None:
+        throttle.failed(keys, now)
         raise Unauthorized("bad_credentials", "用户名或密码错误 (wrong username or password)")
     sid, csrf = await store.create_session(user["id"], cfg.security.session_hours)
     resp = json_response({"user": user, "csrf_token": csrf})

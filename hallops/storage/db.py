@@ -253,7 +253,10 @@ def _emit_event(tx: Tx, hall_id: int, type_: str, payload: dict[str, Any]) -> Ev
     if row is None:
         raise LookupError(f"no hall {hall_id}")
     ev = Event(hall_id, row[0], type_, tx.now, payload)
-    tx.run("INSERT INTO events (hall_id, seq, type, at, payload) VALUES (?, ?, ?, ?, ?)",
-           (hall_id, ev.seq, type_, tx.now, json.dumps(payload, ensure_ascii=False, separators=(",", ":"))))
+    ticket = payload.get("ticket")
+    ticket_id = ticket.get("id") if isinstance(ticket, dict) and type_.startswith("ticket.") else None
+    tx.run("INSERT INTO events (hall_id, seq, type, at, ticket_id, payload) VALUES (?, ?, ?, ?, ?, ?)",
+           (hall_id, ev.seq, type_, tx.now, ticket_id,
+            json.dumps(payload, ensure_ascii=False, separators=(",", ":"))))
     tx.events.append(ev)
     return ev

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from typing import Any
+from zoneinfo import ZoneInfoNotFoundError
 
 from hallops.domain.errors import Conflict, InvalidInput, NotFound
 from hallops.domain.model import CrossRegionScope, QueueKind, WindowKind
@@ -53,9 +54,29 @@ def _changed(tx: Tx, hall_id: int, kind: str, obj_id: int) -> None:
         tx.emit(hall_id, "layout.changed", {"kind": kind, "id": obj_id})
 
 
+_TABLES = {"departments": "departments", "queues": "queues", "service_items": "service_items",
+           "windows": "windows"}
+
+
+def hall_of(tx: Tx, kind: str, obj_id: int) -> int:
+    """The hall an object of the model belongs to (NotFound when there is none)."""
+    row = tx.one(f"SELECT hall_id FROM {_TABLES[kind]} WHERE id = ?", (obj_id,))
+    if row is None:
+        raise NotFound("not_found", f"对象不存在 (no {kind} {obj_id})")
+    return int(row[0])
+
+
+def _check_zone(name: str) -> None:
+    try:
+        zone(name)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise InvalidInput("bad_timezone", f"未知时区 {name!r} (unknown time zone; e.g. Asia/Shanghai)",
+                           field="timezone") from e
+
+
 def create_hall(tx: Tx, spec: dict[str, Any]) -> int:
     _check_code(spec["code"])
-    zone(spec.get("timezone") or "Asia/Shanghai")
+    _check_zone(spec.get("timezone") or "Asia/Shanghai")
     try:
         cur = tx.run("INSERT INTO halls (code, name, name_en, timezone, notice, created_at) VALUES (?,?,?,?,?,?)",
                      (spec["code"], spec["name"], spec.get("name_en", ""), spec.get("timezone") or "Asia/Shanghai",
@@ -70,7 +91,7 @@ def create_hall(tx: Tx, spec: dict[str, Any]) -> int:
 def update_hall(tx: Tx, hall_id: int, changes: dict[str, Any]) -> None:
     _hall(tx, hall_id)
     if "timezone" in changes:
-        zone(changes["timezone"])
+        _check_zone(changes["timezone"])
     _update(tx, "halls", hall_id, changes, {"name", "name_en", "timezone", "notice"})
     _changed(tx, hall_id, "hall", hall_id)
 
@@ -236,6 +257,8 @@ def update_window(tx: Tx, window_id: int, changes: dict[str, Any]) -> int:
         raise NotFound("window_not_found", f"窗口不存在 (no window {window_id})")
     v = _window_values(changes)
     _check_scope(v.get("kind", row["kind"]), v["scope"] if "scope" in v else row["scope"])
+    if v.get("active") is False and row["state"] != "closed":
+        raise Conflict("window_in_use", "窗口仍在服务，请先关闭再停用 (close the window before deactivating it)")
     _update(tx, "windows", window_id, v, WINDOW_FIELDS)
     if "queues" in changes:
         _set_window_queues(tx, row["hall_id"], window_id, list(changes["queues"] or []))

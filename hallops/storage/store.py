@@ -8,6 +8,7 @@ accounts.py) on the single writer; reads run on the reader pool.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -25,7 +26,7 @@ from hallops.domain.windows import WindowAction
 from hallops.storage import accounts, layout, tickets
 from hallops.storage.actors import Actor
 from hallops.storage.db import Database, Event, Tx
-from hallops.storage.rules import Rules, service_day_of
+from hallops.storage.rules import Rules, service_day_of, zone
 from hallops.storage.views import TICKET_COLUMNS, TICKET_FROM, ahead_args, ahead_sql, iso, ticket_json
 
 T = TypeVar("T")
@@ -70,15 +71,6 @@ class Store:
     async def close_day(self, hall_id: int, *, through_today: bool, actor: Actor) -> dict[str, Any]:
         return await self.db.write(lambda tx: tickets.close_day(
             tx, self.rules, hall_id=hall_id, through_today=through_today, actor=actor))
-
-    async def close_stale_days(self) -> list[dict[str, Any]]:
-        """At rollover: expire the days before today in every hall (idempotent)."""
-        out = []
-        for hall in await self.halls(Actor(Role.ADMIN)):
-            r = await self.close_day(hall["id"], through_today=False, actor=Actor(Role.ADMIN))
-            if r["expired"] or r["windows_closed"]:
-                out.append({"hall_id": hall["id"], **r})
-        return out
 
     # -- layout (admin) ------------------------------------------------------------------------------------
 
@@ -273,11 +265,12 @@ class Store:
                 "SELECT wq.window_id, q.prefix FROM window_queues wq JOIN queues q ON q.id = wq.queue_id "
                 "JOIN windows w ON w.id = wq.window_id WHERE w.hall_id = ? ORDER BY wq.window_id, wq.position",
                 (hall_id,))
+            # The calls the hall heard today, from the call events: a ticket transferred on since still counts.
+            day_start = dt.datetime.combine(dt.date.fromisoformat(day), self.rules.rollover,
+                                            tzinfo=zone(hall["timezone"])).timestamp()
             calls = await conn.execute_fetchall(
-                "SELECT t.id, t.number, t.status, t.called_at, t.recall_count, q.prefix, w.number AS window, "
-                "w.id AS window_id, w.name AS window_name FROM tickets t JOIN queues q ON q.id = t.queue_id "
-                "JOIN windows w ON w.id = t.window_id WHERE t.hall_id = ? AND t.service_day = ? "
-                "AND t.called_at IS NOT NULL ORDER BY t.called_at DESC, t.id DESC LIMIT 12", (hall_id, day))
+                "SELECT type, at, payload FROM events WHERE hall_id = ? AND type IN ('ticket.called', "
+                "'ticket.recalled') AND at >= ? ORDER BY seq DESC LIMIT 12", (hall_id, day_start))
             counts = await conn.execute_fetchall(
                 "SELECT status, count(*) AS n FROM tickets WHERE hall_id = ? AND service_day = ? GROUP BY status",
                 (hall_id, day))
@@ -308,11 +301,7 @@ class Store:
                             "called_at": iso(w["t_called_at"]), "started_at": iso(w["t_started_at"]),
                             "recall_count": w["t_recalls"]} if w["t_id"] else None,
             } for w in windows],
-            "latest_calls": [{
-                "ticket_id": c["id"], "number": c["number"], "queue": c["prefix"], "status": c["status"],
-                "window": c["window"], "window_id": c["window_id"], "window_name": c["window_name"],
-                "called_at": iso(c["called_at"]), "recall_count": c["recall_count"],
-            } for c in calls],
+            "latest_calls": [_call_json(c["type"], c["at"], json.loads(c["payload"])) for c in calls],
             "today": {
                 "issued": sum(by_status.values()),
                 "waiting": by_status.get("waiting", 0),
@@ -335,9 +324,8 @@ class Store:
         return out
 
     async def ticket_history(self, hall_id: int, ticket_id: int) -> list[dict[str, Any]]:
-        rows = await self.db.all(
-            "SELECT seq, type, at, payload FROM events WHERE hall_id = ? AND type LIKE 'ticket.%' "
-            "AND json_extract(payload, '$.ticket.id') = ? ORDER BY seq", (hall_id, ticket_id))
+        rows = await self.db.all("SELECT seq, type, at, payload FROM events WHERE ticket_id = ? AND hall_id = ? "
+                                 "ORDER BY seq", (ticket_id, hall_id))
         out = []
         for r in rows:
             p = json.loads(r["payload"])
@@ -387,6 +375,14 @@ class Store:
                                  "ORDER BY seq LIMIT ?", (hall_id, after, limit))
         return [{"seq": r["seq"], "type": r["type"], "at": iso(r["at"]), "payload": json.loads(r["payload"])}
                 for r in rows]
+
+
+def _call_json(type_: str, at: float, p: dict[str, Any]) -> dict[str, Any]:
+    t, w = p["ticket"], p.get("window") or {}
+    return {"ticket_id": t["id"], "number": t["number"], "queue": t["queue"], "window": w.get("number"),
+            "window_id": w.get("id"), "window_name": w.get("name"), "area": w.get("area"), "called_at": iso(at),
+            "recall_count": t.get("recall_count", 0),
+            "kind": "recall" if type_ == "ticket.recalled" else p.get("reason", "call")}
 
 
 def event_json(ev: Event) -> dict[str, Any]:

@@ -4,6 +4,7 @@ checks, the change and its event commit together or not at all."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 import sqlite3
 from collections.abc import Mapping
@@ -31,6 +32,8 @@ from hallops.storage.views import (
 )
 
 S = TicketStatus
+MAX_NUMBER_SKIPS = 1000
+APPOINTMENT_REACH = 12 * 3600.0
 Row = sqlite3.Row | Mapping[str, Any]
 
 
@@ -87,6 +90,12 @@ def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channe
                  idempotency: tuple[str, str, str] | None) -> tuple[dict[str, Any], bool]:
     """Issue a ticket; return (ticket, created). `idempotency` is (scope, key, request hash)."""
     actor.check_hall(hall_id)
+    if appointment_at is not None and (channel is not Channel.APPOINTMENT
+                                       or abs(appointment_at - tx.now) > APPOINTMENT_REACH):
+        # An appointment is boosted ahead of walk-ins: only a check-in near its slot may claim one.
+        raise InvalidInput("bad_appointment", "预约时间只用于预约签到，且须在当前时间前后 12 小时内 "
+                                              "(appointment_at is for appointment check-ins within 12 h of now)",
+                           field="appointment_at")
     if idempotency is not None:
         scope, key, digest = idempotency
         prior = tx.one("SELECT ticket_id, request_hash FROM idempotency_keys WHERE scope = ? AND key = ? "
@@ -103,26 +112,33 @@ def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channe
         raise Conflict("outside_hours", f"当前不在取号时间（{q['hours']}）(not issuing now; hours {q['hours']})",
                        hours=q["hours"])
     day = service_day_of(tx.now, q["timezone"], rules)
-    serial_row = tx.one("INSERT INTO day_counters (queue_id, service_day, last_serial) VALUES (?, ?, 1) "
-                        "ON CONFLICT (queue_id, service_day) DO UPDATE SET last_serial = last_serial + 1 "
-                        "RETURNING last_serial", (q["id"], day))
-    assert serial_row is not None
-    serial = int(serial_row[0])
-    if q["daily_cap"] and serial > q["daily_cap"]:
-        raise Conflict("queue_full", "今日该业务号源已满 (today's tickets for this queue are all issued)",
-                       cap=q["daily_cap"])
-    number = format_number(q["prefix"], serial)
     sort_at = appointment_at if appointment_at is not None else tx.now
-    token = secrets.token_urlsafe(16)
     bclass = boost_class(priority, appointment_at is not None)
-    try:
-        cur = tx.run(
-            "INSERT INTO tickets (hall_id, service_day, number, serial, origin_queue_id, queue_id, token, channel,"
-            " priority, boost_class, status, issued_at, sort_at, appointment_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (hall_id, day, number, serial, q["id"], q["id"], token, channel.value, priority.value, bclass,
-             S.WAITING.value, tx.now, sort_at, appointment_at))
-    except sqlite3.IntegrityError as e:  # a number issued before the queue's prefix was changed
-        raise Conflict("number_taken", f"号码 {number} 今日已使用 (number already issued today)") from e
+    # A number can be taken already when a queue's prefix was changed today (A renamed, B renamed to A):
+    # the counter steps on past it rather than refusing every ticket for the rest of the day.
+    for _ in range(MAX_NUMBER_SKIPS):
+        serial_row = tx.one("INSERT INTO day_counters (queue_id, service_day, last_serial) VALUES (?, ?, 1) "
+                            "ON CONFLICT (queue_id, service_day) DO UPDATE SET last_serial = last_serial + 1 "
+                            "RETURNING last_serial", (q["id"], day))
+        assert serial_row is not None
+        serial = int(serial_row[0])
+        if q["daily_cap"] and serial > q["daily_cap"]:
+            raise Conflict("queue_full", "今日该业务号源已满 (today's tickets for this queue are all issued)",
+                           cap=q["daily_cap"])
+        number = format_number(q["prefix"], serial)
+        token = secrets.token_urlsafe(16)
+        try:
+            cur = tx.run(
+                "INSERT INTO tickets (hall_id, service_day, number, serial, origin_queue_id, queue_id, token,"
+                " channel, priority, boost_class, status, issued_at, sort_at, appointment_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (hall_id, day, number, serial, q["id"], q["id"], token, channel.value, priority.value, bclass,
+                 S.WAITING.value, tx.now, sort_at, appointment_at))
+            break
+        except sqlite3.IntegrityError:  # a failed statement leaves the transaction as it was: try the next
+            continue
+    else:
+        raise Conflict("number_taken", f"号码 {number} 今日已使用 (numbers of this prefix are taken today)")
     ticket_id = cur.lastrowid
     assert ticket_id is not None
     if idempotency is not None:
@@ -205,7 +221,7 @@ def ticket_action(tx: Tx, rules: Rules, *, ticket_id: int, action: Action, actor
     if t["window_id"] is not None and status in (S.CALLED, S.SERVING, S.PARKED):
         w = load_window(tx, t["window_id"], actor)
         actor.check_window(w["id"], w["clerk_user_id"])
-    elif action is not Action.CANCEL:
+    elif action not in (Action.CANCEL, Action.TRANSFER):
         next_status(status, action)  # a waiting ticket cannot be started, parked … : say so
     elif actor.role is Role.CLERK:
         raise Forbidden("not_your_ticket", "只能操作本窗口的号票 (this ticket is not at your window)")
@@ -350,6 +366,12 @@ def window_action(tx: Tx, *, window_id: int, action: WindowAction, actor: Actor,
         if parked is not None:
             raise Conflict("tickets_parked", f"窗口仍有挂起的号票 {parked['number']}，请先回呼或转移 "
                                              f"(ticket {parked['number']} is parked here)")
+        held = tx.one("SELECT count(*), min(number) FROM tickets WHERE target_window_id = ? AND status = 'waiting'",
+                      (w["id"],))
+        if held is not None and held[0]:
+            raise Conflict("tickets_waiting_for_window",
+                           f"有 {held[0]} 张号票（如 {held[1]}）转至本窗口等候，请先叫号或转到其他窗口 "
+                           f"({held[0]} tickets were transferred to this window and wait for it)", count=held[0])
         clerk_id = None
     tx.run("UPDATE windows SET state = ?, pause_reason = ?, state_since = ?, clerk_user_id = ? WHERE id = ?",
            (new, reason, tx.now, clerk_id, w["id"]))
@@ -394,8 +416,9 @@ def close_day(tx: Tx, rules: Rules, *, hall_id: int, through_today: bool, actor:
     expired = tx.all(f"UPDATE tickets SET status = 'expired', ended_at = ? WHERE hall_id = ? AND service_day {op} ?"
                      " AND status IN ('waiting', 'called', 'parked') RETURNING id, number, service_day",
                      (tx.now, hall_id, today))
-    tx.run("UPDATE windows SET current_ticket_id = NULL WHERE hall_id = ? AND current_ticket_id IN "
-           "(SELECT id FROM tickets WHERE status = 'expired')", (hall_id,))
+    if expired:
+        tx.run("UPDATE windows SET current_ticket_id = NULL WHERE hall_id = ? AND current_ticket_id IN "
+               "(SELECT value FROM json_each(?))", (hall_id, json.dumps([r["id"] for r in expired])))
     # Windows left open from an earlier day are signed out; a manager's early close signs out all idle ones.
     day_start = dt.datetime.combine(dt.date.fromisoformat(today), rules.rollover,
                                     tzinfo=zone(hall["timezone"])).timestamp()

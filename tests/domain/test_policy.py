@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hallops.domain.model import Priority
@@ -98,7 +98,7 @@ def _boost(t: Candidate) -> float:
     return P.boost(t.priority, t.is_appointment)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(days)
 def test_properties_hold_over_a_random_day(ops: list[Arrival | Call]) -> None:
     now = 0.0
@@ -133,7 +133,7 @@ def test_properties_hold_over_a_random_day(ops: list[Arrival | Call]) -> None:
         del waiting[chosen.ticket_id]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(arrivals, min_size=1, max_size=60), st.sampled_from(list(WINDOWS)))
 def test_a_window_calling_repeatedly_drains_everything_it_may_serve(ops: list[Arrival], wid: int) -> None:
     """No starvation: calling again and again empties every queue the window serves."""

@@ -110,3 +110,32 @@ async def test_another_halls_objects_do_not_exist_for_a_hall_bound_token(hall: H
     assert len((await hall.admin.get("/api/v1/halls"))[1]["halls"]) == 2
     status, body = await hall.kiosk.post("/api/v1/tickets", {"queue": "A", "hall": other})
     assert status == 404
+
+
+async def test_a_hall_bound_admin_cannot_reach_another_hall(hall: Hall) -> None:
+    status, other = await hall.admin.post("/api/v1/halls", {"code": "beibei", "name": "北碚区政务服务中心"})
+    token, _ = await hall.store.create_token(role=Role.ADMIN, hall_id=other["id"], label="beibei-admin")
+    local = Api(hall.client, token=token)
+    w1 = hall.window_id(1)
+    status, body = await local.patch(f"/api/v1/windows/{w1}", {"name": "PWNED", "active": False})
+    assert status == 404
+    row = await hall.store.db.one("SELECT name, active FROM windows WHERE id = ?", (w1,))
+    assert tuple(row) != ("PWNED", 0)  # refused before the change, not after
+    assert (await local.post("/api/v1/halls", {"code": "x", "name": "x"}))[0] == 403
+    status, body = await local.post("/api/v1/tokens", {"role": "admin"})
+    assert status == 201 and body["hall_id"] == other["id"]  # never wider than its own hall
+    assert (await local.post("/api/v1/tokens", {"role": "kiosk", "hall": hall.hall_id}))[0] == 404
+    users = (await local.get("/api/v1/users"))[1]["users"]
+    assert all(u["hall_id"] == other["id"] for u in users)
+    tokens = (await local.get("/api/v1/tokens"))[1]["tokens"]
+    assert tokens and all(t["hall_id"] == other["id"] for t in tokens)
+    mine = next(t for t in (await hall.admin.get("/api/v1/tokens"))[1]["tokens"] if t["label"] == "test-kiosk")
+    assert (await local.delete(f"/api/v1/tokens/{mine['id']}"))[0] == 404
+
+
+async def test_password_guessing_is_slowed_down(hall: Hall) -> None:
+    for _ in range(10):
+        status, _ = await hall.anon.post("/api/v1/session", {"username": "clerk3", "password": "guess-1234"})
+        assert status == 401
+    status, body = await hall.anon.post("/api/v1/session", {"username": "clerk3", "password": "demo-clerk"})
+    assert status == 429 and body["error"] == "too_many_attempts"

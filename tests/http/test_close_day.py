@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hallops.domain.model import Role
+from hallops.storage.actors import Actor
 from tests.conftest import SHANGHAI, Hall
 
 
@@ -33,8 +35,10 @@ async def test_numbers_restart_after_the_rollover_and_yesterday_expires(hall: Ha
     hall.clock.set(dt.datetime(2026, 12, 1, 3, 0, tzinfo=SHANGHAI))
     fresh = await hall.issue("A")
     assert fresh["number"] == "A001" and fresh["service_day"] == "2026-12-01"
-    closed = await hall.store.close_stale_days()
-    assert closed[0]["expired"] == 3 and closed[0]["days"] == ["2026-11-30"]
+    admin = Actor(Role.ADMIN)
+    closed = await hall.store.close_day(hall.hall_id, through_today=False, actor=admin)
+    assert closed["expired"] == 3 and closed["days"] == ["2026-11-30"]
     statuses = [r[0] for r in await hall.store.db.all("SELECT status FROM tickets ORDER BY id")]
     assert statuses == ["expired", "expired", "expired", "waiting"]
-    assert (await hall.store.close_stale_days()) == []  # idempotent
+    again = await hall.store.close_day(hall.hall_id, through_today=False, actor=admin)
+    assert again["expired"] == 0 and again["windows_closed"] == []  # idempotent

@@ -50,3 +50,19 @@ async def test_state_snapshot_carries_the_sequence_and_the_latest_calls(hall: Ha
     assert w2["state"] == "open" and w2["clerk"]["display_name"] and w2["current"]["number"] == "A001"
     assert s["latest_calls"][0]["number"] == "A001" and s["latest_calls"][0]["window"] == 2
     assert s["today"]["issued"] == 3 and s["today"]["waiting"] == 2
+
+
+async def test_latest_calls_keep_a_call_whose_ticket_moved_on(hall: Hall) -> None:
+    clerk = await hall.clerk_at(1)
+    t = await hall.issue("A")
+    await clerk.post(f"/api/v1/windows/{hall.window_id(1)}/call-next")
+    await clerk.post(f"/api/v1/tickets/{t['id']}/recall")
+    await clerk.post(f"/api/v1/tickets/{t['id']}/transfer", {"queue": "B"})
+    _, s = await hall.display.get(f"/api/v1/halls/{hall.hall_id}/state")
+    assert [(c["number"], c["window"], c["kind"]) for c in s["latest_calls"]] == [("A001", 1, "recall"),
+                                                                                 ("A001", 1, "call")]
+    _, full = await hall.manager.get(f"/api/v1/tickets/{t['id']}")
+    assert [h["type"] for h in full["history"]] == ["ticket.issued", "ticket.called", "ticket.recalled",
+                                                    "ticket.transferred"]
+    row = await hall.store.db.one("SELECT count(*) FROM events WHERE ticket_id = ?", (t["id"],))
+    assert row[0] == 4

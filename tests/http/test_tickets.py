@@ -214,3 +214,17 @@ async def test_public_ticket_status_by_token(hall: Hall) -> None:
     _, body = await hall.anon.get(f"/api/v1/ticket-status/{t1['token']}")
     assert (body["status"], body["window"]) == ("called", 5)
     assert (await hall.anon.get("/api/v1/ticket-status/not-a-real-token-at-all"))[0] == 404
+
+
+async def test_swapping_prefixes_mid_day_skips_taken_numbers(hall: Hall) -> None:
+    qa, qb = hall.queue_id("A"), hall.queue_id("B")
+    for _ in range(3):
+        await hall.issue("A")  # A001–A003
+    await hall.issue("B")  # B001: B's counter is at 1
+    assert (await hall.admin.patch(f"/api/v1/queues/{qa}", {"prefix": "Y"}))[0] == 200
+    assert (await hall.admin.patch(f"/api/v1/queues/{qb}", {"prefix": "A"}))[0] == 200
+    # The renamed queue's next serial is 2, but A002 and A003 were issued today: it steps on to A004.
+    assert (await hall.issue("A"))["number"] == "A004"
+    assert (await hall.issue("A"))["number"] == "A005"
+    numbers = [r[0] for r in await hall.store.db.all("SELECT number FROM tickets")]
+    assert len(numbers) == len(set(numbers)) == 6

@@ -42,3 +42,26 @@ async def test_a_manager_opens_a_window_for_a_clerk(hall: Hall) -> None:
     assert status == 200 and body["window"]["clerk"]["username"] == "clerk5"
     status, body = await hall.manager.post(f"/api/v1/windows/{hall.window_id(8)}/open", {"clerk": "nobody"})
     assert status == 422 and body["error"] == "clerk_not_found"
+
+
+async def test_a_window_others_were_sent_to_cannot_close_until_they_are_moved(hall: Hall) -> None:
+    c1 = await hall.clerk_at(1, "clerk1")
+    c2 = await hall.clerk_at(2, "clerk2")
+    t = await hall.issue("A")
+    await c1.post(f"/api/v1/windows/{hall.window_id(1)}/call-next")
+    await c1.post(f"/api/v1/tickets/{t['id']}/transfer", {"window": hall.window_id(2)})
+    status, body = await c2.post(f"/api/v1/windows/{hall.window_id(2)}/close")
+    assert status == 409 and body["error"] == "tickets_waiting_for_window" and body["detail"]["count"] == 1
+    # A clerk may not move a waiting ticket; a manager may, back to its queue.
+    assert (await c1.post(f"/api/v1/tickets/{t['id']}/transfer", {"queue": "A"}))[0] == 403
+    status, body = await hall.manager.post(f"/api/v1/tickets/{t['id']}/transfer",
+                                           {"queue": "A", "placement": "issue_time"})
+    assert status == 200 and body["ticket"]["target_window_id"] is None and body["ticket"]["status"] == "waiting"
+    assert (await c2.post(f"/api/v1/windows/{hall.window_id(2)}/close"))[0] == 200
+
+
+async def test_an_open_window_cannot_be_deactivated(hall: Hall) -> None:
+    await hall.clerk_at(3)
+    status, body = await hall.admin.patch(f"/api/v1/windows/{hall.window_id(3)}", {"active": False})
+    assert status == 409 and body["error"] == "window_in_use"
+    assert (await hall.admin.patch(f"/api/v1/windows/{hall.window_id(4)}", {"active": False}))[0] == 200

@@ -38,7 +38,8 @@ async def test_three_ways_of_counting_agree(tmp_path: Path, clock: Clock, seed: 
         roll = rnd.random()
         if roll < 0.55:
             appt = clock() + rnd.choice([-600, 0, 900]) if rnd.random() < 0.15 else None
-            await store.issue_ticket(hall_id=hall, queue=rnd.choice("AAB"), channel=Channel.KIOSK,
+            await store.issue_ticket(hall_id=hall, queue=rnd.choice("AAB"),
+                                     channel=Channel.APPOINTMENT if appt else Channel.KIOSK,
                                      priority=rnd.choice([Priority.NONE] * 4 + [Priority.ELDERLY]), actor=ADMIN,
                                      appointment_at=appt)
         elif roll < 0.8:

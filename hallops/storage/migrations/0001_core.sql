@@ -187,9 +187,12 @@ CREATE TABLE events (
     seq INTEGER NOT NULL,
     type TEXT NOT NULL,
     at REAL NOT NULL,
+    ticket_id INTEGER,                             -- the ticket a ticket.* event is about: its history
     payload TEXT NOT NULL,
     PRIMARY KEY (hall_id, seq)
 ) WITHOUT ROWID;
+CREATE INDEX events_ticket ON events (ticket_id, seq) WHERE ticket_id IS NOT NULL;
+CREATE INDEX events_type ON events (hall_id, type, seq);
 
 CREATE TABLE sessions (
     token_hash TEXT PRIMARY KEY,
