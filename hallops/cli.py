@@ -70,15 +70,22 @@ def _print_demo(config: Config, tokens: dict[str, str]) -> None:
     base = f"http://{host}:{port}"
     layout = demo_layout()
     print(f"\nhallops {__version__} — demo hall “{layout['hall']['name']}” in {config.database.path}")
-    print(f"  Point a browser at {base}/   (API: {base}/api/v1/openapi.json, health: {base}/healthz)")
+    print(f"  Point a browser at {base}/   (health: {base}/healthz)")
     print("  Demo accounts (username / password):")
     for u in layout["users"]:
         print(f"    {u['role']:8} {u['username']:10} / {u['password']}   {u['display_name']}")
     print("  Demo tokens (new at every start; older demo tokens are revoked):")
     for label, tok in tokens.items():
         print(f"    {label:13} {tok}")
-    m, k = tokens["demo-manager"], tokens["demo-kiosk"]
-    print("  Try it:")
+    m, k, d = tokens["demo-manager"], tokens["demo-kiosk"], tokens["demo-display"]
+    code = layout["hall"]["code"]
+    print("  Screens (open these on the devices; the token in the link signs the device in):")
+    print(f"    kiosk          {base}/kiosk/{code}#token={k}")
+    print(f"    lobby display  {base}/displays/{code}/lobby?token={d}")
+    print(f"    window 5       {base}/displays/{code}/window/5?token={d}")
+    print(f"    phone tickets  {base}/m/{code}   (一码取号; print its QR from {base}/m/{code}/qr.svg)")
+    print("    clerks, managers and admins sign in at the address above.")
+    print("  Try it (the API is described at /api/v1/openapi.json; reading it needs a token or a sign-in):")
     print(f"    curl -s -X POST {base}/api/v1/tickets -H 'Authorization: Bearer {k}' "
           "-H 'Content-Type: application/json' -d '{\"queue\": \"A\"}'")
     print(f"    curl -s -X POST {base}/api/v1/windows/1/open -H 'Authorization: Bearer {m}'")

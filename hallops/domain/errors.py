@@ -19,6 +19,10 @@ class InvalidInput(DomainError):
     status = 422
 
 
+class UnsupportedMediaType(DomainError):
+    status = 415
+
+
 class NotFound(DomainError):
     status = 404
 

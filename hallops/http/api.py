@@ -17,7 +17,7 @@ from urllib.parse import quote
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from hallops.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from hallops.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized, UnsupportedMediaType
 from hallops.domain.model import Role
 from hallops.http.keys import ACTOR_KEY
 from hallops.storage.actors import Actor
@@ -91,7 +91,8 @@ async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
         data: Any = {}
     else:
         if request.content_type != "application/json":
-            raise InvalidInput("unsupported_media_type", "请求体须为 JSON (send Content-Type: application/json)")
+            raise UnsupportedMediaType("unsupported_media_type",
+                                       "请求体须为 JSON (send Content-Type: application/json)")
         try:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as e:
@@ -101,10 +102,21 @@ async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        errors = [{"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in e.errors()]
+        errors = _field_errors(e)
         first = errors[0]
         raise InvalidInput("invalid_input", f"参数无效：{first['field']} — {first['message']} (invalid input)",
                            errors=errors) from None
+
+
+def _field_errors(e: ValidationError) -> list[dict[str, str]]:
+    """One entry per field, named as the client sent it: pydantic's branch tags for a value that may be a
+    string or a number ("queue.constrained-str") are not the client's words."""
+    out: dict[str, str] = {}
+    for err in e.errors():
+        field = ".".join(str(p) for p in err["loc"] if isinstance(p, int) or "-" not in str(p) and
+                         not str(p).startswith(("constrained", "function")))
+        out.setdefault(field, err["msg"])
+    return [{"field": f, "message": m} for f, m in out.items()]
 
 
 def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:

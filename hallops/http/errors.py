@@ -22,6 +22,24 @@ _HTTP_MESSAGES = {404: "资源不存在 (not found)", 405: "不支持该方法 (
                   413: "请求体过大 (request body too large)"}
 
 
+_PAGE_TITLES = {401: ("请先登录", "Please sign in"), 403: ("无权访问", "Not allowed"),
+                404: ("页面不存在", "Not found"), 409: ("操作未完成", "Not possible now"),
+                429: ("请求过于频繁", "Too many requests")}
+
+
+def wants_page(request: web.Request) -> bool:
+    """A person's browser asking for a page (not the JSON API, not a script)."""
+    return not request.path.startswith("/api/") and "text/html" in request.headers.get("Accept", "")
+
+
+def error_page(request: web.Request, status: int, code: str, message: str) -> web.Response:
+    from hallops.http.web import render
+
+    zh, en = _PAGE_TITLES.get(status, ("出错了", "Something went wrong"))
+    return render(request, "error.html", status=status, status_code=status, code=code, message=message,
+                  title_zh=zh, title_en=en)
+
+
 def error_response(status: int, code: str, message: str, detail: dict[str, Any] | None = None,
                    headers: dict[str, str] | None = None) -> web.Response:
     body: dict[str, Any] = {"error": code, "message": message}
@@ -36,13 +54,17 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except DomainError as e:
+        if wants_page(request):
+            return error_page(request, e.status, e.code, e.message)
         return error_response(e.status, e.code, e.message, e.detail)
     except web.HTTPException as e:
         if e.status < 400:
             raise
+        code, message = _HTTP_CODES.get(e.status, "http_error"), _HTTP_MESSAGES.get(e.status, e.reason)
+        if wants_page(request):
+            return error_page(request, e.status, code, message)
         headers = {k: v for k, v in e.headers.items() if k.lower() == "allow"}
-        return error_response(e.status, _HTTP_CODES.get(e.status, "http_error"),
-                              _HTTP_MESSAGES.get(e.status, e.reason), headers=headers)
+        return error_response(e.status, code, message, headers=headers)
     except sqlite3.OperationalError as e:
         if "locked" in str(e) or "busy" in str(e):
             log.warning("database busy: %s %s", request.method, request.path)

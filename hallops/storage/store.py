@@ -358,8 +358,8 @@ class Store:
             "queue_name": row["queue_name"], "queue_name_en": row["queue_name_en"],
             "issued_at": iso(row["issued_at"]), "people_ahead": ahead, "position": ahead + 1 if
             row["status"] == "waiting" else 0, "estimated_wait": estimate,
-            "window": row["window_number"] if row["status"] in ("called", "serving", "parked") else None,
-            "window_name": row["window_name"] if row["status"] in ("called", "serving", "parked") else None,
+            # Where the citizen goes (called), is (serving, parked) or was served (done, no-show).
+            "window": row["window_number"], "window_name": row["window_name"],
             "called_at": iso(row["called_at"]), "hall_id": row["hall_id"],
         }
 

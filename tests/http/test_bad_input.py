@@ -39,7 +39,7 @@ async def test_malformed_bodies(hall: Hall, raw: bytes) -> None:
 async def test_non_json_content_type_is_refused(hall: Hall) -> None:
     status, body = await hall.kiosk.post("/api/v1/tickets", raw="queue=A",
                                          headers={"Content-Type": "application/x-www-form-urlencoded"})
-    assert status == 422 and body["error"] == "unsupported_media_type"
+    assert status == 415 and body["error"] == "unsupported_media_type"
 
 
 async def test_unknown_fields_and_bad_enums_name_the_field(hall: Hall) -> None:
@@ -49,6 +49,9 @@ async def test_unknown_fields_and_bad_enums_name_the_field(hall: Hall) -> None:
     assert status == 422 and "priority" in body["message"]
     status, body = await hall.kiosk.post("/api/v1/tickets", {"queue": "Z"})
     assert status == 404 and body["error"] == "queue_not_found"
+    status, body = await hall.kiosk.post("/api/v1/tickets", {"queue": "1"})
+    assert status == 422 and [e["field"] for e in body["detail"]["errors"]] == ["queue"]
+    assert "constrained" not in body["message"]
 
 
 @pytest.mark.parametrize("path", ["/api/v1/tickets/99999999999999999999999/start",
