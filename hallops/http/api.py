@@ -113,8 +113,8 @@ def _field_errors(e: ValidationError) -> list[dict[str, str]]:
     string or a number ("queue.constrained-str") are not the client's words."""
     out: dict[str, str] = {}
     for err in e.errors():
-        field = ".".join(str(p) for p in err["loc"] if isinstance(p, int) or "-" not in str(p) and
-                         not str(p).startswith(("constrained", "function")))
+        field = ".".join(str(p) for p in err["loc"] if isinstance(p, int) or ("-" not in str(p) and
+                         not str(p).startswith(("constrained", "function"))))
         out.setdefault(field, err["msg"])
     return [{"field": f, "message": m} for f, m in out.items()]
 
