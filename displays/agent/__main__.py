@@ -28,7 +28,7 @@ from typing import Any
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-from displays.agent.board import Board, Call
+from displays.agent.board import Board, Call, parse_time
 
 log = logging.getLogger("displays.agent")
 
@@ -52,10 +52,13 @@ class Agent:
 
     def emit(self, **record: Any) -> None:
         if self.tty:
-            sys.stdout.write("\x1b[H\x1b[2J" + self.board.render(self.status) + "\n")
+            sys.stdout.write("\x1b[H\x1b[2J" + self.board.render(self.status, self.server_now()) + "\n")
         else:
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         sys.stdout.flush()
+
+    def server_now(self) -> float:
+        return dt.datetime.now(dt.UTC).timestamp() + self.clock_offset
 
     def set_status(self, status: str) -> None:
         if status != self.status:
@@ -110,7 +113,9 @@ class Agent:
         kind = msg.get("type")
         if kind in ("hello", "tick"):
             if msg.get("now"):
-                self.clock_offset = _parse(msg["now"]) - dt.datetime.now(dt.UTC).timestamp()
+                self.clock_offset = parse_time(msg["now"]) - dt.datetime.now(dt.UTC).timestamp()
+            if self.tty and self.status == "open":
+                self.emit()  # redraw: "now calling" rests once its hold is over, with no event to say so
             self.set_status("open")
             return
         if kind == "snapshot":
@@ -129,7 +134,7 @@ class Agent:
         call = self.board.apply(msg)
         if call is None:
             return
-        age = dt.datetime.now(dt.UTC).timestamp() + self.clock_offset - _parse(call.at)
+        age = self.server_now() - parse_time(call.at)
         fresh = not msg.get("replay") or age < FRESH_SECONDS
         self.emit(call={"seq": call.seq, "number": call.number, "window": call.window, "kind": call.kind},
                   replay=bool(msg.get("replay")), fresh=fresh)
@@ -158,7 +163,9 @@ class Agent:
                 log.warning("announcement of %s failed: %r", call.number, e)
 
     def fetch_audio(self, call: Call) -> str:
-        q = urllib.parse.urlencode({"ticket": call.number, "window": call.window, "kind": call.kind,
+        # A call-back is spoken as a call: the server knows "call" and "recall".
+        kind = "recall" if call.kind == "recall" else "call"
+        q = urllib.parse.urlencode({"ticket": call.number, "window": call.window, "kind": kind,
                                     "lang": self.args.lang, "repeat": self.args.repeat})
         req = urllib.request.Request(
             f"{self.args.server.rstrip('/')}/api/v1/halls/{urllib.parse.quote(self.args.hall)}/announcement?{q}",
@@ -169,10 +176,6 @@ class Agent:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         return path
-
-
-def _parse(iso: str) -> float:
-    return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
 def default_player() -> str:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 RECENT = 12
+# "Now calling" shows a call only while it is still true (the ticket is called, not yet started, finished,
+# missed or moved) and for at most this long: after that the hall has moved on (the same rule as lobby.js).
+HOLD_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,8 +19,23 @@ class Call:
     window: int
     window_name: str
     area: str | None
-    kind: str  # "call" | "recall"
+    kind: str  # "call" | "recall" | "call_back"
     at: str
+
+
+def parse_time(iso: str) -> float:
+    return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def recent_calls(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Newest first, one entry per ticket (its latest call)."""
+    seen: set[int] = set()
+    out = []
+    for c in sorted(calls, key=lambda c: parse_time(c["called_at"]), reverse=True):
+        if c["ticket_id"] not in seen:
+            seen.add(c["ticket_id"])
+            out.append(c)
+    return out[:RECENT]
 
 
 class Board:
@@ -25,6 +44,16 @@ class Board:
         self.state: dict[str, Any] | None = None
 
     def load(self, state: dict[str, Any]) -> None:
+        """Take a snapshot; calls seen earlier the same service day stay (the snapshot may leave out a ticket
+        that has since been transferred, a call the hall still heard)."""
+        windows = {w["id"]: w for w in state["windows"]}
+        calls = [{"kind": "call", "area": (windows.get(c.get("window_id")) or {}).get("area"), **c}
+                 for c in state["latest_calls"]]
+        prev = self.state
+        if prev is not None and prev["hall"]["id"] == state["hall"]["id"] \
+                and prev.get("service_day") == state.get("service_day"):
+            calls += prev["latest_calls"]
+        state["latest_calls"] = recent_calls(calls)
         self.state = state
 
     def _window(self, window_id: int | None) -> dict[str, Any] | None:
@@ -51,11 +80,14 @@ class Board:
             if kind == "ticket.called" and p.get("reason") != "call_back":
                 q = self._queue(t["queue"])
                 q["waiting"] = max(0, q["waiting"] - 1)
+            call_kind = "recall" if kind == "ticket.recalled" else (
+                "call_back" if p.get("reason") == "call_back" else "call")
             call = Call(ev["seq"], t["number"], p["window"]["number"], p["window"].get("name") or "",
-                        p["window"].get("area"), "recall" if kind == "ticket.recalled" else "call", ev["at"])
-            latest = [c for c in self.state["latest_calls"] if c.get("ticket_id") != t["id"]]
-            self.state["latest_calls"] = [{"ticket_id": t["id"], "number": t["number"], "window": call.window,
-                                           "window_id": p["window"]["id"], "called_at": ev["at"]}, *latest][:RECENT]
+                        p["window"].get("area"), call_kind, ev["at"])
+            entry = {"ticket_id": t["id"], "number": t["number"], "queue": t.get("queue"), "window": call.window,
+                     "window_id": p["window"]["id"], "window_name": call.window_name, "area": call.area,
+                     "called_at": ev["at"], "recall_count": t.get("recall_count"), "kind": call_kind}
+            self.state["latest_calls"] = recent_calls([entry, *self.state["latest_calls"]])
             return call if self.area is None or call.area == self.area else None
         elif kind == "ticket.started":
             w = self._window(t.get("window_id"))
@@ -76,15 +108,36 @@ class Board:
                 w["state"], w["pause_reason"] = p["window"]["state"], p["window"].get("pause_reason")
         return None
 
-    def render(self, status: str) -> str:
+    def _calls(self) -> list[dict[str, Any]]:
+        assert self.state is not None
+        return [c for c in self.state["latest_calls"] if self.area is None or c.get("area") == self.area]
+
+    def still_called(self, call: dict[str, Any]) -> bool:
+        w = self._window(call.get("window_id"))
+        cur = (w or {}).get("current")
+        return bool(cur and cur["id"] == call["ticket_id"] and cur.get("status") == "called")
+
+    def now_calling(self, now: float) -> dict[str, Any] | None:
+        """The newest call still waiting to be met at its window, called within HOLD_SECONDS; else None."""
+        if self.state is None:
+            return None
+        return next((c for c in self._calls()
+                     if self.still_called(c) and now - parse_time(c["called_at"]) < HOLD_SECONDS), None)
+
+    def render(self, status: str, now: float) -> str:
         """The board as text, for a terminal or a character LED controller."""
         if self.state is None:
             return "连接中…"
         s = self.state
         lines = [f"{s['hall']['name']}  seq {s['seq']}" + ("  连接中断，正在重连…" if status == "lost" else "")]
-        calls = s["latest_calls"]
-        if calls:
-            lines.append(f"正在呼叫  {calls[0]['number']}  →  {calls[0]['window']} 号窗口")
+        current = self.now_calling(now)
+        if current is not None:
+            lines.append(f"正在呼叫  {current['number']}  →  {current['window']} 号窗口")
+        else:
+            lines.append("请留意叫号  Please listen for your number")
+        recent = [c for c in self._calls() if current is None or c["ticket_id"] != current["ticket_id"]][:8]
+        if recent:
+            lines.append("最近呼叫  " + "  ".join(f"{c['number']}→{c['window']}" for c in recent))
         row = []
         for w in s["windows"]:
             if self.area and w.get("area") != self.area:

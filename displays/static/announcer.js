@@ -1,13 +1,22 @@
 // Spoken calls, one at a time: the server's offline audio (chime + sentence), the browser's speech as fallback.
 //   const a = new hallops.Announcer({hall, token, lang: "zh" | "en" | "zh,en", repeat: 1..5, volume: 0..100,
 //                                    mode: "on" | "browser" | "off"});
-//   a.announce({ticket: "A012", window: 5, kind: "call" | "recall"});
+//   a.onBlocked = blocked => …;   // the browser refuses sound until someone touches the screen (autoplay policy)
+//   a.probe();                    // ask the browser now rather than at the first call
+//   a.announce({ticket: "A012", window: 5, kind: "call" | "recall" | "call_back"});
+//
+// Browsers play sound only after a user gesture unless started with --autoplay-policy=no-user-gesture-required
+// (see displays/README.md). When refused, the announcement stays queued, `blocked` turns true and the first
+// tap or key press anywhere on the page lets the queue play on.
 "use strict";
 (function () {
   const ZH_DIGITS = "零一二三四五六七八九";
   const EN_DIGITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
-  const MAX_QUEUE = 20;        // a backlog older than this is not worth hearing
+  const MAX_QUEUE = 20;            // a backlog longer than this is not worth hearing
+  const MAX_AGE_MS = 2 * 60 * 1000; // nor a call that waited this long for someone to enable sound
   const PLAY_TIMEOUT_MS = 30000;
+  // Events that grant the page "user activation" (pointerdown and touchstart do not, for a finger).
+  const GESTURES = ["click", "touchend", "keydown"];
 
   function spellZh(t) { return t.split("").map(c => /\d/.test(c) ? ZH_DIGITS[+c] : c).join(" "); }
   function spellEn(t) { return t.split("").map(c => /\d/.test(c) ? EN_DIGITS[+c] : c).join(", "); }
@@ -21,16 +30,25 @@
     return item.kind === "recall" ? "重呼，" + s : s;
   }
 
+  function notAllowed(message) {
+    const e = new Error(message);
+    e.name = "NotAllowedError";
+    return e;
+  }
+
   class Announcer {
     constructor(opts) {
       this.opts = Object.assign({ lang: "zh", repeat: 1, volume: 100, mode: "on" }, opts);
       this.queue = [];
       this.busy = false;
+      this.blocked = false;
+      this.onBlocked = null;   // called with true / false as the browser refuses or allows sound
       this.played = [];        // what was announced (for tests and the screen's log)
+      this.enable = this.enable.bind(this);
     }
 
     url(item) {
-      const q = new URLSearchParams({ ticket: item.ticket, window: String(item.window), kind: item.kind || "call",
+      const q = new URLSearchParams({ ticket: item.ticket, window: String(item.window), kind: item.kind,
                                       lang: this.opts.lang, repeat: String(this.opts.repeat) });
       if (this.opts.token) q.set("token", this.opts.token);
       return "/api/v1/halls/" + encodeURIComponent(this.opts.hall) + "/announcement?" + q.toString();
@@ -39,21 +57,72 @@
     announce(item) {
       if (this.opts.mode === "off") return;
       if (this.queue.length >= MAX_QUEUE) this.queue.shift();
-      this.queue.push(item);
+      // A call-back is spoken as a call: the citizen hears the same sentence.
+      this.queue.push({ ticket: item.ticket, window: item.window, kind: item.kind === "recall" ? "recall" : "call",
+                        queuedAt: Date.now() });
+      if (this.blocked) this.setBlocked(true);  // the gate shows how many wait
+      else if (!this.busy) this.next();
+    }
+
+    // Chromium creates an AudioContext "suspended" when its autoplay policy would refuse sound: a way to ask
+    // before the first call, so whoever sets the screen up sees the gate at once.
+    probe() {
+      if (this.opts.mode === "off") return;
+      const Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) return;
+      try {
+        const ctx = new Ctx();
+        const suspended = ctx.state === "suspended";
+        ctx.close().catch(() => {});
+        if (suspended && !(navigator.userActivation && navigator.userActivation.hasBeenActive)) this.setBlocked(true);
+      } catch (e) { /* no audio device: the first call will tell */ }
+    }
+
+    setBlocked(blocked) {
+      const changed = blocked !== this.blocked;
+      this.blocked = blocked;
+      if (changed) {
+        if (blocked) console.warn("hallops: the browser refused to play sound: waiting for a tap " +
+                                  "(a wall screen's browser should run with --autoplay-policy=no-user-gesture-required)");
+        for (const g of GESTURES) {
+          if (blocked) addEventListener(g, this.enable, { capture: true });
+          else removeEventListener(g, this.enable, { capture: true });
+        }
+      }
+      if (this.onBlocked) { try { this.onBlocked(blocked); } catch (e) { console.error(e); } }
+    }
+
+    enable() {
+      // Called from a user gesture: from now on the page may play sound.
+      if (!this.blocked) return;
+      this.setBlocked(false);
       if (!this.busy) this.next();
     }
 
     async next() {
+      if (this.blocked) { this.busy = false; return; }
+      const now = Date.now();
+      this.queue = this.queue.filter(i => now - i.queuedAt < MAX_AGE_MS);
       const item = this.queue.shift();
       if (!item) { this.busy = false; return; }
       this.busy = true;
       try {
         if (this.opts.mode === "browser") await this.speak(item);
         else {
-          try { await this.play(item); } catch (e) { console.warn("announcement audio failed, using speech", e); await this.speak(item); }
+          try { await this.play(item); } catch (e) {
+            if (e && e.name === "NotAllowedError") throw e;  // speech would be refused as well
+            console.warn("announcement audio failed, using speech", e);
+            await this.speak(item);
+          }
         }
         this.played.push(item);
       } catch (e) {
+        if (e && e.name === "NotAllowedError") {
+          this.queue.unshift(item);  // heard after the tap
+          this.busy = false;
+          this.setBlocked(true);
+          return;
+        }
         console.warn("announcement failed", e);
       }
       this.next();
@@ -78,12 +147,13 @@
       let chain = Promise.resolve();
       for (let r = 0; r < this.opts.repeat; r++) {
         for (const lang of langs) {
-          chain = chain.then(() => new Promise(resolve => {
+          chain = chain.then(() => new Promise((resolve, reject) => {
             const u = new SpeechSynthesisUtterance(sentence(item, lang));
             u.lang = lang === "en" ? "en-GB" : "zh-CN";
             u.volume = this.opts.volume / 100;
             u.rate = 0.9;
-            u.onend = resolve; u.onerror = resolve;
+            u.onend = resolve;
+            u.onerror = e => (e.error === "not-allowed" ? reject(notAllowed("speech not allowed")) : resolve());
             setTimeout(resolve, 15000);
             speechSynthesis.speak(u);
           }));

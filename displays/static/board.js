@@ -1,7 +1,9 @@
 // What every display screen shares: its settings, the hall's state kept current from live events, the clock,
-// the "connection lost" banner, and which calls are spoken.
-//   hallops.board.start({ render(state), onCall(call, fresh) })  -> {state, live, announcer, config}
-// A call is {ticket_id, number, queue, window, window_id, window_name, area, called_at, recall_count, kind}.
+// the "connection lost" banner, the "tap to enable sound" gate, and which calls are spoken.
+//   hallops.board.start({ render(state), onCall(call, fresh), tick() })  -> {state, live, announcer, config}
+// A call is {ticket_id, number, queue, window, window_id, window_name, area, called_at, recall_count,
+//            kind: "call" | "recall" | "call_back"}: one per ticket in state.latest_calls, newest first. The list
+// is built from the call events as they arrive, so a ticket called and later transferred stays in it.
 "use strict";
 (function () {
   const RECENT = 12;
@@ -10,6 +12,24 @@
 
   const config = JSON.parse(document.getElementById("display-config").textContent);
   const settings = config.settings;
+
+  const calledAt = c => Date.parse(c.called_at) || 0;
+
+  // Newest first, one entry per ticket (its latest call): a recall replaces the call it repeats.
+  function recentCalls(calls) {
+    const seen = new Set();
+    return calls.slice().sort((a, b) => calledAt(b) - calledAt(a)).filter(c => {
+      if (seen.has(c.ticket_id)) return false;
+      seen.add(c.ticket_id);
+      return true;
+    }).slice(0, RECENT);
+  }
+
+  // Is the citizen still being asked to come? Only while the ticket is the window's current one, not yet started.
+  function stillCalled(state, call) {
+    const w = state.windows.find(x => x.id === call.window_id);
+    return !!(w && w.current && w.current.id === call.ticket_id && w.current.status === "called");
+  }
 
   function apply(state, ev) {
     const p = ev.payload || {};
@@ -31,10 +51,11 @@
         if (ev.type === "ticket.called" && p.reason !== "call_back") {
           const q = queue(t.queue); q.waiting = Math.max(0, q.waiting - 1);
         }
+        const kind = ev.type === "ticket.recalled" ? "recall" : p.reason === "call_back" ? "call_back" : "call";
         call = { ticket_id: t.id, number: t.number, queue: t.queue, window: p.window.number, window_id: p.window.id,
                  window_name: p.window.name, area: p.window.area, called_at: ev.at, recall_count: t.recall_count,
-                 kind: ev.type === "ticket.recalled" ? "recall" : "call" };
-        state.latest_calls = [call].concat(state.latest_calls.filter(c => c.ticket_id !== t.id)).slice(0, RECENT);
+                 kind };
+        state.latest_calls = recentCalls([call].concat(state.latest_calls));
         break;
       }
       case "ticket.started": {
@@ -56,9 +77,35 @@
     return call;
   }
 
+  // A snapshot replaces the model, but calls this screen saw during the same service day are kept: the
+  // snapshot's list may leave out a ticket that has since moved on (transferred), which the hall still heard.
+  function adopt(previous, state) {
+    const calls = state.latest_calls.map(c => {
+      const w = state.windows.find(x => x.id === c.window_id);
+      return Object.assign({ kind: "call", area: w ? w.area : null }, c);
+    });
+    const sameDay = previous && previous.hall.id === state.hall.id && previous.service_day === state.service_day;
+    state.latest_calls = recentCalls(sameDay ? calls.concat(previous.latest_calls) : calls);
+    return state;
+  }
+
+  function soundGate(announcer) {
+    const gate = document.getElementById("sound-gate");
+    const pending = document.getElementById("sound-pending");
+    return function (blocked) {
+      gate.hidden = !blocked;
+      document.body.classList.toggle("sound-blocked", blocked);
+      const n = announcer.queue.length;
+      pending.hidden = !blocked || n === 0;
+      pending.textContent = "待播报 " + n + " 条 · " + n + " waiting";
+    };
+  }
+
   function start(hooks) {
     const announcer = new hallops.Announcer({ hall: config.hall, token: settings.token, lang: settings.lang,
                                               repeat: settings.repeat, volume: settings.volume, mode: settings.voice });
+    announcer.onBlocked = soundGate(announcer);
+    announcer.probe();
     const lost = document.getElementById("lost");
     const board = { config, settings, state: null, announcer, live: null };
     const render = () => { if (board.state) hooks.render(board.state); };
@@ -71,11 +118,7 @@
         document.body.classList.toggle("offline", status === "lost");
       },
       onSnapshot(state) {
-        state.latest_calls = state.latest_calls.map(c => {
-          const w = state.windows.find(x => x.id === c.window_id);
-          return Object.assign({ kind: "call", area: w ? w.area : null }, c);
-        });
-        board.state = state;
+        board.state = adopt(board.state, state);
         render();
         tick();  // the clock jumps to the server's time at once
       },
@@ -101,6 +144,7 @@
       const d = board.live.serverNow();
       if (clockEl) clockEl.textContent = fmtTime.format(d);
       if (dateEl) dateEl.textContent = fmtDate.format(d);
+      if (board.state && hooks.tick) hooks.tick(board.state);
     };
     tick();
     setInterval(tick, 1000);
@@ -116,5 +160,5 @@
   }
 
   window.hallops = window.hallops || {};
-  window.hallops.board = { start, apply, el, config };
+  window.hallops.board = { start, apply, adopt, recentCalls, stillCalled, el, config };
 })();

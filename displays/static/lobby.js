@@ -1,18 +1,38 @@
-// The lobby screen (大屏): newest call large and flashing, every window's number, waiting per queue, recent calls.
+// The lobby screen (大屏): the call the hall just heard, large; every window's number; waiting per queue; recent
+// calls. "Now calling" only ever shows an instruction that is still true: a ticket still waiting to be met at
+// its window (called, not yet started, finished, missed or moved), called within the last HOLD_SECONDS.
 "use strict";
 (function () {
-  const { el } = hallops.board;
+  const { el, stillCalled } = hallops.board;
   const FLASH_MS = 8000;
+  const HOLD_SECONDS = 60;
+  const RECENT_SHOWN = 8;
+  const MAX_COLUMNS = 3;
+  const MIN_NAME_CHARS = 3;   // a window name narrower than this is left out rather than shown as "户…"
   let area = "";
   let flashTimer = null;
+  let shownKey = null;        // the call in the "now calling" box, or null when it rests
 
   const visible = w => !area || w.area === area;
+  const callKey = c => c ? c.ticket_id + "@" + c.called_at : null;
+  const areaCalls = state => state.latest_calls.filter(c => !area || c.area === area);
 
-  function renderNow(call, flash) {
+  function nowCall(state) {
+    const now = board.live.serverNow().getTime();
+    return areaCalls(state).find(c => stillCalled(state, c) && now - Date.parse(c.called_at) < HOLD_SECONDS * 1000)
+      || null;
+  }
+
+  function renderNow(call) {
     const body = document.getElementById("now-body");
+    const box = document.getElementById("now");
     body.replaceChildren();
+    box.dataset.state = call ? "calling" : "idle";
     if (!call) {
-      body.append(el("div", "now-idle", "请留意叫号"));
+      const idle = el("div", "now-idle");
+      idle.append(el("span", "zh", "请留意叫号"), " ", el("small", "en", "Please listen for your number"));
+      body.append(idle);
+      box.classList.remove("flash");
       return;
     }
     const num = el("div", "now-number", call.number);
@@ -22,12 +42,44 @@
     const name = el("div", "now-window-name", (call.window_name || "") + "  · Window " + call.window);
     if (call.kind === "recall") body.append(el("div", "now-recall", "重呼 Repeat call"));
     body.append(num, where, name);
+  }
+
+  function flash() {
     const box = document.getElementById("now");
-    if (flash) {
-      box.classList.remove("flash"); void box.offsetWidth; box.classList.add("flash");
-      clearTimeout(flashTimer);
-      flashTimer = setTimeout(() => box.classList.remove("flash"), FLASH_MS);
+    box.classList.remove("flash"); void box.offsetWidth; box.classList.add("flash");
+    clearTimeout(flashTimer);
+    flashTimer = setTimeout(() => box.classList.remove("flash"), FLASH_MS);
+  }
+
+  function recentItem(c) {
+    const li = el("li", "rc rc-" + c.kind);
+    li.dataset.ticket = c.number;
+    const win = el("span", "rc-win");
+    win.append("→ ", el("b", null, String(c.window)), " 号窗口");
+    const tag = c.kind === "recall" ? "重呼 · " : c.kind === "call_back" ? "回呼 · " : "";
+    li.append(el("b", "rc-no", c.number), win, el("span", "rc-name", tag + (c.window_name || "")));
+    return li;
+  }
+
+  // As many columns as fit the number and window of every entry, then as many rows as fit the box: an entry is
+  // shown whole or not at all. Only a window name may be cut short (with an ellipsis).
+  function fitRecent() {
+    const ol = document.getElementById("recent");
+    const items = [...ol.children];
+    ol.classList.remove("rc-no-names");
+    items.forEach(li => { li.hidden = false; });
+    if (!items.length) return;
+    const overflows = () => items.some(li => li.scrollWidth > li.clientWidth + 1);
+    let cols = Math.min(MAX_COLUMNS, items.length);
+    for (; cols > 1; cols--) {
+      ol.style.setProperty("--rc-cols", String(cols));
+      if (!overflows()) break;
     }
+    ol.style.setProperty("--rc-cols", String(cols));
+    const name = items[0].querySelector(".rc-name");
+    if (name.clientWidth < MIN_NAME_CHARS * parseFloat(getComputedStyle(name).fontSize)) ol.classList.add("rc-no-names");
+    const bottom = ol.getBoundingClientRect().bottom + 0.5;
+    for (const li of items) if (li.getBoundingClientRect().bottom > bottom) li.hidden = true;
   }
 
   function render(state) {
@@ -52,22 +104,29 @@
       li.append(el("b", "q-prefix", q.prefix), el("span", "q-name", q.name), el("span", "q-count", String(q.waiting)));
       return li;
     }));
-    const calls = state.latest_calls.filter(c => !area || c.area === area);
-    document.getElementById("recent").replaceChildren(...calls.slice(1, 9).map(c => {
-      const li = el("li");
-      li.append(el("b", null, c.number), el("span", null, "→ " + c.window + " 号窗口"));
-      return li;
-    }));
     document.getElementById("notice").textContent = state.hall.notice || "";
-    if (!document.getElementById("now-number") || calls[0]?.number !== document.getElementById("now-number").textContent) {
-      renderNow(calls[0] || null, false);
+
+    const now = nowCall(state);
+    if (callKey(now) !== shownKey) {
+      shownKey = callKey(now);
+      renderNow(now);
     }
+    // Recent calls: what the hall heard, newest first, without the one shown large.
+    const recent = areaCalls(state).filter(c => !now || c.ticket_id !== now.ticket_id).slice(0, RECENT_SHOWN);
+    document.getElementById("recent").replaceChildren(...recent.map(recentItem));
+    fitRecent();
+  }
+
+  function tick(state) {
+    // The hold ends without any event: look again every second.
+    if (callKey(nowCall(state)) !== shownKey) render(state);
   }
 
   function onCall(call, fresh) {
     if (area && call.area !== area) return;
-    renderNow(call, fresh);
-    if (fresh) board.announcer.announce({ ticket: call.number, window: call.window, kind: call.kind });
+    if (!fresh) return;
+    if (callKey(call) === shownKey) flash();
+    board.announcer.announce({ ticket: call.number, window: call.window, kind: call.kind });
   }
 
   area = hallops.board.config.settings.area || "";
@@ -76,8 +135,9 @@
     const portrait = orient === "portrait" || (orient === "auto" && innerHeight > innerWidth);
     document.body.classList.toggle("portrait", portrait);
     document.body.classList.toggle("landscape", !portrait);
+    fitRecent();
   };
   setOrient();
   addEventListener("resize", setOrient);
-  const board = hallops.board.start({ render, onCall });
+  const board = hallops.board.start({ render, onCall, tick });
 })();

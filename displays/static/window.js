@@ -19,7 +19,7 @@
     }
     document.getElementById("win-name").textContent = w.name + (w.name_en ? "  " + w.name_en : "");
     document.getElementById("win-queues").textContent = w.queues.join(" · ");
-    reason.textContent = "";
+    reason.replaceChildren();
     if (w.state === "paused") {
       main.dataset.state = "paused";
       ticket.textContent = "";
@@ -28,7 +28,9 @@
     } else if (w.state === "closed") {
       main.dataset.state = "closed";
       ticket.textContent = "";
-      status.replaceChildren(el("span", "zh", "暂停服务"), el("small", "en", " Closed"));
+      // Not a pause (which shows its reason): nobody is at this window today, or not yet.
+      status.replaceChildren(el("span", "zh", "暂停服务"));
+      reason.replaceChildren(el("span", "zh", "窗口未开放"), " ", el("small", "en", "Window closed"));
     } else if (w.current) {
       main.dataset.state = w.current.status;
       ticket.textContent = w.current.number;

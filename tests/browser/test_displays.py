@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from typing import Any
 
-from playwright.async_api import Browser, Page, Request
+import pytest
+from playwright.async_api import Browser, Page, Request, async_playwright
 
-from tests.browser.conftest import new_page, screenshot
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, new_page, screenshot
 from tests.conftest import Hall
+
+# Long window names and two-digit window numbers: the widest entries a recent-call list holds.
+WIDE_CALLS = [(9, "D"), (12, "F"), (27, "S"), (22, "K"), (28, "S"), (2, "A"), (25, "P"), (20, "J"), (9, "E"),
+              (12, "F"), (27, "S")]
 
 
 def code(hall: Hall) -> str:
@@ -101,6 +108,179 @@ async def test_the_window_screen_follows_its_window(browser: Browser, hall: Hall
     assert "暂停服务" in await page.locator("#win-status").inner_text()
     assert await page.locator("#win-reason").inner_text() == "午间休息"
     await screenshot(page, "window-paused")
+    await clerk.post(f"/api/v1/windows/{hall.window_id(5)}/close")
+    await page.wait_for_function("() => document.getElementById('win-main').dataset.state === 'closed'",
+                                 timeout=1000)
+    assert await page.locator("#win-status").inner_text() == "暂停服务"
+    assert await page.locator("#win-reason").inner_text() == "窗口未开放 Window closed"  # not a pause reason
+    await screenshot(page, "window-closed")
+
+
+async def make_calls(hall: Hall, plan: list[tuple[int, str]]) -> list[dict[str, Any]]:
+    """One call per (window, queue), a second apart, by the floor manager; a window's previous ticket is
+    finished first. Returns the called tickets, oldest first."""
+    m = hall.manager
+    current: dict[int, dict[str, Any]] = {}
+    called = []
+    for window, queue in plan:
+        wid = hall.window_id(window)
+        if window in current:
+            for action in ("start", "finish"):
+                status, body = await m.post(f"/api/v1/tickets/{current[window]['id']}/{action}", {})
+                assert status == 200, body
+        else:
+            status, body = await m.post(f"/api/v1/windows/{wid}/open", {})
+            assert status == 200, body
+        await hall.issue(queue)
+        status, body = await m.post(f"/api/v1/windows/{wid}/call-next")
+        assert status == 200, body
+        current[window] = body["ticket"]
+        called.append(body["ticket"])
+        hall.clock.advance(1)
+    return called
+
+
+RECENT_FIT_JS = """() => {
+  const box = document.querySelector(".recent").getBoundingClientRect();
+  const out = {shown: [], cut: [], hiddenNames: document.getElementById("recent").classList.contains("rc-no-names"),
+               names: []};
+  for (const li of document.querySelectorAll("#recent li")) {
+    if (li.hidden) continue;
+    out.shown.push(li.dataset.ticket);
+    const r = li.getBoundingClientRect();
+    const outside = r.bottom > box.bottom + 0.5 || r.left < box.left - 0.5 || r.right > box.right + 0.5;
+    if (outside) out.cut.push(li.dataset.ticket);
+    for (const sel of [".rc-no", ".rc-win"]) {
+      const e = li.querySelector(sel), er = e.getBoundingClientRect();
+      if (er.right > r.right + 0.5 || e.scrollWidth > e.clientWidth + 0.5) out.cut.push(li.dataset.ticket + sel);
+    }
+    out.names.push(li.querySelector(".rc-name").textContent);
+  }
+  return out;
+}"""
+
+
+async def test_recent_calls_fit_whole_at_every_screen_size(browser: Browser, hall: Hall) -> None:
+    called = await make_calls(hall, WIDE_CALLS)
+    # Newest first, without the call shown large; every entry shown whole, number and window uncut.
+    expected = [t["number"] for t in reversed(called[:-1])]
+    for w, h, at_least in ((1920, 1080, 8), (1080, 1920, 6), (1366, 768, 8), (1280, 720, 8), (1024, 768, 4)):
+        page, _ = await open_screen(browser, hall, f"/displays/{code(hall)}/lobby?voice=off", w, h)
+        assert await page.locator("#now-number").inner_text() == called[-1]["number"]
+        fit = await page.evaluate(RECENT_FIT_JS)
+        await screenshot(page, f"lobby-recent-{w}x{h}")
+        assert fit["shown"] == expected[:len(fit["shown"])] and len(fit["shown"]) >= at_least, (w, h, fit)
+        assert fit["cut"] == [], (w, h, fit)
+        await page.context.close()
+
+
+async def test_now_calling_shows_only_a_call_still_waiting_to_be_met(browser: Browser, hall: Hall) -> None:
+    page, _ = await open_screen(browser, hall, f"/displays/{code(hall)}/lobby?voice=off", 1920, 1080)
+    now_number = "() => document.getElementById('now-number')?.textContent ?? null"
+    first, second = await make_calls(hall, [(2, "A"), (5, "B")])
+    await page.wait_for_function(f"n => ({now_number})() === n", arg=second["number"], timeout=2000)
+    # The newest call is missed: the one before it is still being called, so it comes back.
+    status, _ = await hall.manager.post(f"/api/v1/tickets/{second['id']}/no-show", {})
+    assert status == 200
+    await page.wait_for_function(f"n => ({now_number})() === n", arg=first["number"], timeout=2000)
+    assert "请到 2 号窗口" in await page.locator("#now-body").inner_text()
+    assert await page.locator('.win[data-window="5"] .win-cur').inner_text() == "空闲"
+    # Served: nobody is being called any more, the box rests and says so.
+    status, _ = await hall.manager.post(f"/api/v1/tickets/{first['id']}/start", {})
+    assert status == 200
+    await page.wait_for_function(f"() => ({now_number})() === null", timeout=2000)
+    idle = await page.locator("#now-body").inner_text()
+    assert "请留意叫号" in idle and "Please listen for your number" in idle and "窗口" not in idle
+    await screenshot(page, "lobby-idle")
+
+    # A call still unanswered after the hold gives way to the resting state; a recall brings it back.
+    hall.clock.advance(5)
+    status, body = await hall.manager.post(f"/api/v1/windows/{hall.window_id(5)}/call-next")
+    assert status == 204, body  # nobody waits for window 5: issue one
+    third = await hall.issue("B")
+    status, body = await hall.manager.post(f"/api/v1/windows/{hall.window_id(5)}/call-next")
+    assert status == 200 and body["ticket"]["id"] == third["id"]
+    await page.wait_for_function(f"n => ({now_number})() === n", arg=third["number"], timeout=2000)
+    hall.clock.advance(61)
+    await page.evaluate("hallopsBoard.live.refresh()")  # the screen learns the server's time on reconnect
+    await page.wait_for_function(f"() => ({now_number})() === null", timeout=3000)
+    assert await page.locator('.win[data-window="5"] .win-cur').inner_text() == third["number"]
+    assert third["number"] in await page.locator("#recent").inner_text()
+    status, _ = await hall.manager.post(f"/api/v1/tickets/{third['id']}/recall", {})
+    assert status == 200
+    await page.wait_for_function(f"n => ({now_number})() === n", arg=third["number"], timeout=2000)
+    assert "重呼" in await page.locator("#now-body").inner_text()
+    assert third["number"] not in await page.locator("#recent").inner_text()  # shown large, not twice
+
+
+async def test_a_call_later_transferred_stays_in_recent_calls(browser: Browser, hall: Hall) -> None:
+    page, _ = await open_screen(browser, hall, f"/displays/{code(hall)}/lobby?voice=off", 1920, 1080)
+    moved, other = await make_calls(hall, [(2, "A"), (5, "B")])
+    status, body = await hall.manager.post(f"/api/v1/tickets/{moved['id']}/transfer", {"queue": "C"})
+    assert status == 200, body
+    recent = page.locator("#recent")
+    await page.wait_for_function("n => document.querySelector('#recent li[data-ticket=\"' + n + '\"]')",
+                                 arg=moved["number"], timeout=2000)
+    assert "→ 2 号窗口" in await recent.locator(f'li[data-ticket="{moved["number"]}"]').inner_text()
+    # A fresh snapshot (a reconnect) keeps it: the hall heard that call.
+    await page.evaluate("hallopsBoard.state.stale = true; hallopsBoard.live.refresh()")
+    await page.wait_for_function("() => hallopsBoard.state && !hallopsBoard.state.stale", timeout=3000)
+    assert await recent.locator(f'li[data-ticket="{moved["number"]}"]').count() == 1
+    assert await page.locator("#now-number").inner_text() == other["number"]
+
+
+@pytest.fixture
+async def gesture_browser() -> AsyncIterator[Browser]:
+    """Chromium with its default autoplay policy: no sound before someone touches the page."""
+    args = [a for a in CHROMIUM_ARGS if not a.startswith("--autoplay-policy")]
+    async with async_playwright() as pw:
+        b = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        try:
+            yield b
+        finally:
+            await b.close()
+
+
+async def test_refused_sound_asks_for_a_tap_and_plays_the_queued_call_after_it(gesture_browser: Browser,
+                                                                             hall: Hall) -> None:
+    # The screen asks as soon as it loads, before any call: whoever sets it up sees it.
+    lobby, _ = await open_screen(gesture_browser, hall, f"/displays/{code(hall)}/lobby", 1920, 1080)
+    gate = lobby.locator("#sound-gate")
+    await gate.wait_for(state="visible", timeout=2000)
+    text = await gate.inner_text()
+    assert "点击任意处开启语音播报" in text and "Tap anywhere to enable sound" in text
+    await screenshot(lobby, "lobby-sound-gate")
+
+    # Where that early check cannot tell (no AudioContext), the refusal of a real call shows the gate and keeps
+    # the call. Nothing is evaluated in the page before the refusal: Playwright's evaluate counts as a gesture.
+    clerk = await hall.clerk_at(5)
+    page = await new_page(gesture_browser, hall, 1366, 768)
+    await page.add_init_script("delete window.AudioContext; delete window.webkitAudioContext;")
+    audio: list[str] = []
+    page.on("request", lambda req: audio.append(req.url) if "/announcement?" in req.url else None)
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text))
+    async with page.expect_websocket() as ws_info:
+        await page.goto(f"/displays/{code(hall)}/window/5?token={hall.display.token}")
+    ws = await ws_info.value
+    await ws.wait_for_event("framereceived", lambda f: '"snapshot"' in str(f), timeout=3000)
+    await hall.issue("A")
+    async with page.expect_console_message(lambda m: "refused to play sound" in m.text, timeout=3000):
+        status, body = await clerk.post(f"/api/v1/windows/{hall.window_id(5)}/call-next")
+        assert status == 200
+    number = body["ticket"]["number"]
+    gate = page.locator("#sound-gate")
+    assert await gate.is_visible()
+    assert "待播报 1 条" in await page.locator("#sound-pending").inner_text()
+    assert await page.evaluate("hallopsBoard.announcer.queue.map(i => i.ticket)") == [number]
+    await screenshot(page, "window-sound-gate")
+    await page.mouse.click(400, 300)
+    await gate.wait_for(state="hidden", timeout=1000)
+    await page.wait_for_function("() => hallopsBoard.announcer.played.length === 1", timeout=10000)
+    assert await page.evaluate("hallopsBoard.announcer.played.map(i => i.ticket)") == [number]
+    assert audio and all(f"ticket={number}" in u for u in audio)
+    assert not [w for w in warnings if "using speech" in w], warnings  # the server's audio played, no fallback
+    assert not await page.evaluate("hallopsBoard.announcer.blocked")
 
 
 async def test_a_screen_without_a_token_is_sent_to_sign_in(browser: Browser, hall: Hall) -> None:
