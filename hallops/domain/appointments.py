@@ -47,13 +47,33 @@ def normalize_code(text: str) -> str:
     """What the citizen typed, as stored: upper case, no spaces or dashes."""
     code = re.sub(r"[\s-]", "", text or "").upper()
     if not CODE_RE.match(code):
-        raise InvalidInput("bad_code", "预约码应为 4–16 位数字或字母 (an appointment code is 4-16 digits or letters)")
+        raise InvalidInput("bad_code", "预约码应为 4–16 位数字或字母 (an appointment code is 4-16 digits or letters)",
+                           field="code")
     return code
 
 
 def code_from_number(n: int) -> str:
     """A random number (from the caller) as a booking code of `CODE_DIGITS` digits."""
     return f"{n % 10 ** CODE_DIGITS:0{CODE_DIGITS}d}"
+
+
+def parse_local_start(text: str, tz: ZoneInfo, *, where: str = "start") -> float:
+    """A slot start written as local "YYYY-MM-DD HH:MM" in the hall's zone, as UNIX seconds.
+
+    A date or time that does not exist (month 13, 25:99, or a wall time skipped by a daylight-saving jump)
+    is refused, naming `where` (the field, or the CSV line and column)."""
+    try:
+        naive = dt.datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise InvalidInput("bad_start", f"{where}：时间 {text!r} 无效，应为 YYYY-MM-DD HH:MM "
+                                        f"({where}: {text!r} is not a valid local time YYYY-MM-DD HH:MM)",
+                           field=where) from None
+    local = naive.replace(tzinfo=tz)
+    # Aware from here on: a round trip through UTC shows whether the wall time exists in this zone.
+    if local.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None) != naive:
+        raise InvalidInput("bad_start", f"{where}：当地没有 {text} 这一时刻（夏令时调整）"
+                                        f"({where}: {text} does not exist in {tz.key})", field=where)
+    return local.timestamp()
 
 
 def _hhmm(ts: float, tz: ZoneInfo) -> str:
@@ -155,18 +175,17 @@ def parse_bookings_csv(text: str, tz: ZoneInfo) -> list[Booking]:
             code = normalize_code(col("code")) if col("code") else None
             phone = col("phone")
             if phone and not PHONE_RE.match(phone):
-                raise InvalidInput("bad_phone", "手机号格式不对 (bad phone number)")
+                raise InvalidInput("bad_phone", "手机号格式不对 (bad phone number)", field="phone")
             queue = col("queue").upper()
             if not re.fullmatch(r"[A-Z]{1,2}", queue):
-                raise InvalidInput("bad_queue", "业务类型应为号码前缀，如 A (queue must be a prefix like A)")
-            try:
-                start = dt.datetime.strptime(col("start"), "%Y-%m-%d %H:%M").replace(tzinfo=tz)
-            except ValueError:
-                raise InvalidInput("bad_start", "时间应为 YYYY-MM-DD HH:MM (start must be YYYY-MM-DD HH:MM)") from None
+                raise InvalidInput("bad_queue", "业务类型应为号码前缀，如 A (queue must be a prefix like A)",
+                                   field="queue")
+            start = parse_local_start(col("start"), tz, where="start")
             digits = re.sub(r"\D", "", phone)
-            out.append(Booking(n, code, col("name")[:50], digits[-4:], queue, start.timestamp()))
+            out.append(Booking(n, code, col("name")[:50], digits[-4:], queue, start))
         except InvalidInput as e:
-            errors.append({"line": n, "error": e.code, "message": e.message})
+            errors.append({"line": n, "error": e.code, "message": e.message,
+                           "field": e.detail.get("field", "code")})
     codes = [b.code for b in out if b.code]
     dupes = sorted({c for c in codes if codes.count(c) > 1})
     for c in dupes:

@@ -8,8 +8,14 @@ them by itself), and the kiosk page itself is a public shell without secrets. A 
 device session type in the core, and a `?token=` query would be written to every access log.
 
 The phone page follows one ticket over a websocket that carries only that ticket's news: the server listens
-to the hall's events that can change it (its own, those of its queue, window changes), recomputes the public
-status and sends it when it changed — never the events themselves.
+to the hall's events that can change it (its own, those of its queue, changes of the windows serving its
+queue), reads the public status once per batch of news for all the sockets of that ticket (`PhoneWatches`),
+and sends it when it changed — never the events themselves. Ticks never cause a read. A ticket may have a
+few sockets, an address a few dozen; past that the socket is closed with 1008 and a reason.
+
+Phone tickets are counted per device: the device cookie is signed by the server (HMAC-SHA256), so a phone
+cannot name itself a fresh device; one that clears its cookies is a new device, and the per-address limit
+still counts it.
 """
 
 from __future__ import annotations
@@ -17,24 +23,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import json
 import logging
 import re
-import secrets
-from collections.abc import AsyncIterator
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import qrcode
 import qrcode.image.svg
 from aiohttp import WSCloseCode, WSMsgType, web
-from pydantic import Field, StrictBool, StrictInt, StrictStr, StringConstraints
+from pydantic import AwareDatetime, Field, StrictBool, StrictInt, StrictStr, StringConstraints
 
 from hallops.domain import appointments as ap
+from hallops.domain import ratelimit
 from hallops.domain.errors import InvalidInput, NotFound
 from hallops.domain.estimate import WaitRange, describe
-from hallops.domain.model import Priority, Role
+from hallops.domain.model import Role
+from hallops.events.hub import EventHub
 from hallops.http.api import RouteTable, json_response, path_int, request_digest
 from hallops.http.bodies import Body, HallRef, QueueRef
+from hallops.http.errors import error_response
 from hallops.http.keys import HUB, STORE
 from hallops.http.web import render
 from hallops.printing import escpos
@@ -43,6 +54,7 @@ from hallops.storage import kiosk as kiosk_store
 from hallops.storage.actors import Actor
 from hallops.storage.db import Event
 from hallops.storage.rules import service_day_of, zone
+from hallops.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +72,17 @@ STAFF = frozenset({Role.ADMIN, Role.MANAGER, Role.CLERK})
 PUBLIC_ACTOR = Actor(Role.DISPLAY)  # what an anonymous page may see: any hall's public face
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 DEVICE_COOKIE = "hallops_device"
-DEVICE_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+DEVICE_COOKIE_MAX_AGE = 400 * 86400
 FINAL = frozenset({"done", "no_show", "cancelled", "expired"})
 PHONE_QUEUE = 64  # events waiting for one phone; past that it is cut off and reconnects
+SOCKETS_PER_TICKET = 3  # a citizen's phone, a second tab, a relative's phone
+SOCKETS_PER_ADDRESS = 30  # a family or a small office behind one address; the hall's Wi-Fi needs a proxy setup
+CLOSE_TOO_MANY = WSCloseCode.POLICY_VIOLATION  # 1008: the page waits longer before it tries again
+# What another ticket of the same queue can do that changes mine: join or leave the waiting line (people
+# ahead), or end a service (the recent service times behind the estimate). Starting, recalling, parking or a
+# no-show at a window change neither.
+NEWS_FROM_OTHERS = frozenset({"ticket.issued", "ticket.called", "ticket.transferred", "ticket.cancelled",
+                              "ticket.finished", "ticket.expired"})
 
 PhoneSockets = set[web.WebSocketResponse]
 PrintTasks = set["asyncio.Future[tuple[bool, str]]"]
@@ -83,7 +103,8 @@ class PrintTicket(Body):
 
 class MobileTicket(Body):
     queue: QueueRef
-    priority: Literal["none", "elderly", "disabled"] = "none"
+    priority: Literal["none", "elderly", "disabled", "green_channel"] = Field(
+        "none", description="always \"none\" on the phone: priority is granted at a kiosk or the help desk")
 
 
 class Slots(Body):
@@ -97,8 +118,8 @@ class Slots(Body):
 
 class NewBooking(Body):
     queue: Annotated[StrictStr, StringConstraints(pattern=r"^[A-Za-z]{1,2}$")]
-    start: Annotated[StrictStr, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")] = Field(
-        description="slot start, local \"YYYY-MM-DD HH:MM\"")
+    start: Annotated[StrictStr, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")] | AwareDatetime = Field(
+        description="slot start: the hall's local \"YYYY-MM-DD HH:MM\", or ISO 8601 with its UTC offset")
     name: Annotated[StrictStr, StringConstraints(strip_whitespace=True, max_length=50)] = ""
     phone: Annotated[StrictStr, StringConstraints(strip_whitespace=True, max_length=20)] = ""
     code: Annotated[StrictStr, StringConstraints(max_length=40)] | None = None
@@ -174,6 +195,115 @@ def public_status(status: dict[str, Any]) -> dict[str, Any]:
     return status | {"wait_zh": zh, "wait_en": en}
 
 
+async def phone_status(store: Store, token: str) -> dict[str, Any]:
+    """What the phone page shows: the public status, and for a served or missed ticket the window that
+    served or called it (the core's public status names a window only while the ticket is at one)."""
+    status = public_status(await store.ticket_status(token))
+    if status["status"] in ("done", "no_show") and status.get("window") is None:
+        w = await kiosk_store.last_window(store.db, token)
+        if w is not None:
+            status |= {"window": w["number"], "window_name": w["name"]}
+    return status
+
+
+# -- the phone's device id (signed) --------------------------------------------------------------------
+
+async def _device(request: web.Request) -> str | None:
+    """The device this request's cookie names, if the server signed it."""
+    key = await request.app[STORE].secret("device-cookie")
+    return ratelimit.device_from_cookie(key, request.cookies.get(DEVICE_COOKIE))
+
+
+async def _new_device(request: web.Request, resp: web.StreamResponse) -> str:
+    device_id, cookie = ratelimit.new_device_cookie(await request.app[STORE].secret("device-cookie"))
+    # HttpOnly: page scripts cannot copy or reset it; Lax: another site cannot post with it.
+    resp.set_cookie(DEVICE_COOKIE, cookie, max_age=DEVICE_COOKIE_MAX_AGE, httponly=True, samesite="Lax", path="/")
+    return device_id
+
+
+# -- phones following their tickets --------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _Watch:
+    sockets: int = 0
+    seq: int = -1  # `status` was read after every event up to this sequence number had committed
+    status: dict[str, Any] | None = None
+    pending: tuple[int, asyncio.Task[dict[str, Any]]] | None = None
+
+
+class PhoneWatches:
+    """The phones following tickets: a few sockets per ticket and per address at most, and one status read
+    per ticket per batch of news, shared by all the sockets of that ticket.
+
+    The hub publishes an event only after its COMMIT, so a read started after a socket got the event with
+    sequence number N sees everything up to N. A socket whose news ends at N takes the remembered status if
+    it was read after N, or waits for a read in flight that started after N, and only otherwise reads."""
+
+    def __init__(self, read: Callable[[str], Coroutine[Any, Any, dict[str, Any]]], *,
+                 per_ticket: int = SOCKETS_PER_TICKET, per_address: int = SOCKETS_PER_ADDRESS) -> None:
+        self._read = read
+        self.per_ticket = per_ticket
+        self.per_address = per_address
+        self._watches: dict[str, _Watch] = {}
+        self._addresses: Counter[str] = Counter()
+        self._tasks: set[asyncio.Task[dict[str, Any]]] = set()
+        self.reads = 0  # status reads made: what the database pays for all the phones
+
+    def join(self, token: str, address: str) -> str | None:
+        """Count a new socket in; the refusal's reason when one more is too many."""
+        w = self._watches.get(token)
+        if w is not None and w.sockets >= self.per_ticket:
+            return "too many connections for this ticket"
+        if self._addresses[address] >= self.per_address:
+            return "too many connections from this address"
+        w = self._watches.setdefault(token, _Watch())
+        w.sockets += 1
+        self._addresses[address] += 1
+        return None
+
+    def leave(self, token: str, address: str) -> None:
+        w = self._watches.get(token)
+        if w is not None:
+            w.sockets -= 1
+            if w.sockets <= 0:
+                del self._watches[token]
+        self._addresses[address] -= 1
+        if self._addresses[address] <= 0:
+            del self._addresses[address]
+
+    async def status(self, token: str, seq: int) -> dict[str, Any]:
+        """The ticket's status as of at least event `seq` (the socket must have joined)."""
+        w = self._watches[token]
+        if w.status is not None and w.seq >= seq:
+            return w.status
+        if w.pending is None or w.pending[0] < seq:
+            task = asyncio.create_task(self._read(token), name="phone-status")
+            self.reads += 1
+            self._tasks.add(task)
+            task.add_done_callback(functools.partial(self._done, w, seq))
+            w.pending = (seq, task)
+        # Shielded: a socket that leaves must not cancel the read the ticket's other sockets wait for.
+        return await asyncio.shield(w.pending[1])
+
+    def _done(self, w: _Watch, seq: int, task: asyncio.Task[dict[str, Any]]) -> None:
+        self._tasks.discard(task)
+        if w.pending is not None and w.pending[1] is task:
+            w.pending = None
+        if task.cancelled() or task.exception() is not None:  # the waiting sockets got it raised
+            return
+        if seq > w.seq:
+            w.seq, w.status = seq, task.result()
+
+    async def close(self) -> None:
+        tasks = list(self._tasks)
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+PHONE_WATCHES: web.AppKey[PhoneWatches] = web.AppKey("phone_watches", PhoneWatches)
+
+
 # -- pages ---------------------------------------------------------------------------------------------
 
 @routes.get("/kiosk/{hall}", summary="Kiosk page (touch screen); the device token comes in the URL fragment",
@@ -186,8 +316,14 @@ async def kiosk_page(request: web.Request, actor: Actor | None) -> web.Response:
 @routes.get("/t/{token}", summary="The citizen's ticket on the phone (live)", roles=None, page=True)
 async def phone_page(request: web.Request, actor: Actor | None) -> web.Response:
     token = _token(request)
-    status = public_status(await request.app[STORE].ticket_status(token))
-    return render(request, "phone/ticket.html", st=status, token=token)
+    store = request.app[STORE]
+    status = await phone_status(store, token)
+    ref = await kiosk_store.ticket_ref(store.db, token)
+    taken_by = await kiosk_store.mobile_device_of(store.db, token)
+    # Only the phone that took a ticket may take it back (see kiosk_store.cancel_mobile).
+    mine = taken_by is not None and taken_by == await _device(request)
+    return render(request, "phone/ticket.html", st=status, token=token, can_cancel=mine,
+                  hall_code=ref["hall_code"] if ref else "")
 
 
 @routes.get("/t/{token}/qr.svg", summary="QR code of the phone ticket page", roles=None, page=True)
@@ -204,10 +340,8 @@ async def mobile_page(request: web.Request, actor: Actor | None) -> web.Response
     hall = await _hall(request, None)
     settings = await kiosk_store.read_settings(request.app[STORE].db, hall["id"])
     resp = render(request, "phone/take.html", hall=hall, settings=settings)
-    if not DEVICE_RE.match(request.cookies.get(DEVICE_COOKIE, "")):
-        # Names this phone for the per-device limit; HttpOnly so page scripts cannot copy or reset it.
-        resp.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(24), max_age=400 * 86400, httponly=True,
-                        samesite="Lax", path="/")
+    if await _device(request) is None:  # a first visit, or a cookie the server never signed
+        await _new_device(request, resp)
     return resp
 
 
@@ -223,7 +357,10 @@ async def mobile_qr(request: web.Request, actor: Actor | None) -> web.Response:
 async def appointments_page(request: web.Request, actor: Actor) -> web.Response:
     hall = await _hall(request, actor)
     day = service_day_of(request.app[STORE].now(), hall["timezone"], request.app[STORE].rules)
-    return render(request, "kiosk/appointments.html", hall=hall, day=request.query.get("day", day))
+    wanted = request.query.get("day", "")
+    with contextlib.suppress(ValueError):
+        day = dt.date.fromisoformat(wanted).isoformat() if re.fullmatch(r"\d{4}-\d{2}-\d{2}", wanted) else day
+    return render(request, "kiosk/appointments.html", hall=hall, day=day)
 
 
 # -- the menu a citizen chooses from -------------------------------------------------------------------
@@ -337,7 +474,8 @@ async def add_booking(request: web.Request, actor: Actor, body: NewBooking) -> w
     store = request.app[STORE]
     hall = await _hall(request, actor)
     tz = zone(hall["timezone"])
-    start = dt.datetime.strptime(body.start, "%Y-%m-%d %H:%M").replace(tzinfo=tz).timestamp()
+    start = body.start.timestamp() if isinstance(body.start, dt.datetime) else \
+        ap.parse_local_start(body.start, tz, where="start")
     digits = re.sub(r"\D", "", body.phone)
     booking = ap.Booking(1, ap.normalize_code(body.code) if body.code else None, body.name, digits[-4:],
                          body.queue.upper(), start)
@@ -425,43 +563,96 @@ async def put_printer(request: web.Request, actor: Actor, body: KioskPrinter) ->
 async def mobile_ticket(request: web.Request, actor: Actor | None, body: MobileTicket) -> web.Response:
     store = request.app[STORE]
     hall = await _hall(request, None)
-    device = request.cookies.get(DEVICE_COOKIE, "")
-    if not DEVICE_RE.match(device):
-        raise InvalidInput("device_unknown", "请扫码打开取号页面后再取号 (open the hall's ticket page first)")
+    if body.priority != "none":
+        raise InvalidInput("priority_not_on_phone", "手机取号不能选择优先；老年人、残疾人优先请到自助取号机或服务台 "
+                           "(priority is given at a kiosk or the help desk, not on the phone)", field="priority")
+    device = await _device(request)
+    if device is None:
+        # Only a device the server named counts: this answer names one, and the page tries again with it.
+        err = error_response(422, "device_unknown", "请扫码打开取号页面后再取号 (open the hall's ticket page first)")
+        await _new_device(request, err)
+        return err
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (1 <= len(key) <= 128 and key.isprintable()):
         raise InvalidInput("bad_idempotency_key", "Idempotency-Key 须为 1–128 个可打印字符 (bad Idempotency-Key)")
     queue = body.queue if isinstance(body.queue, int) else body.queue.upper()
     ticket, created = await store.db.write(lambda tx: kiosk_store.issue_mobile(
-        tx, store.rules, hall_id=hall["id"], queue=queue, priority=Priority(body.priority), device=device,
-        address=request.remote or "", idempotency=(key, request_digest(body)) if key else None))
+        tx, store.rules, hall_id=hall["id"], queue=queue, device=device, address=request.remote or "",
+        idempotency=(key, request_digest(body)) if key else None))
     out = {k: ticket[k] for k in ("number", "queue", "queue_name", "status", "token", "people_ahead")}
     return json_response(out | {"url": f"/t/{ticket['token']}"}, status=201 if created else 200)
+
+
+@routes.post("/api/v1/mobile/tickets/{token}/cancel", summary="Public: the phone that took a ticket cancels it "
+             "while it still waits (a mis-tap; limited per phone and hour)", roles=None, body=Body,
+             responses={200: "cancelled", 403: "not the phone that took it", 409: "no longer waiting",
+                        429: "too many cancels"})
+async def mobile_cancel(request: web.Request, actor: Actor | None, body: Body) -> web.Response:
+    token = _token(request)
+    store = request.app[STORE]
+    device = await _device(request)
+    ticket = await store.db.write(lambda tx: kiosk_store.cancel_mobile(tx, store.rules, token=token, device=device))
+    return json_response({"number": ticket["number"], "status": ticket["status"]})
 
 
 # -- the phone page's websocket ------------------------------------------------------------------------
 
 @routes.get("/api/v1/ticket-status/{token}/live", summary="Websocket: this ticket's status whenever it changes "
-            "(JSON {type: status, status, event})", roles=None)
+            "(JSON {type: status, status, event}); closed with 1008 past 3 sockets per ticket or 30 per address",
+            roles=None)
 async def ticket_live(request: web.Request, actor: Actor | None) -> web.StreamResponse:
     token = _token(request)
-    store, hub = request.app[STORE], request.app[HUB]
+    store, hub, watches = request.app[STORE], request.app[HUB], request.app[PHONE_WATCHES]
     ref = await kiosk_store.ticket_ref(store.db, token)
     if ref is None:
         raise NotFound("ticket_not_found", "号票不存在 (no such ticket)")
     ws = web.WebSocketResponse(heartbeat=30, max_msg_size=1024)
     await ws.prepare(request)
-    mine = {"id": ref["id"], "queue_id": ref["queue_id"]}
+    address = request.remote or "unknown"
+    refused = watches.join(token, address)
+    if refused is not None:
+        log.info("phone socket for ticket %s from %s refused: %s", ref["id"], address, refused)
+        await ws.close(code=CLOSE_TOO_MANY, message=refused.encode())
+        return ws
+    sockets: set[web.WebSocketResponse] = request.app[PHONE_SOCKETS]
+    sockets.add(ws)
+    try:
+        await _follow(ws, store, hub, watches, token, ref)
+    finally:
+        sockets.discard(ws)
+        watches.leave(token, address)
+    return ws
+
+
+async def _follow(ws: web.WebSocketResponse, store: Store, hub: EventHub, watches: PhoneWatches, token: str,
+                  ref: dict[str, Any]) -> None:
+    # What can change this ticket's status: its own events, those of its queue that move the line or end a
+    # service (and of tickets that left it), and changes of the windows that serve it. After a transfer the
+    # ticket may stand in a window's own line: then every such event of the hall is taken (rare, and still
+    # read once per batch).
+    mine: dict[str, Any] = {"id": ref["id"], "queue_id": ref["queue_id"], "queue": ref["queue"], "wide": False,
+                            "windows": await kiosk_store.windows_serving(store.db, ref["queue_id"])}
 
     def accept(ev: Event) -> bool:
         t = ev.payload.get("ticket")
         if isinstance(t, dict):
-            return t.get("id") == mine["id"] or t.get("queue_id") == mine["queue_id"]
-        return ev.type.startswith("window.") or ev.type == "day.closed"
+            if t.get("id") == mine["id"]:
+                return True
+            if ev.type not in NEWS_FROM_OTHERS:
+                return False
+            if mine["wide"] or t.get("queue_id") == mine["queue_id"]:
+                return True
+            was = ev.payload.get("from")
+            return isinstance(was, dict) and was.get("queue") == mine["queue"]
+        if ev.type.startswith("window."):
+            w = ev.payload.get("window")
+            return mine["wide"] or (isinstance(w, dict) and w.get("id") in mine["windows"])
+        return ev.type == "day.closed"
 
-    sockets: set[web.WebSocketResponse] = request.app[PHONE_SOCKETS]
-    sockets.add(ws)
     with hub.subscribe(ref["hall_id"], accept=accept, maxsize=PHONE_QUEUE) as sub:
+        # Subscribed first, then the hall's sequence number read: nothing committed after it can be missed.
+        seen = await kiosk_store.hall_seq(store.db, ref["hall_id"])
+
         async def pump() -> None:
             try:
                 await _pump()
@@ -472,27 +663,34 @@ async def ticket_live(request: web.Request, actor: Actor | None) -> web.StreamRe
                 await ws.close(code=WSCloseCode.INTERNAL_ERROR)
 
         async def _pump() -> None:
+            nonlocal seen
             last: dict[str, Any] | None = None
             own_event: str | None = "connected"
             while True:
-                status = public_status(await store.ticket_status(token))
+                status = await watches.status(token, seen)
                 if status != last or own_event in ("ticket.recalled", "ticket.called"):
                     await ws.send_json({"type": "status", "status": status, "event": own_event})
                     last = status
                 if status["status"] in FINAL:
                     await ws.close(code=WSCloseCode.OK, message=b"final")
                     return
-                items = await sub.batch()
-                if _overflowed(sub):
-                    await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"behind")
-                    return
+                while True:
+                    items = await sub.batch()
+                    if sub.overflowed:
+                        await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"behind")
+                        return
+                    news = [(seq, text) for seq, text in items if seq is not None]  # ticks change nothing
+                    if news:
+                        break
                 own_event = None
-                for _, text in items:
+                for seq, text in news:
+                    seen = max(seen, seq)
                     ev = json.loads(text)
                     t = (ev.get("payload") or {}).get("ticket") or {}
                     if t.get("id") == mine["id"]:
                         own_event = ev["type"]
-                        mine["queue_id"] = t.get("queue_id", mine["queue_id"])  # a transfer moves it
+                        if ev["type"] == "ticket.transferred":
+                            mine.update(queue_id=t.get("queue_id"), queue=t.get("queue"), wide=True)
 
         writer = asyncio.create_task(pump(), name=f"phone-ws-{ref['id']}")
         try:
@@ -503,14 +701,6 @@ async def ticket_live(request: web.Request, actor: Actor | None) -> web.StreamRe
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, ConnectionError):
                 await writer
-            sockets.discard(ws)
-    return ws
-
-
-def _overflowed(sub: Any) -> bool:
-    """The hub marks a subscriber that fell behind; an Event in its first version, a flag since."""
-    flag = sub.overflowed
-    return flag.is_set() if hasattr(flag, "is_set") else bool(flag)
 
 
 # -- life cycle ----------------------------------------------------------------------------------------
@@ -520,6 +710,11 @@ async def _close_phones(app: web.Application) -> None:
     for ws in list(sockets):
         with contextlib.suppress(Exception):
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+
+
+async def _watches_ctx(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[PHONE_WATCHES].close()  # reads in flight end before the database closes
 
 
 async def _print_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -533,5 +728,7 @@ async def _print_ctx(app: web.Application) -> AsyncIterator[None]:
 def setup(app: web.Application) -> None:
     app[PHONE_SOCKETS] = set()
     app[PRINT_TASKS] = set()
+    app[PHONE_WATCHES] = PhoneWatches(lambda token: phone_status(app[STORE], token))
     app.on_shutdown.append(_close_phones)
     app.cleanup_ctx.append(_print_ctx)
+    app.cleanup_ctx.append(_watches_ctx)

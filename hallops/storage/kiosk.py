@@ -1,5 +1,5 @@
 """The citizen-facing and window-facing reads and writes: the hall's citizen settings, kiosk printers and
-their faults, phone tickets (一码取号) under their limits, the phone page's ticket lookup, and the
+their faults, phone tickets (一码取号) under their limits and their cancelling, the phone page's lookups, and the
 clerk console's reads (the clerk's figures of the day, tickets parked at a window)."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ import sqlite3
 from typing import Any
 
 from hallops.domain import ratelimit
-from hallops.domain.errors import InvalidInput
+from hallops.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hallops.domain.model import Channel, Priority, Role
+from hallops.domain.tickets import Action
 from hallops.storage import tickets
 from hallops.storage.actors import Actor
 from hallops.storage.db import Database, Tx
@@ -98,40 +99,99 @@ def log_print(tx: Tx, *, token_id: int | None, ticket_id: int, ok: bool, error: 
 
 # -- phone tickets (一码取号) ---------------------------------------------------------------------------
 
-def issue_mobile(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, priority: Priority, device: str,
-                 address: str, idempotency: tuple[str, str] | None) -> tuple[dict[str, Any], bool]:
+def _recent_idempotent(tx: Tx, rules: Rules, scope: str, key: str) -> bool:
+    """A key still in force: an expired one is a new request and must pass the limits again."""
+    return tx.one("SELECT 1 FROM idempotency_keys WHERE scope = ? AND key = ? AND created_at > ?",
+                  (scope, key, tx.now - rules.idempotency_hours * 3600)) is not None
+
+
+def issue_mobile(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, device: str, address: str,
+                 idempotency: tuple[str, str] | None) -> tuple[dict[str, Any], bool]:
     """Issue a phone ticket if this device and this address are under their hourly limits.
 
+    Phone tickets carry no priority: a citizen cannot declare themselves elderly, disabled or a green-channel
+    case (each moves a ticket about an hour ahead); a kiosk or the help desk grants priority.
     The check and the issue share one transaction, so two taps racing cannot both slip under the limit.
-    A retry with the same Idempotency-Key returns the ticket it made and is not counted again."""
+    A retry with the same Idempotency-Key returns the ticket it made and is not counted again. A ticket the
+    phone cancelled within `ratelimit.REFUND_SECONDS` (a mis-tap) does not count against the phone."""
     scope = f"device:{device}"
     key = (scope, *idempotency) if idempotency is not None else None
     actor = Actor(Role.KIOSK, hall_id=hall_id)  # the page acts for the hall, as a kiosk in the citizen's hand
-    if key is not None and tx.one("SELECT 1 FROM idempotency_keys WHERE scope = ? AND key = ?",
-                                  (scope, key[1])) is not None:
+    if key is not None and _recent_idempotent(tx, rules, scope, key[1]):
         return tickets.issue_ticket(tx, rules, hall_id=hall_id, queue=queue, channel=Channel.MOBILE,
-                                    priority=priority, appointment_at=None, actor=actor, idempotency=key)
+                                    priority=Priority.NONE, appointment_at=None, actor=actor, idempotency=key)
     s = read_settings_tx(tx, hall_id)
     since = tx.now - ratelimit.HOUR
-    per_device = [r[0] for r in tx.all("SELECT at FROM mobile_issues WHERE device = ? AND at > ?", (device, since))]
+    per_device = [r[0] for r in tx.all(
+        "SELECT m.at FROM mobile_issues m JOIN tickets t ON t.id = m.ticket_id WHERE m.device = ? AND m.at > ? "
+        "AND NOT (t.status = 'cancelled' AND t.ended_at <= m.at + ?)", (device, since, ratelimit.REFUND_SECONDS))]
     per_address = [r[0] for r in tx.all("SELECT at FROM mobile_issues WHERE hall_id = ? AND address = ? AND at > ?",
                                         (hall_id, address, since))]
     ratelimit.check(per_device, tx.now, ratelimit.Limit("device", s["mobile_per_device_hour"]
                                                         if s["mobile_enabled"] else 0))
     ratelimit.check(per_address, tx.now, ratelimit.Limit("address", s["mobile_per_address_hour"]))
     ticket, created = tickets.issue_ticket(tx, rules, hall_id=hall_id, queue=queue, channel=Channel.MOBILE,
-                                           priority=priority, appointment_at=None, actor=actor, idempotency=key)
+                                           priority=Priority.NONE, appointment_at=None, actor=actor,
+                                           idempotency=key)
     if created:
         tx.run("INSERT INTO mobile_issues (hall_id, device, address, ticket_id, at) VALUES (?, ?, ?, ?, ?)",
                (hall_id, device, address, ticket["id"], tx.now))
     return ticket, created
 
 
+def cancel_mobile(tx: Tx, rules: Rules, *, token: str, device: str | None) -> dict[str, Any]:
+    """The citizen takes back a phone ticket that still waits: only from the phone that took it (the status
+    link alone is not enough: it is printed, shared and screenshotted), and at most a few times an hour."""
+    row = tx.one("SELECT t.id, t.hall_id, t.status, m.device FROM tickets t "
+                 "LEFT JOIN mobile_issues m ON m.ticket_id = t.id WHERE t.token = ?", (token,))
+    if row is None:
+        raise NotFound("ticket_not_found", "号票不存在 (no such ticket)")
+    if device is None or row["device"] != device:
+        raise Forbidden("not_your_ticket", "只能在取号的手机上取消；如需帮助请到服务台 "
+                                           "(only the phone that took this ticket can cancel it)")
+    if row["status"] != "waiting":
+        raise Conflict("ticket_not_waiting", "号票已叫号或已结束，不能取消 (the ticket is no longer waiting)",
+                       status=row["status"])
+    cancels = [r[0] for r in tx.all(
+        "SELECT t.ended_at FROM mobile_issues m JOIN tickets t ON t.id = m.ticket_id WHERE m.device = ? "
+        "AND m.at > ? AND t.status = 'cancelled'", (device, tx.now - 2 * ratelimit.HOUR))]
+    ratelimit.check_cancel(cancels, tx.now)
+    return tickets.ticket_action(tx, rules, ticket_id=row["id"], action=Action.CANCEL,
+                                 actor=Actor(Role.KIOSK, hall_id=row["hall_id"]), body={})
+
+
+async def mobile_device_of(db: Database, token: str) -> str | None:
+    """The device that took a phone ticket (None: not a phone ticket)."""
+    row = await db.one("SELECT m.device FROM mobile_issues m JOIN tickets t ON t.id = m.ticket_id "
+                       "WHERE t.token = ?", (token,))
+    return row[0] if row is not None else None
+
+
 # -- the phone page ------------------------------------------------------------------------------------
 
 async def ticket_ref(db: Database, token: str) -> dict[str, Any] | None:
     """Who a status token belongs to: enough to pick the hub events that concern it."""
-    row = await db.one("SELECT id, hall_id, queue_id, status, number FROM tickets WHERE token = ?", (token,))
+    row = await db.one("SELECT t.id, t.hall_id, t.queue_id, q.prefix AS queue, t.status, t.number, "
+                       "h.code AS hall_code FROM tickets t JOIN halls h ON h.id = t.hall_id "
+                       "JOIN queues q ON q.id = t.queue_id WHERE t.token = ?", (token,))
+    return dict(row) if row is not None else None
+
+
+async def hall_seq(db: Database, hall_id: int) -> int:
+    """The hall's last committed event sequence number."""
+    row = await db.one("SELECT event_seq FROM halls WHERE id = ?", (hall_id,))
+    return int(row[0]) if row is not None else 0
+
+
+async def windows_serving(db: Database, queue_id: int) -> set[int]:
+    """The windows that serve a queue: only their changes can move its wait estimate."""
+    return {r[0] for r in await db.all("SELECT window_id FROM window_queues WHERE queue_id = ?", (queue_id,))}
+
+
+async def last_window(db: Database, token: str) -> dict[str, Any] | None:
+    """The window that served (or last called) a ticket, for the end of its phone page."""
+    row = await db.one("SELECT w.number, w.name, w.name_en FROM tickets t JOIN windows w ON w.id = t.window_id "
+                       "WHERE t.token = ?", (token,))
     return dict(row) if row is not None else None
 
 

@@ -3,6 +3,8 @@ at 1366×768 and on a 10-inch tablet."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import new_page, screenshot, sign_in
@@ -94,3 +96,45 @@ async def test_portrait_tablet_and_park_call_back(browser: Browser, hall: Hall) 
     await screenshot(page, "console-tablet-portrait")
     await page.keyboard.press("b")
     await expect(page.locator("#c-number")).to_have_text("G001")
+
+
+CJK = r"[\u4e00-\u9fff]"
+
+
+async def test_finish_dialog_shows_item_names_and_english_mode_is_english(browser: Browser, hall: Hall) -> None:
+    await hall.issue("B")
+    page = await console(browser, hall, (1366, 768), "clerk1", 5)
+    await page.keyboard.press("Space")
+    await page.keyboard.press("s")
+    await page.keyboard.press("f")
+    items = page.locator("#d-finish-list li")
+    await expect(items.first).to_be_visible()
+    texts = await items.all_inner_texts()
+    assert texts and not any("psb-" in t or "-" in t.split()[0] for t in texts)  # names, not internal codes
+    await page.locator("#d-finish-q").fill("psb-hukou-move")  # a code still finds its item
+    await expect(items).to_have_count(1)
+    await expect(items.first).to_contain_text("户口迁移")
+    await page.keyboard.press("Enter")
+    await page.locator("#d-finish-q").fill("Household registration cert")  # and so does the English name
+    await expect(items.first).to_contain_text("户籍证明开具")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#d-finish-picked")).to_contain_text("已选 2 项")
+    await screenshot(page, "console-finish-dialog")
+    await page.locator("#d-finish-q").fill("")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#c-number")).to_have_text("—")
+    rows = await hall.store.db.all("SELECT i.code FROM ticket_items ti JOIN service_items i ON i.id = ti.item_id")
+    assert sorted(r[0] for r in rows) == ["psb-hukou-certificate", "psb-hukou-move"]
+
+    await page.locator('[data-action="toggle-lang"]').click()
+    clerk_name = await page.locator("#c-title .c-clerk").inner_text()  # a person's name may well be Chinese
+    for box in ("#c-title", "#c-state", "#c-tstatus", "#c-queues", "#c-figs", "#c-actions"):
+        text = (await page.locator(box).inner_text()).replace(clerk_name, "")
+        assert not re.search(CJK, text), (box, text)
+    await expect(page.locator("#c-title")).to_contain_text("Window 5")
+    await expect(page.locator("#c-queues")).to_contain_text("Household registration and ID")
+    await expect(page.locator("#c-tstatus")).to_have_text("Idle: press Space to call", use_inner_text=True)
+    await screenshot(page, "console-en")
+    await page.locator('[data-action="toggle-lang"]').click()
+    await expect(page.locator("#c-queues")).to_contain_text("人 · 最久")
+    await screenshot(page, "console-zh")

@@ -70,3 +70,23 @@ async def test_check_in_windows_are_configurable(hall: Hall) -> None:
     assert status == 201
     status, body = await hall.kiosk.post("/api/v1/appointments/check-in", {"code": "999999"})
     assert status == 404 and body["error"] == "appointment_not_found"
+
+
+async def test_an_impossible_slot_time_is_refused_naming_the_row_and_field(hall: Hall) -> None:
+    await _slots(hall)
+    status, body = await hall.manager.post("/api/v1/halls/liangjiang/appointments", {
+        "queue": "D", "start": "2026-13-45 25:99", "name": "王芳"})
+    assert status == 422 and body["error"] == "bad_start" and body["detail"]["field"] == "start"
+    assert "2026-13-45 25:99" in body["message"]
+    bad = "预约码,姓名,手机,业务,时间\n111111,王芳,13800001111,D,2026-11-30 10:00\n222222,赵强,,D,2026-13-45 25:99\n"
+    status, body = await hall.manager.post("/api/v1/halls/liangjiang/appointments/import", {"csv": bad})
+    assert status == 422 and body["detail"]["errors"] == [{
+        "line": 3, "error": "bad_start", "field": "start", "message": body["detail"]["errors"][0]["message"]}]
+    assert body["message"].startswith("第 3 行：start")
+    # An API client may give the start as an ISO 8601 time with its offset instead.
+    status, body = await hall.manager.post("/api/v1/halls/liangjiang/appointments", {
+        "queue": "D", "start": "2026-11-30T02:00:00Z", "name": "王芳"})
+    assert status == 201 and body["created"][0]["starts_at"] == "2026-11-30T02:00:00.000Z"
+    status, body = await hall.manager.post("/api/v1/halls/liangjiang/appointments", {
+        "queue": "D", "start": "2026-11-30T10:00:00", "name": "王芳"})
+    assert status == 422  # a time without its zone is only taken in the hall's "YYYY-MM-DD HH:MM" form

@@ -7,6 +7,13 @@
   const $ = (id) => document.getElementById(id);
   const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
   const HALL = root.dataset.hall;
+  // The bilingual convention of every page: html.en hides .zh, and shows .en at full size.
+  const bi = (zh, en) => '<span class="zh">' + zh + '</span> <small class="en">' + en + '</small>';
+  // Server messages read "中文 (English)": split them so the English page shows English.
+  function biText(text) {
+    const m = /^([\s\S]*?)\s*[(（]([^()（）]*)[)）]\s*$/.exec(String(text || ""));
+    return m && /[A-Za-z]/.test(m[2]) ? bi(esc(m[1]), esc(m[2])) : esc(text);
+  }
 
   // -- picking a window -----------------------------------------------------------------------------------
   if (!root.dataset.windowId) {
@@ -22,19 +29,22 @@
   }
 
   const WID = Number(root.dataset.windowId);
-  const STATUS = { waiting: "等候中 Waiting", called: "已呼叫 Called", serving: "办理中 Serving", parked: "挂起 Parked",
-                   done: "已办结 Done", no_show: "过号 No-show", cancelled: "已取消 Cancelled", expired: "已过期 Expired" };
-  const WSTATE = { open: "服务中 Open", paused: "暂停 Paused", closed: "未开放 Closed" };
-  const CHANNEL = { kiosk: "取号机 Kiosk", mobile: "手机 Phone", appointment: "预约 Appointment", help_desk: "帮办 Help desk" };
-  const PRIORITY = { none: "", elderly: "老年人优先 Elderly", disabled: "残疾人优先 Disabled", green_channel: "绿色通道 Green channel" };
-  const EVENTS = { "ticket.issued": "取号", "ticket.called": "呼叫", "ticket.recalled": "重呼", "ticket.started": "开始办理",
-                   "ticket.parked": "挂起", "ticket.finished": "办结", "ticket.no_show": "过号", "ticket.transferred": "转移",
-                   "ticket.cancelled": "取消", "ticket.expired": "过期" };
+  const STATUS = { waiting: ["等候中", "Waiting"], called: ["已呼叫", "Called"], serving: ["办理中", "Serving"], parked: ["挂起", "Parked"],
+                   done: ["已办结", "Done"], no_show: ["过号", "No-show"], cancelled: ["已取消", "Cancelled"], expired: ["已过期", "Expired"] };
+  const WSTATE = { open: ["服务中", "Open"], paused: ["暂停", "Paused"], closed: ["未开放", "Closed"] };
+  const CHANNEL = { kiosk: ["取号机", "Kiosk"], mobile: ["手机", "Phone"], appointment: ["预约", "Appointment"], help_desk: ["帮办", "Help desk"] };
+  const PRIORITY = { elderly: ["老年人优先", "Elderly"], disabled: ["残疾人优先", "Disabled"], green_channel: ["绿色通道", "Green channel"] };
+  const EVENTS = { "ticket.issued": ["取号", "Issued"], "ticket.called": ["呼叫", "Called"], "ticket.recalled": ["重呼", "Recalled"],
+                   "ticket.started": ["开始办理", "Started"], "ticket.parked": ["挂起", "Parked"], "ticket.finished": ["办结", "Finished"],
+                   "ticket.no_show": ["过号", "No-show"], "ticket.transferred": ["转移", "Transferred"],
+                   "ticket.cancelled": ["取消", "Cancelled"], "ticket.expired": ["过期", "Expired"] };
+  const pair = (table, key) => table[key] ? bi(table[key][0], table[key][1]) : esc(key);
+  const minutes = (v) => bi(v + " 分钟", v + " min");
   let snap = null, layout = null, picked = [], highlight = 0, autoTimer = null, refreshTimer = null;
 
   function msg(text, ok) {
     const m = $("c-msg");
-    m.textContent = text; m.hidden = !text; m.classList.toggle("ok", !!ok);
+    m.innerHTML = biText(text); m.hidden = !text; m.classList.toggle("ok", !!ok);
     clearTimeout(msg.t); if (text) msg.t = setTimeout(() => { m.hidden = true; }, 6000);
   }
   const TZ = root.dataset.tz || undefined;   // the hall's clock, whatever the tablet's own zone
@@ -51,34 +61,42 @@
 
   function render() {
     const w = snap.window, t = snap.current;
-    $("c-title").innerHTML = '<b>' + w.number + '</b> 号窗口 <small>' + esc(w.name) + '</small>' +
+    $("c-title").innerHTML = bi('<b>' + w.number + '</b> 号窗口', 'Window <b>' + w.number + '</b>') +
+      ' <span class="c-wname">' + bi(esc(w.name), esc(w.name_en || w.name)) + '</span>' +
       (w.clerk ? ' <span class="c-clerk">' + esc(w.clerk.display_name) + '</span>' : '');
-    $("c-state").textContent = WSTATE[w.state] + (w.pause_reason ? "：" + w.pause_reason : "");
+    const reason = w.pause_reason ? document.querySelector('[data-reason="' + CSS.escape(w.pause_reason) + '"]') : null;
+    $("c-state").innerHTML = pair(WSTATE, w.state) + (w.pause_reason ? " · " + (reason ? bi(esc(w.pause_reason), esc(reason.dataset.en)) : esc(w.pause_reason)) : "");
     $("c-state").className = "c-state " + w.state;
     root.dataset.state = w.state;
     root.dataset.ticket = t ? t.status : "";
     $("c-number").textContent = t ? t.number : "—";
-    $("c-tstatus").textContent = t ? STATUS[t.status] + (t.status === "called" && t.recall_count ? " · 重呼 " + t.recall_count + "/" + snap.rules.recall_limit : "") :
-      (w.state === "open" ? "空闲，按空格叫号 Idle: press Space to call" : "");
+    const recalls = t && t.status === "called" && t.recall_count ? t.recall_count + "/" + snap.rules.recall_limit : "";
+    $("c-tstatus").innerHTML = t ? bi(STATUS[t.status][0] + (recalls ? " · 重呼 " + recalls : ""), STATUS[t.status][1] + (recalls ? " · recalled " + recalls : "")) :
+      (w.state === "open" ? bi("空闲，按空格叫号", "Idle: press Space to call") : "");
     if (t) {
       const waited = t.called_at ? mins(t.issued_at, t.called_at) : mins(t.issued_at, snap.now);
+      const row = (zh, en, dd, cls) => '<div><dt>' + bi(zh, en) + '</dt><dd' + (cls ? ' class="' + cls + '"' : '') + '>' + dd + '</dd></div>';
       $("c-meta").innerHTML =
-        '<div><dt>业务 Queue</dt><dd>' + esc(t.queue) + ' ' + esc(t.queue_name) + '</dd></div>' +
-        '<div><dt>渠道 Channel</dt><dd>' + esc(CHANNEL[t.channel] || t.channel) + (t.appointment_at ? " " + hhmm(t.appointment_at) : "") + '</dd></div>' +
-        (PRIORITY[t.priority] ? '<div><dt>优先 Priority</dt><dd class="c-prio">' + esc(PRIORITY[t.priority]) + '</dd></div>' : '') +
-        '<div><dt>取号 Issued</dt><dd>' + hhmm(t.issued_at) + ' · 等候 ' + waited + ' 分钟</dd></div>' +
-        (t.transfer_count ? '<div><dt>转移 Transfers</dt><dd>' + t.transfer_count + '</dd></div>' : '');
-      $("c-history").innerHTML = t.history.map(h => '<li><time>' + hhmm(h.at) + '</time> ' + esc(EVENTS[h.type] || h.type) +
-        (h.window ? ' · ' + h.window + ' 号窗' : '') + (h.to ? ' → ' + esc(h.to.queue || '') + (h.to.window ? ' ' + h.to.window + ' 号窗' : '') : '') + '</li>').join("");
+        row("业务", "Queue", esc(t.queue) + ' ' + bi(esc(t.queue_name), esc(t.queue_name_en || t.queue_name))) +
+        row("渠道", "Channel", pair(CHANNEL, t.channel) + (t.appointment_at ? " " + hhmm(t.appointment_at) : "")) +
+        (PRIORITY[t.priority] ? row("优先", "Priority", pair(PRIORITY, t.priority), "c-prio") : '') +
+        row("取号", "Issued", hhmm(t.issued_at) + ' · ' + bi("等候 " + waited + " 分钟", "waited " + waited + " min")) +
+        (t.transfer_count ? row("转移", "Transfers", t.transfer_count) : '');
+      const win = (n) => bi(n + ' 号窗', 'window ' + n);
+      $("c-history").innerHTML = t.history.map(h => '<li><time>' + hhmm(h.at) + '</time> ' + pair(EVENTS, h.type) +
+        (h.window ? ' · ' + win(h.window) : '') + (h.to ? ' → ' + esc(h.to.queue || '') + (h.to.window ? ' ' + win(h.to.window) : '') : '') + '</li>').join("");
     } else { $("c-meta").innerHTML = ""; $("c-history").innerHTML = ""; }
-    $("c-queues").innerHTML = snap.queues.map(q => '<li><b>' + esc(q.prefix) + '</b> ' + esc(q.name) +
-      '<span class="c-wait' + (q.longest_wait_seconds > q.target_wait_minutes * 60 ? ' late' : '') + '" data-queue="' + esc(q.prefix) + '">' + q.waiting +
-      ' <small>人 · 最久 ' + Math.round(q.longest_wait_seconds / 60) + ' 分</small></span></li>').join("");
-    $("c-parked").innerHTML = snap.parked.length ? '<h3>挂起 Parked</h3>' + snap.parked.map((p, i) => '<button type="button" class="c-chip" data-callback="' + p.id + '"><kbd>' + (i + 1) + '</kbd>' + esc(p.number) + '</button>').join("") : "";
+    $("c-queues").innerHTML = snap.queues.map(q => {
+      const longest = Math.round(q.longest_wait_seconds / 60);
+      return '<li><b>' + esc(q.prefix) + '</b> <span class="c-qname">' + bi(esc(q.name), esc(q.name_en || q.name)) + '</span>' +
+        '<span class="c-wait' + (q.longest_wait_seconds > q.target_wait_minutes * 60 ? ' late' : '') + '" data-queue="' + esc(q.prefix) + '"><b>' + q.waiting +
+        '</b> ' + bi("人 · 最久 " + longest + " 分", "waiting · longest " + longest + " min") + '</span></li>';
+    }).join("");
+    $("c-parked").innerHTML = snap.parked.length ? '<h3>' + bi("挂起", "Parked") + '</h3>' + snap.parked.map((p, i) => '<button type="button" class="c-chip" data-callback="' + p.id + '"><kbd>' + (i + 1) + '</kbd>' + esc(p.number) + '</button>').join("") : "";
     const f = snap.figures;
     $("c-figs").innerHTML = fig("办结", "Served", f.served) + fig("过号", "No-shows", f.no_show) +
-      fig("平均办理", "Mean service", f.mean_service_minutes == null ? "—" : f.mean_service_minutes + " 分") +
-      fig("平均等候", "Mean wait", f.mean_wait_minutes == null ? "—" : f.mean_wait_minutes + " 分") +
+      fig("平均办理", "Mean service", f.mean_service_minutes == null ? "—" : minutes(f.mean_service_minutes)) +
+      fig("平均等候", "Mean wait", f.mean_wait_minutes == null ? "—" : minutes(f.mean_wait_minutes)) +
       fig("转出", "Transferred", f.transferred_out) + fig("事项", "Items", f.items);
     const can = {
       call: w.state === "open" && !t, recall: t && t.status === "called", start: t && t.status === "called",
@@ -101,7 +119,7 @@
     const tick = () => {
       const left = Math.ceil((due - (Date.now() + offset)) / 1000);
       box.hidden = false;
-      box.textContent = "已达重呼上限，" + Math.max(left, 0) + " 秒后自动过号 (auto no-show in " + Math.max(left, 0) + " s)";
+      box.innerHTML = bi("已达重呼上限，" + Math.max(left, 0) + " 秒后自动过号", "Recall limit reached: no-show in " + Math.max(left, 0) + " s");
       if (left <= 0) { clearInterval(autoTimer); act("noshow"); }
     };
     tick(); autoTimer = setInterval(tick, 1000);
@@ -132,15 +150,15 @@
     try {
       if (name === "call") {
         const r = await post("/api/v1/windows/" + WID + "/call-next");
-        msg(r ? "已呼叫 " + r.ticket.number + " (called)" : "暂无等候的号票 (nobody is waiting)", !!r);
+        msg(r ? "已呼叫 " + r.ticket.number + " (called " + r.ticket.number + ")" : "暂无等候的号票 (nobody is waiting)", !!r);
       } else if (name === "recall") {
-        try { await post("/api/v1/tickets/" + t.id + "/recall"); msg("已重呼 " + t.number, true); }
+        try { await post("/api/v1/tickets/" + t.id + "/recall"); msg("已重呼 " + t.number + " (recalled " + t.number + ")", true); }
         catch (e) {
-          if (e.code === "recall_limit_reached" && confirm(e.message + "\n\n现在标记过号？ Mark no-show now?")) { await post("/api/v1/tickets/" + t.id + "/no-show"); msg(t.number + " 已过号", true); }
+          if (e.code === "recall_limit_reached" && confirm(e.message + "\n\n现在标记过号？ Mark no-show now?")) { await post("/api/v1/tickets/" + t.id + "/no-show"); msg(t.number + " 已过号 (" + t.number + " no-show)", true); }
           else throw e;
         }
       } else if (name === "start") await post("/api/v1/tickets/" + t.id + "/start");
-      else if (name === "noshow") { await post("/api/v1/tickets/" + t.id + "/no-show"); msg(t.number + " 已过号 (no-show)", true); }
+      else if (name === "noshow") { await post("/api/v1/tickets/" + t.id + "/no-show"); msg(t.number + " 已过号 (" + t.number + " no-show)", true); }
       else if (name === "park") await post("/api/v1/tickets/" + t.id + "/park");
       else if (name === "callback") await post("/api/v1/tickets/" + snap.parked[0].id + "/call-back");
       else if (name === "resume") await post("/api/v1/windows/" + WID + "/resume");
@@ -160,9 +178,10 @@
     if (document.activeElement && document.activeElement.closest("dialog")) document.activeElement.blur();
   }
   // However a dialog closes (Esc is handled by the browser too), focus must leave its inputs, or the next
-  // shortcut would be typed into a hidden field.
+  // shortcut would be typed into a hidden field. The close event comes later, as a task of its own: by then a
+  // quick key may have opened the dialog again, and its input must keep the focus.
   document.querySelectorAll("dialog").forEach(d => d.addEventListener("close", () => {
-    if (document.activeElement && d.contains(document.activeElement)) document.activeElement.blur();
+    if (!d.open && document.activeElement && d.contains(document.activeElement)) document.activeElement.blur();
   }));
 
   async function loadLayout() {
@@ -176,25 +195,28 @@
     openDialog("d-finish", "d-finish-q");
     renderItems();
   }
+  // Items are shown by name (the internal code means nothing to a clerk) and found by name, English name or code.
   function candidates() {
     const s = $("d-finish-q").value.trim().toLowerCase();
     const served = snap.window.queues;
     const items = layout.service_items.filter(i => i.active);
     const mine = items.filter(i => served.includes(i.queue) || (T() && i.queue === T().queue));
-    const pool = s ? items.filter(i => i.name.toLowerCase().includes(s) || (i.name_en || "").toLowerCase().includes(s) || i.code.includes(s)) : mine;
+    const hit = (i) => [i.name, i.name_en, i.code].some(v => (v || "").toLowerCase().includes(s));
+    const pool = s ? items.filter(hit) : mine;
     return pool.slice(0, 12);
   }
   function renderItems() {
     const list = candidates();
     highlight = Math.min(highlight, Math.max(list.length - 1, 0));
     $("d-finish-list").innerHTML = list.map((i, n) => '<li class="' + (n === highlight ? "hl " : "") + (picked.includes(i.id) ? "picked" : "") +
-      '" data-item="' + i.id + '">' + (picked.includes(i.id) ? "✓ " : "") + esc(i.name) + ' <small>' + esc(i.queue || "") + ' · ' + esc(i.code) + '</small></li>').join("");
-    $("d-finish-picked").textContent = picked.length ? "已选 " + picked.length + " 项 (picked)" : "未选事项 (no item picked)";
+      '" data-item="' + i.id + '">' + (picked.includes(i.id) ? "✓ " : "") + '<span class="zh">' + esc(i.name) + '</span> <small class="en">' + esc(i.name_en || i.name) + '</small>' +
+      (i.queue ? ' <small class="c-iq">' + esc(i.queue) + '</small>' : '') + '</li>').join("");
+    $("d-finish-picked").innerHTML = picked.length ? bi("已选 " + picked.length + " 项", picked.length + " picked") : bi("未选事项", "no item picked");
   }
   function toggleItem(id) { picked = picked.includes(id) ? picked.filter(x => x !== id) : picked.concat([id]); $("d-finish-q").value = ""; renderItems(); }
   async function finishNow() {
     const t = T(); if (!t) return;
-    try { await post("/api/v1/tickets/" + t.id + "/finish", { items: picked }); closeDialogs(); msg(t.number + " 已办结 (done)", true); }
+    try { await post("/api/v1/tickets/" + t.id + "/finish", { items: picked }); closeDialogs(); msg(t.number + " 已办结 (" + t.number + " done)", true); }
     catch (e) { msg(e.message); }
     await refresh();
   }
@@ -219,11 +241,11 @@
     if (/^[A-Z]{1,2}$/.test(to)) body.queue = to;
     else if (/^\d+$/.test(to)) {
       const w = (await loadLayout()).windows.find(x => x.number === Number(to));
-      if (!w) { $("d-transfer-hint").textContent = "没有 " + to + " 号窗口 (no such window)"; return; }
+      if (!w) { $("d-transfer-hint").innerHTML = biText("没有 " + to + " 号窗口 (no window " + to + ")"); return; }
       body.window = w.id;
-    } else { $("d-transfer-hint").textContent = "请输入业务字母或窗口号 (a queue letter or a window number)"; return; }
-    try { await post("/api/v1/tickets/" + t.id + "/transfer", body); closeDialogs(); msg(t.number + " 已转移 (transferred)", true); }
-    catch (e) { $("d-transfer-hint").textContent = e.message; }
+    } else { $("d-transfer-hint").innerHTML = biText("请输入业务字母或窗口号 (a queue letter or a window number)"); return; }
+    try { await post("/api/v1/tickets/" + t.id + "/transfer", body); closeDialogs(); msg(t.number + " 已转移 (" + t.number + " transferred)", true); }
+    catch (e) { $("d-transfer-hint").innerHTML = biText(e.message); }
     await refresh();
   }
   $("d-transfer").addEventListener("keydown", (ev) => {
@@ -278,7 +300,7 @@
     hallops.live.connect({
       hall: HALL, snapshot: false,
       onEvent() { soon(); },
-      onStatus(s) { $("c-live").textContent = s === "open" ? "● 实时" : s === "lost" ? "连接中断，正在重连… Reconnecting" : ""; $("c-live").className = "c-live " + s; },
+      onStatus(s) { $("c-live").innerHTML = s === "open" ? "● " + bi("实时", "Live") : s === "lost" ? bi("连接中断，正在重连…", "Reconnecting…") : ""; $("c-live").className = "c-live " + s; },
     });
   }
   setInterval(refresh, 15000);   // the figures and waiting times age even when nothing happens

@@ -92,13 +92,13 @@
       '<span class="k-prefix">' + esc(q.prefix) + '</span>' +
       '<span class="k-qname"><span class="zh">' + esc(q.name) + '</span> <small class="en">' + esc(q.name_en) + '</small>' +
       (hint ? '<span class="k-hit">' + esc(hint) + '</span>' : '') + '</span>' +
-      '<span class="k-waiting"><b>' + q.waiting + '</b> <span class="zh">人等候</span><small class="en">waiting</small></span></button>';
+      '<span class="k-waiting"><b>' + q.waiting + '</b> <span class="zh">人等候</span> <small class="en">waiting</small></span></button>';
   }
 
   function renderCats() {
     $("k-cats").innerHTML = menu.categories.map((c, i) =>
-      '<button type="button" class="k-btn k-cat" data-cat="' + i + '"><span class="zh">' + esc(c.zh) + '</span>' +
-      '<small class="en">' + esc(c.en) + '</small><span class="k-cat-n">' + c.queues.length + ' <span class="zh">项业务</span><small class="en">services</small></span></button>'
+      '<button type="button" class="k-btn k-cat" data-cat="' + i + '"><span class="zh">' + esc(c.zh) + '</span> ' +
+      '<small class="en">' + esc(c.en) + '</small><span class="k-cat-n">' + c.queues.length + ' <span class="zh">项业务</span> <small class="en">services</small></span></button>'
     ).join("");
   }
 
@@ -169,7 +169,7 @@
     if (t.priority === "elderly") tags.push('<span class="k-tag">老年人优先 <small>Elderly priority</small></span>');
     if (t.appointment) tags.push('<span class="k-tag">预约 ' + esc(new Date(t.appointment.starts_at).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: TZ })) + ' <small>Appointment</small></span>');
     $("k-t-tags").innerHTML = tags.join("");
-    $("k-t-ahead").innerHTML = '<b>' + ahead + '</b> <span class="zh">人</span><small class="en">people</small>';
+    $("k-t-ahead").innerHTML = '<b>' + ahead + '</b> <span class="zh">人</span> <small class="en">people</small>';
     $("k-t-wait").innerHTML = '<span class="zh">' + esc(wz) + '</span> <small class="en">' + esc(we) + '</small>';
     const qr = "/t/" + encodeURIComponent(t.token) + "/qr.svg";
     $("k-t-qr").src = qr;

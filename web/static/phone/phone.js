@@ -1,5 +1,7 @@
 // The citizen's ticket on the phone: one websocket that carries only this ticket's status, reconnecting with
-// backoff; when called, the window in large type and a vibration where the phone allows it.
+// backoff; when called, the window in large type and a vibration where the phone allows it; at the end, what
+// happened (done / missed / cancelled / expired) and what to do next. A phone ticket still waiting can be
+// cancelled from the phone that took it.
 "use strict";
 (function () {
   const root = document.getElementById("p-ticket");
@@ -7,10 +9,15 @@
   const token = root.dataset.token;
   const $ = (id) => document.getElementById(id);
   const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
-  const FINAL = { done: ["已办结，感谢您的耐心等候", "Done. Thank you for waiting"],
-                  no_show: ["已过号，请重新取号", "Missed: please take a new ticket"],
-                  cancelled: ["号票已取消", "Ticket cancelled"], expired: ["号票已过期", "Ticket expired"] };
-  let attempt = 0, last = JSON.parse($("p-initial").textContent), finished = false;
+  // Server messages read "中文 (English)": as the page's two languages, so the English page shows English.
+  function said(text) {
+    const m = /^([\s\S]*?)\s*[(（]([^()（）]*)[)）]\s*$/.exec(String(text || ""));
+    return m && /[A-Za-z]/.test(m[2]) ? '<span class="zh">' + esc(m[1]) + '</span> <small class="en">' + esc(m[2]) + '</small>' : esc(text);
+  }
+  const FINAL = ["done", "no_show", "cancelled", "expired"];
+  const ACTIVE = ["called", "serving", "parked"];
+  const CROWDED = 1008;   // the server's answer past a few sockets per ticket or per address: wait longer
+  let attempt = 0, last = JSON.parse($("p-initial").textContent), finished = false, ws = null, retry = null;
 
   function waitText(est) {
     if (!est) return ["—", ""];
@@ -21,10 +28,12 @@
 
   function render(s, event) {
     root.dataset.status = s.status;
-    const called = ["called", "serving", "parked"].includes(s.status);
+    const called = ACTIVE.includes(s.status), final = FINAL.includes(s.status);
     $("p-called").hidden = !called;
     $("p-waiting").hidden = s.status !== "waiting";
-    $("p-final").hidden = !FINAL[s.status];
+    $("p-note").hidden = s.status !== "waiting";
+    $("p-end").hidden = !final;
+    if ($("p-cancel")) $("p-cancel").hidden = s.status !== "waiting";
     if (called) {
       $("p-window").textContent = s.window; $("p-window-en").textContent = s.window;
       $("p-window-name").textContent = s.window_name || "";
@@ -40,8 +49,10 @@
       const [z, e] = waitText(s.estimated_wait);
       $("p-wait").innerHTML = '<span class="zh">' + esc(z) + '</span> <small class="en">' + esc(e) + '</small>';
     }
-    if (FINAL[s.status]) {
-      $("p-final").innerHTML = '<span class="zh">' + FINAL[s.status][0] + '</span> <small class="en">' + FINAL[s.status][1] + '</small>';
+    if (final) {
+      document.querySelectorAll("[data-end]").forEach(el => { el.hidden = el.dataset.end !== s.status; });
+      document.querySelectorAll(".p-end-win").forEach(el => { el.hidden = !s.window; });
+      document.querySelectorAll(".p-win").forEach(el => { el.textContent = s.window || ""; });
       finished = true;
       $("p-live").hidden = true;
     }
@@ -50,21 +61,40 @@
   }
 
   function connect() {
-    if (finished) return;
+    if (finished || (ws && ws.readyState <= 1)) return;
+    clearTimeout(retry);
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(proto + "//" + location.host + "/api/v1/ticket-status/" + encodeURIComponent(token) + "/live");
+    ws = new WebSocket(proto + "//" + location.host + "/api/v1/ticket-status/" + encodeURIComponent(token) + "/live");
     ws.onopen = () => { attempt = 0; $("p-live").classList.remove("lost"); };
     ws.onmessage = (ev) => {
       let m; try { m = JSON.parse(ev.data); } catch (e) { return; }
       if (m.type === "status") render(m.status, m.event);
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
+      ws = null;
       if (finished) return;
       $("p-live").classList.add("lost");
-      const delay = Math.min(15000, 500 * Math.pow(2, attempt)) * (0.75 + Math.random() * 0.5);
+      const base = ev.code === CROWDED ? 30000 : Math.min(15000, 500 * Math.pow(2, attempt));
       attempt += 1;
-      setTimeout(connect, delay);
+      retry = setTimeout(connect, base * (0.75 + Math.random() * 0.5));
     };
+  }
+
+  // -- taking a mis-tap back (only shown to the phone that took the ticket) ---------------------------------
+  const ask = $("p-cancel-ask");
+  if (ask) {
+    ask.addEventListener("click", () => { ask.hidden = true; $("p-cancel-confirm").hidden = false; });
+    $("p-cancel-no").addEventListener("click", () => { ask.hidden = false; $("p-cancel-confirm").hidden = true; });
+    $("p-cancel-yes").addEventListener("click", async () => {
+      $("p-cancel-yes").disabled = true;
+      try {
+        await hallops.api("POST", "/api/v1/mobile/tickets/" + encodeURIComponent(token) + "/cancel");
+        render(Object.assign({}, last, { status: "cancelled" }), "ticket.cancelled");
+      } catch (e) {
+        const m = $("p-cancel-msg"); m.innerHTML = said(e.message); m.hidden = false;
+        $("p-cancel-yes").disabled = false;
+      }
+    });
   }
 
   render(last, null);
