@@ -23,6 +23,7 @@ from hallops import __version__
 from hallops.config import Config, ConfigError, load_config
 from hallops.domain.errors import DomainError
 from hallops.domain.model import Role
+from hallops.storage import patrols
 from hallops.storage.actors import Actor
 from hallops.storage.db import Database
 from hallops.storage.store import Store
@@ -56,6 +57,8 @@ async def ensure_demo(store: Store) -> tuple[bool, dict[str, str]]:
         await store.load_layout(demo_layout())
         loaded = True
     hall = (await store.halls(admin))[0]
+    # The demo hall is open every day (whoever tries it, whenever): patrols are scheduled every day too.
+    await patrols.configure_demo(store, hall["id"])
     for t in await store.list_tokens():
         if t["label"] in DEMO_TOKEN_LABELS and t["revoked_at"] is None:
             await store.revoke_token(t["id"])

@@ -100,6 +100,19 @@ class PeriodKind(enum.StrEnum):
     CUSTOM = "custom"
 
 
+# Statistics cover service days in this range: anything else is a typo (and year 1 or 9999 would overflow
+# the date arithmetic of periods and day bounds).
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
+
+
+def check_day(d: dt.date, name: str = "date") -> dt.date:
+    if not FIRST_DAY <= d <= LAST_DAY:
+        raise InvalidInput("date_out_of_range", f"日期须在 {FIRST_DAY} 至 {LAST_DAY} 之间 ({name} must lie between "
+                                                f"{FIRST_DAY} and {LAST_DAY}: {d})", field=name)
+    return d
+
+
 KIND_ZH = {PeriodKind.DAILY: "日报", PeriodKind.WEEKLY: "周报", PeriodKind.MONTHLY: "月报",
            PeriodKind.CUSTOM: "统计"}
 
@@ -113,6 +126,8 @@ class Period:
     end: dt.date
 
     def __post_init__(self) -> None:
+        check_day(self.start, "from")
+        check_day(self.end, "to")
         if self.end < self.start:
             raise InvalidInput("bad_period", f"结束日期早于开始日期 (period ends before it starts: {self.start} "
                                              f"to {self.end})")
@@ -135,6 +150,7 @@ class Period:
 
     @classmethod
     def of(cls, kind: PeriodKind, d: dt.date) -> Period:
+        check_day(d)
         if kind is PeriodKind.DAILY:
             return cls.day(d)
         if kind is PeriodKind.WEEKLY:
@@ -173,10 +189,11 @@ class Period:
 
 def parse_date(value: str, name: str = "date") -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        d = dt.date.fromisoformat(value)
     except ValueError:
         raise InvalidInput("bad_date", f"日期格式应为 YYYY-MM-DD ({name} must be a date YYYY-MM-DD)",
                            field=name) from None
+    return check_day(d, name)
 
 
 def backoff_seconds(attempt: int, base: float, cap: float) -> float:

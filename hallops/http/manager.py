@@ -16,7 +16,16 @@ import logging
 from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+)
 
 from hallops.domain.alerts import AlertKind
 from hallops.domain.errors import DomainError, InvalidInput
@@ -54,6 +63,18 @@ class UnsupportedMedia(DomainError):
 ItemCode = Annotated[StrictStr, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
 LongText = Annotated[StrictStr, StringConstraints(strip_whitespace=True, max_length=2000)]
 Description = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+# A due date is an instant: without its offset it could mean any of 26 hours (and a naive year-1 date cannot
+# even be converted). The range keeps every stored due date printable in any time zone.
+DUE_RANGE = (dt.datetime(2000, 1, 1, tzinfo=dt.UTC), dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
+
+
+def _due_in_range(v: dt.datetime) -> dt.datetime:
+    if not DUE_RANGE[0] <= v < DUE_RANGE[1]:
+        raise ValueError("due date must lie between 2000 and 2099")
+    return v
+
+
+DueAt = Annotated[AwareDatetime, AfterValidator(_due_in_range)]
 
 
 class StartPatrol(Body):
@@ -83,7 +104,7 @@ class NewFinding(Body):
     responsible: Id | None = Field(None, description="user id of who fixes it (default: the clerk, or whoever "
                                                      "is signed in at the window)")
     responsible_name: ShortText = Field("", description="who fixes it, when not a user (e.g. the cleaning firm)")
-    due_at: dt.datetime | None = Field(None, description="default by severity: 72 h, 24 h, 4 h")
+    due_at: DueAt | None = Field(None, description="with its UTC offset; default by severity: 72 h, 24 h, 4 h")
 
 
 class FindingNote(Body):
@@ -96,7 +117,7 @@ class Comment(Body):
 
 class FindingChange(Body):
     severity: Severity | None = None
-    due_at: dt.datetime | None = None
+    due_at: DueAt | None = Field(None, description="with its UTC offset")
     responsible: Id | None = None
     responsible_name: ShortText | None = None
 
@@ -215,9 +236,9 @@ async def tablet_page(request: web.Request, actor: Actor) -> web.Response:
     layout = await store.hall_layout(hid)
     reads = request.app[PATROLS]
     return render(request, "manager/tablet.html", hall=layout["hall"], boot={
-        "hall": layout["hall"], "windows": [{k: w[k] for k in ("id", "number", "name", "area", "key_window")}
+        "hall": layout["hall"], "windows": [{k: w[k] for k in ("id", "number", "name", "name_en", "area", "key_window")}
                                             for w in layout["windows"] if w["active"]],
-        "queues": [{k: q[k] for k in ("id", "prefix", "name")} for q in layout["queues"]],
+        "queues": [{k: q[k] for k in ("id", "prefix", "name", "name_en")} for q in layout["queues"]],
         "checklist": await reads.checklist(hid), "staff": await reads.staff(hid),
         "user": {"id": actor.user_id, "name": patrols.actor_name(actor), "role": actor.role.value},
         "severities": [s.value for s in Severity], "alert_interval": request.app[ALERTS].interval})

@@ -144,7 +144,9 @@ EXPORT_COLUMNS = (
     ("service_minutes.mean", "平均办理(分)"), ("service_minutes.median", "办理中位数(分)"),
     ("service_minutes.p90", "P90办理(分)"), ("service_minutes.max", "最长办理(分)"), ("bundle", "一件事一次办"),
     ("single", "单部门"), ("appointments", "预约"), ("appointments_kept", "预约办结"),
-    ("appointments_missed", "预约爽约"), ("transfers_out", "转出(窗口)"))
+    ("appointments_missed", "预约爽约"),
+    # Counted where the work was done (hall, window and clerk rows only; see hallops/reports/figures.py).
+    ("calls", "叫号"), ("recalls", "重呼"), ("call_backs", "回呼"), ("transfers_out", "转出"))
 DIM_ZH = {"totals": "合计", "queue": "业务", "window": "窗口", "clerk": "工作人员", "department": "部门",
           "channel": "渠道", "hour": "时段"}
 

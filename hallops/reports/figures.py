@@ -7,6 +7,11 @@ p90s of a year are those of its 1.5 million tickets, not an average of daily med
 Which key a ticket counts under: the queue it was issued in (its origin: a transferred ticket stays one
 visit of that business), the window and clerk where it ended, the departments of the items it handled
 (else its queue's department), its channel, and the local hour it was issued in.
+
+A window's and a clerk's work is counted from the day's events instead, where it happened: every call
+(叫号), call-back of a parked ticket (回呼), recall (重呼) and transfer away (转出) counts for the window that
+made it and the clerk signed in there, whether or not the ticket ended at that window. These counts exist
+for the hall, window and clerk dimensions only (WORK_DIMS); the others show None.
 """
 
 from __future__ import annotations
@@ -21,9 +26,11 @@ from typing import Any
 import numpy as np
 
 from hallops.domain.stats import Spread, percentile_by_rank, rate
-from hallops.storage.reports import COUNTERS, DayRows, HallMeta
+from hallops.storage.reports import COUNTERS, DayRows, HallMeta, WorkEvent
 
 DIMS = ("hall", "queue", "window", "clerk", "department", "channel", "hour")
+WORK_DIMS = frozenset({"hall", "window", "clerk"})
+WORK_COUNTERS = ("calls", "call_backs", "recalls", "transfers_out")
 MAX_SECONDS = 65535
 ACTIVE = frozenset({"waiting", "called", "serving", "parked"})
 STATUS_COUNTER = {"done": "served", "no_show": "no_show", "cancelled": "cancelled", "expired": "expired"}
@@ -168,8 +175,46 @@ def fold_day(rows: DayRows, meta: HallMeta) -> Accs:
                     c["within_target"] += 1
             if service is not None:
                 a.add_service(service)
-    for window_id, n in rows.transfers_out.items():
-        acc("window", str(window_id)).c["transfers_out"] += n
+    for window_id, clerk_id, counter in work_done(rows.events, rows.tickets):
+        acc("hall", "all").c[counter] += 1
+        acc("window", str(window_id)).c[counter] += 1
+        if clerk_id is not None:
+            acc("clerk", str(clerk_id)).c[counter] += 1
+    return out
+
+
+def work_done(events: Iterable[WorkEvent], tickets: Iterable[Any]) -> list[tuple[int, int | None, str]]:
+    """(window, clerk, counter) of each call, call-back, recall and transfer away in the day's events.
+
+    The clerk is whoever the window's last sign-in event of the day named; a window with none that day (left
+    open overnight, or opened without a clerk) falls back on the ticket's clerk when the ticket ended at
+    that window, else the call counts for the window alone."""
+    ended: dict[int, tuple[int | None, int | None]] = {t["id"]: (t["window_id"], t["clerk_user_id"])
+                                                       for t in tickets}
+    signed_in: dict[int, int | None] = {}
+    out: list[tuple[int, int | None, str]] = []
+    for e in events:
+        if e.window_id is None:
+            continue  # a waiting ticket transferred by a manager: no window's work
+        if e.type == "window.opened":
+            signed_in[e.window_id] = e.clerk_id
+            continue
+        if e.type == "window.closed":
+            signed_in[e.window_id] = None
+            continue
+        if e.type == "ticket.called":
+            counter = "call_backs" if e.reason == "call_back" else "calls"
+        elif e.type == "ticket.recalled":
+            counter = "recalls"
+        elif e.type == "ticket.transferred":
+            counter = "transfers_out"
+        else:
+            continue
+        clerk = signed_in.get(e.window_id)
+        if clerk is None and e.ticket_id is not None:
+            window, ticket_clerk = ended.get(e.ticket_id, (None, None))
+            clerk = ticket_clerk if window == e.window_id else None
+        out.append((e.window_id, clerk, counter))
     return out
 
 
@@ -257,6 +302,9 @@ def figures(accs: Accs, meta: HallMeta, dims: Iterable[str]) -> dict[str, Any]:
                 q = meta.queues[int(k)]
                 row |= {"prefix": q["prefix"], "kind": q["kind"], "target_wait_minutes": q["target_wait_minutes"]}
             rows.append(row)
+        if dim not in WORK_DIMS:
+            for row in rows:
+                row.update(dict.fromkeys(WORK_COUNTERS))
         if dim == "hall":
             out["totals"] = rows[0] if rows else {"key": "all", "label": meta.hall["name"], **figure(Acc())}
         else:

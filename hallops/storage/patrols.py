@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hallops.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hallops.domain.model import Role
@@ -47,6 +47,9 @@ from hallops.storage.actors import Actor
 from hallops.storage.db import Database, Tx
 from hallops.storage.rules import Rules, service_day_of, zone
 from hallops.storage.views import iso
+
+if TYPE_CHECKING:
+    from hallops.storage.store import Store
 
 DEFAULT_SETTINGS: dict[str, Any] = {"opening_hours": "09:00-12:00,13:00-17:00", "weekdays": "1,2,3,4,5",
                                     "full_quota": 6, "spot_quota": 4, "grace_minutes": 30}
@@ -148,6 +151,10 @@ def _emit_patrol(tx: Tx, row_id: int, type_: str, **extra: Any) -> None:
 
 def update_settings(tx: Tx, hall_id: int, changes: dict[str, Any], actor: Actor) -> dict[str, Any]:
     _hall_row(tx, hall_id, actor)
+    return _save_settings(tx, hall_id, changes)
+
+
+def _save_settings(tx: Tx, hall_id: int, changes: dict[str, Any]) -> dict[str, Any]:
     current = tx_settings(tx, hall_id).raw
     merged = current | {k: v for k, v in changes.items() if k in DEFAULT_SETTINGS and v is not None}
     PatrolSettings.from_row(merged)  # refuses bad hours or weekdays before anything is stored
@@ -158,6 +165,18 @@ def update_settings(tx: Tx, hall_id: int, changes: dict[str, Any], actor: Actor)
            " grace_minutes = excluded.grace_minutes", merged | {"hall": hall_id})
     tx.emit(hall_id, "patrol.settings_changed", {"settings": merged})
     return merged
+
+
+DEMO_WEEKDAYS = "1,2,3,4,5,6,7"
+
+
+async def configure_demo(store: Store, hall_id: int) -> None:
+    """The demo hall takes tickets any day, so it is patrolled any day: a trial on a Sunday sees the quota,
+    not "closed today". Opening hours and quotas stay the defaults (or what a manager set). Idempotent."""
+    def job(tx: Tx) -> None:
+        if tx_settings(tx, hall_id).raw["weekdays"] != DEMO_WEEKDAYS:
+            _save_settings(tx, hall_id, {"weekdays": DEMO_WEEKDAYS})
+    await store.db.write(job)
 
 
 def set_checklist(tx: Tx, hall_id: int, items: Sequence[dict[str, str]], actor: Actor) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from hallops.storage.rules import zone
 # Counter columns of report_rollup, in one place (figures.py accumulates exactly these).
 COUNTERS = ("issued", "served", "no_show", "cancelled", "expired", "waiting", "transferred", "transfers",
             "transfers_out", "within_target", "bundle", "single", "appointments", "appointments_kept",
-            "appointments_missed", "priority")
+            "appointments_missed", "priority", "calls", "call_backs", "recalls")
 ROLLUP_COLUMNS = (*COUNTERS, "wait_sum", "wait_max", "service_sum", "service_max", "waits", "services")
 
 TICKET_FIELDS = ("id, origin_queue_id, queue_id, window_id, clerk_user_id, channel, priority, status, issued_at,"
@@ -38,15 +38,28 @@ class HallMeta:
     def tz(self) -> Any:
         return zone(self.hall["timezone"])
 
-    def window_by_number(self) -> dict[int, int]:
-        return {w["number"]: wid for wid, w in self.windows.items()}
+
+# The events a day's figures read besides its tickets (see migration 0006: one partial index holds them).
+WORK_EVENTS = ("ticket.called", "ticket.recalled", "ticket.transferred", "window.opened", "window.closed")
+_WORK_TYPES = ", ".join(f"'{t}'" for t in WORK_EVENTS)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkEvent:
+    """One of the day's work events, reduced to what the figures need."""
+
+    type: str
+    ticket_id: int | None
+    window_id: int | None  # the window that called, recalled, transferred away, or was signed in to
+    reason: str | None  # of ticket.called: "call" or "call_back"
+    clerk_id: int | None  # of window.opened: who signed in (None: opened without a clerk)
 
 
 @dataclass(frozen=True, slots=True)
 class DayRows:
     tickets: list[sqlite3.Row]
     departments: dict[int, set[int]]  # ticket id -> departments of the items it handled
-    transfers_out: dict[int, int]  # window id -> transfers away from it
+    events: list[WorkEvent]  # in sequence order
 
 
 async def hall_meta(db: Database, hall_id: int) -> HallMeta:
@@ -78,8 +91,8 @@ def day_bounds(day: dt.date, tz_name: str, rollover: dt.time) -> tuple[float, fl
 
 
 async def day_rows(db: Database, meta: HallMeta, day: str, bounds: tuple[float, float]) -> DayRows:
-    """One service day's tickets, the departments of their items and the transfers out of each window,
-    read as one snapshot."""
+    """One service day's tickets, the departments of their items and its work events (calls, recalls,
+    transfers, window sign-ins), read as one snapshot."""
     hall_id = meta.hall["id"]
     async with db.reader() as conn:
         await conn.execute("BEGIN")
@@ -89,17 +102,18 @@ async def day_rows(db: Database, meta: HallMeta, day: str, bounds: tuple[float, 
             "SELECT DISTINCT ti.ticket_id, si.department_id FROM tickets t "
             "JOIN ticket_items ti ON ti.ticket_id = t.id JOIN service_items si ON si.id = ti.item_id "
             "WHERE t.hall_id = ? AND t.service_day = ? AND si.department_id IS NOT NULL", (hall_id, day))
-        moves = await conn.execute_fetchall(
-            "SELECT json_extract(payload, '$.from.window') AS w, count(*) AS n FROM events "
-            "WHERE hall_id = ? AND type = 'ticket.transferred' AND at >= ? AND at < ? GROUP BY 1",
+        # INDEXED BY: the planner could otherwise walk every event of these types the hall ever had.
+        events = await conn.execute_fetchall(
+            "SELECT type, json_extract(payload, '$.ticket.id'), json_extract(payload, '$.window.id'),"
+            " json_extract(payload, '$.reason'), json_extract(payload, '$.window.clerk.id') "
+            "FROM events INDEXED BY events_work "
+            f"WHERE hall_id = ? AND type IN ({_WORK_TYPES}) AND at >= ? AND at < ? ORDER BY seq",
             (hall_id, *bounds))
         await conn.execute("COMMIT")
     depts: dict[int, set[int]] = {}
     for r in items:
         depts.setdefault(r[0], set()).add(r[1])
-    by_number = meta.window_by_number()
-    out = {by_number[r["w"]]: r["n"] for r in moves if r["w"] in by_number}
-    return DayRows(tickets, depts, out)
+    return DayRows(tickets, depts, [WorkEvent(*r) for r in events])
 
 
 async def built_days(db: Database, hall_id: int, start: str, end: str) -> set[str]:

@@ -3,6 +3,8 @@ rectification, the manager's verification; an alert pushed with a tone, acknowle
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import struct
 import zlib
 
@@ -10,8 +12,11 @@ from playwright.async_api import Browser, Page, expect
 
 from hallops.domain.alerts import AlertKind
 from hallops.http.manager import ALERTS
+from hallops.storage.patrols import configure_demo
 from tests.browser.conftest import new_page, screenshot, sign_in
-from tests.conftest import Hall
+from tests.conftest import SHANGHAI, Hall
+
+CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def photo_png(width: int = 320, height: int = 240) -> bytes:
@@ -139,3 +144,45 @@ async def test_an_alert_is_pushed_with_a_tone_acknowledged_and_cleared(browser: 
     await expect(row).to_have_class("alert cleared warning")
     await expect(page.locator("#badge-alerts")).to_have_text("")
     await screenshot(page, "manager-alert-cleared-1280x800")
+
+
+async def test_the_demo_tablet_on_a_sunday_in_both_languages(browser: Browser, hall: Hall) -> None:
+    """The new-user trial: a Sunday in the demo hall, one ticket called, another manager's patrol open."""
+    hall.clock.set(dt.datetime(2026, 12, 6, 10, 40, tzinfo=SHANGHAI))
+    await configure_demo(hall.store, hall.hall_id)
+    clerk = await hall.clerk_at(3, "clerk1")
+    for q in "AAB":
+        await hall.issue(q)
+    status, _ = await clerk.post(f"/api/v1/windows/{hall.window_id(3)}/call-next")
+    assert status == 200
+    status, _ = await hall.manager.post(f"/api/v1/halls/{hall.hall_id}/patrols", {"kind": "full"})
+    assert status == 201
+    hall.clock.advance(81)
+    page = await open_tablet(browser, hall, 1024, 768)
+    tile = page.locator("#windows .win[data-window='3']")
+    await expect(tile).to_contain_text("已呼叫")
+    await expect(tile.locator(".tick")).to_have_text(re.compile(r"^1′2\d″$"))
+
+    await page.click("[data-tab=patrols]")
+    full = page.locator(".qcard[data-kind=full]")
+    await expect(full).to_contain_text("/ 6")
+    assert "今日不开放" not in await full.inner_text()
+    # "此时应完成 due by now 2": the number once, after both labels.
+    assert re.fullmatch(r"\d+ / 6 此时应完成 due by now (\d+)", (await full.locator(".qnum").inner_text()).strip())
+    resume = page.locator("#patrol-list [data-act=resume]")
+    await expect(resume).to_be_visible()
+    radius, background, height = await resume.evaluate(
+        "el => [getComputedStyle(el).borderRadius, getComputedStyle(el).backgroundColor, el.offsetHeight]")
+    assert (radius, background) == ("8px", "rgb(255, 255, 255)") and height >= 40
+    await screenshot(page, "manager-patrols-sunday-1024x768")
+
+    await page.click("[data-action=toggle-lang]")
+    await page.wait_for_function("document.documentElement.classList.contains('en')")
+    assert not CJK.search(await page.locator("#quota").inner_text())
+    assert (await page.locator("#spot-window option").first.inner_text()).startswith("★ 1 Integrated window 1")
+    await page.click("[data-tab=live]")
+    queues = await page.locator("#queues").inner_text()
+    assert "Integrated intake" in queues and not CJK.search(queues)
+    await expect(tile).to_contain_text("called")
+    assert "已呼叫" not in await tile.inner_text()
+    await screenshot(page, "manager-live-en-1024x768")

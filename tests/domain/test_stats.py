@@ -3,7 +3,16 @@ import datetime as dt
 import pytest
 
 from hallops.domain.errors import InvalidInput
-from hallops.domain.stats import Period, PeriodKind, Spread, backoff_seconds, change, percentile, rate
+from hallops.domain.stats import (
+    Period,
+    PeriodKind,
+    Spread,
+    backoff_seconds,
+    change,
+    parse_date,
+    percentile,
+    rate,
+)
 
 
 def test_percentile_interpolates_between_closest_ranks() -> None:
@@ -53,6 +62,20 @@ def test_periods_and_their_previous() -> None:
     assert m.label_zh() == "2026年3月" and Period.day(wed).label_zh() == "2026年12月2日"
     with pytest.raises(InvalidInput):
         Period(PeriodKind.CUSTOM, dt.date(2026, 1, 2), dt.date(2026, 1, 1))
+
+
+def test_days_outside_2000_to_2099_are_refused_before_any_date_arithmetic() -> None:
+    for kind in (PeriodKind.DAILY, PeriodKind.WEEKLY, PeriodKind.MONTHLY):
+        for d in (dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.date(1999, 12, 31), dt.date(2100, 1, 1)):
+            with pytest.raises(InvalidInput) as e:
+                Period.of(kind, d)
+            assert e.value.code == "date_out_of_range"
+    with pytest.raises(InvalidInput):
+        Period(PeriodKind.CUSTOM, dt.date(2026, 1, 1), dt.date(9999, 1, 1))
+    with pytest.raises(InvalidInput):
+        parse_date("0001-01-01")
+    assert parse_date("2099-12-31") == dt.date(2099, 12, 31)
+    assert Period.of(PeriodKind.MONTHLY, dt.date(2099, 12, 31)).end == dt.date(2099, 12, 31)
 
 
 def test_backoff_doubles_up_to_a_cap() -> None:

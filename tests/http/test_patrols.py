@@ -12,6 +12,7 @@ from typing import Any
 
 from hallops.domain.patrols import DEFAULT_CHECKLIST
 from hallops.http.manager import ALERTS
+from hallops.storage.patrols import configure_demo
 from tests.conftest import SHANGHAI, Api, Hall
 
 ITEMS = [i.code for i in DEFAULT_CHECKLIST]
@@ -279,3 +280,32 @@ async def test_the_dashboard_gathers_the_hall(hall: Hall) -> None:
     clerk = await hall.login("clerk2", "demo-clerk")
     status, _ = await clerk.get(f"/api/v1/halls/{hall.hall_id}/dashboard")
     assert status == 403
+
+
+async def test_due_dates_without_a_timezone_or_out_of_range_are_refused(hall: Hall) -> None:
+    url = f"/api/v1/halls/{hall.hall_id}/findings"
+    f = await new_finding(hall, window=hall.window_id(1))
+    for bad in ("0001-01-01T00:00:00", "2026-12-01T10:00:00", "0001-01-01T00:00:00+00:00",
+                "9999-12-31T23:59:59+14:00", "2026-12-01"):
+        status, body = await hall.manager.post(url, {"category": "hygiene", "description": "x", "area": "大厅",
+                                                     "due_at": bad})
+        assert status == 422 and body["error"] == "invalid_input", (bad, body)
+        assert body["detail"]["errors"][0]["field"] == "due_at"
+        status, body = await hall.manager.patch(f"/api/v1/findings/{f['id']}", {"due_at": bad})
+        assert status == 422 and body["error"] == "invalid_input", (bad, body)
+    status, body = await hall.manager.patch(f"/api/v1/findings/{f['id']}", {"due_at": "2026-12-01T10:00:00+08:00"})
+    assert status == 200 and body["due_at"] == "2026-12-01T02:00:00.000Z"
+
+
+async def test_the_demo_hall_patrols_every_day(hall: Hall) -> None:
+    """The demo hall takes tickets any day, so its patrol quota applies on a Sunday too."""
+    url = f"/api/v1/halls/{hall.hall_id}/patrol-quota"
+    hall.clock.set(dt.datetime(2026, 12, 6, 11, 30, tzinfo=SHANGHAI))  # a Sunday
+    _, q = await hall.manager.get(url)
+    assert all(p["quota"] == 0 for p in q["progress"])  # the defaults: Monday to Friday
+    await configure_demo(hall.store, hall.hall_id)
+    await configure_demo(hall.store, hall.hall_id)  # run again at every start: harmless
+    _, q = await hall.manager.get(url)
+    assert [(p["kind"], p["quota"]) for p in q["progress"]] == [("full", 6), ("spot", 4)]
+    _, s = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/patrol-settings")
+    assert s["weekdays"] == "1,2,3,4,5,6,7" and s["opening_hours"] == "09:00-12:00,13:00-17:00"

@@ -122,9 +122,13 @@ def check_day(s: dict[str, Any], hall: Hall, win5: int, win6: int) -> None:
     assert a["wait_minutes"]["mean"] == 13.0 and a["service_minutes"]["mean"] == 20.0
     w5 = by_key(s["window"], "key", str(win5))
     assert (w5["issued"], w5["served"], w5["no_show"], w5["transfers_out"]) == (3, 2, 1, 1)
+    assert w5["calls"] == 4  # B001, B002, A001 (transferred away: still called here) and B004
     assert w5["service_minutes"] == {"n": 2, "mean": 8.0, "median": 8.0, "p90": 9.6, "max": 10.0}
     w6 = by_key(s["window"], "key", str(win6))
-    assert (w6["served"], w6["transfers_out"]) == (1, 0)
+    assert (w6["served"], w6["transfers_out"], w6["calls"]) == (1, 0, 1)
+    assert (t["calls"], t["recalls"], t["call_backs"]) == (5, 0, 0)
+    assert {r["label"]: r["calls"] for r in s["clerk"]} == {"张丽": 4, "陈静": 1}
+    assert b["calls"] is None  # counted for the hall, windows and clerks only
     assert {r["label"]: r["issued"] for r in s["hour"]} == {"09:00": 4, "10:00": 2}
     assert {r["key"]: r["issued"] for r in s["channel"]} == {"kiosk": 5, "mobile": 1}
     assert {r["label"]: r["issued"] for r in s["clerk"]} == {"张丽": 3, "陈静": 1}
@@ -159,8 +163,65 @@ async def test_a_hand_computed_day_live_and_rolled_up(hall: Hall) -> None:
 
     code, body = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/stats?by=nonsense")
     assert code == 422 and body["error"] == "bad_dimension"
+    for q in ("period=monthly&date=9999-12-31", "period=weekly&date=0001-01-01", "from=2026-01-01&to=9999-01-01"):
+        code, body = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/stats?{q}")
+        assert code == 422 and body["error"] == "date_out_of_range", (q, body)
+    code, body = await hall.manager.post(f"/api/v1/halls/{hall.hall_id}/briefings", {"kind": "daily",
+                                                                                      "date": "0001-01-01"})
+    assert code == 422 and body["error"] == "date_out_of_range"
     code, _ = await hall.kiosk.get(f"/api/v1/halls/{hall.hall_id}/stats")
     assert code == 403
+
+
+async def test_a_window_counts_every_call_it_made_even_of_tickets_transferred_away(hall: Hall) -> None:
+    """The new-user trial's day: window 1 called A001, A002 and A003 and sent two of them on to window 2;
+    window 2 called those two and A004 (recalled once, parked and called back)."""
+    tickets = [await hall.issue("A") for _ in range(4)]
+    a1, a2, a3, a4 = (t["id"] for t in tickets)
+    w1, w2 = await hall.clerk_at(1, "clerk1"), await hall.clerk_at(2, "clerk2")
+    win1, win2 = hall.window_id(1), hall.window_id(2)
+    for tid, number in ((a1, "A001"), (a2, "A002")):
+        assert (await ok(w1.post(f"/api/v1/windows/{win1}/call-next")))["ticket"]["number"] == number
+        await ok(w1.post(f"/api/v1/tickets/{tid}/transfer", {"window": win2, "placement": "issue_time"}))
+    assert (await ok(w1.post(f"/api/v1/windows/{win1}/call-next")))["ticket"]["number"] == "A003"
+    await ok(w1.post(f"/api/v1/tickets/{a3}/start"))
+    await ok(w1.post(f"/api/v1/tickets/{a3}/finish", {}))
+    for tid in (a1, a2):
+        assert (await ok(w2.post(f"/api/v1/windows/{win2}/call-next")))["ticket"]["id"] == tid
+        await ok(w2.post(f"/api/v1/tickets/{tid}/start"))
+        await ok(w2.post(f"/api/v1/tickets/{tid}/finish", {}))
+    assert (await ok(w2.post(f"/api/v1/windows/{win2}/call-next")))["ticket"]["id"] == a4
+    await ok(w2.post(f"/api/v1/tickets/{a4}/recall"))
+    await ok(w2.post(f"/api/v1/tickets/{a4}/start"))
+    await ok(w2.post(f"/api/v1/tickets/{a4}/park"))
+    await ok(w2.post(f"/api/v1/tickets/{a4}/call-back"))
+    await ok(w2.post(f"/api/v1/tickets/{a4}/start"))
+    await ok(w2.post(f"/api/v1/tickets/{a4}/finish", {}))
+
+    def check(s: dict[str, Any]) -> None:
+        one, two = by_key(s["window"], "key", str(win1)), by_key(s["window"], "key", str(win2))
+        fields = ("calls", "served", "transfers_out", "recalls", "call_backs")
+        assert tuple(one[f] for f in fields) == (3, 1, 2, 0, 0)
+        assert tuple(two[f] for f in fields) == (3, 3, 0, 1, 1)
+        assert {r["label"]: r["calls"] for r in s["clerk"]} == {"张丽": 3, "陈静": 3}
+        assert (s["totals"]["calls"], s["totals"]["served"]) == (6, 4)
+
+    check(await ok(hall.manager.get(f"/api/v1/halls/{hall.hall_id}/stats?date=2026-11-30")))
+    hall.clock.set(at(9, 0, day=31))  # the day is over: the same figures from its roll-up
+    check(await ok(hall.manager.get(f"/api/v1/halls/{hall.hall_id}/stats?date=2026-11-30")))
+    assert (await hall.store.db.one("SELECT calls FROM report_rollup WHERE dim = 'window' AND key = ?",
+                                    (str(win1),)))[0] == 3
+    code, csv_text = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/stats.csv?date=2026-11-30&by=window")
+    rows = [r.split(",") for r in csv_text.lstrip("\ufeff").splitlines()]
+    head = rows[0]
+    win_row = next(r for r in rows if r[0] == "窗口" and r[1].startswith("1号 "))
+    assert (win_row[head.index("叫号")], win_row[head.index("办结")], win_row[head.index("转出")]) == ("3", "1", "2")
+    b = await ok(hall.manager.post(f"/api/v1/halls/{hall.hall_id}/briefings", {"kind": "daily",
+                                                                                "date": "2026-11-30"}), 201)
+    code, html = await hall.manager.get(f"/reports/briefings/{b['id']}")
+    assert code == 200
+    row1 = next(line for line in html.splitlines() if "<tr><td>1号 " in line)
+    assert row1.split("</td>")[1] == '<td class="n">3', row1  # 叫号, the column after the window
 
 
 async def test_briefing_pdf_has_headings_figures_and_missing_sections(hall: Hall, tmp_path: Path) -> None:

@@ -8,6 +8,23 @@
   const esc = (v) => String(v === null || v === undefined ? "" : v)
     .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
   const bi = (zh, en) => `<span class="zh">${esc(zh)}</span> <small class="en">${esc(en)}</small>`;
+  // A name from the hall's layout: both when it has an English name, else the one it has (never twice).
+  const nm = (zh, en) => (en ? bi(zh, en) : esc(zh));
+  // One phrase per language where a number sits inside it ("5 号窗口" / "Window 5"): never the number twice.
+  const either = (zh, en) => `<span class="zh">${esc(zh)}</span><span class="en-only">${esc(en)}</span>`;
+
+  // Options hold no markup: they carry data-zh / data-en and follow the language toggle (a class on <html>):
+  // English alone in English; in Chinese "中文 English", or Chinese alone for names (data-names).
+  function labelOptions(root) {
+    const en = document.documentElement.classList.contains("en");
+    (root || document).querySelectorAll("option[data-en]").forEach((o) => {
+      const both = !("names" in o.dataset) && o.dataset.en !== o.dataset.zh;
+      o.textContent = en ? o.dataset.en : (both ? `${o.dataset.zh} ${o.dataset.en}` : o.dataset.zh);
+    });
+  }
+  const option = (value, zh, en, names) =>
+    `<option value="${esc(value)}" data-zh="${esc(zh)}" data-en="${esc(en || zh)}"${names ? " data-names" : ""}>${esc(zh)}</option>`;
+  new MutationObserver(() => labelOptions()).observe(document.documentElement, { attributes: true, attributeFilter: ["class"] });
 
   function syncClock(serverIso) { if (serverIso) offset = Date.parse(serverIso) - Date.now(); }
   const now = () => Date.now() + offset;
@@ -46,11 +63,12 @@
   const statusTag = (s) => `<span class="st st-${esc(s)}">${bi(...(STATUS[s] || [s, s]))}</span>`;
   const sevTag = (s) => `<span class="sev sev-${esc(s)}">${bi(...(SEVERITY[s] || [s, s]))}</span>`;
   const escTag = (e) => (ESCALATION[e] ? `<span class="esc-flag">⚑ ${bi(...ESCALATION[e])}</span>` : "");
+  // What a finding is about, as HTML (the window's number reads differently in each language).
   function subject(f) {
     const parts = [];
-    if (f.window) parts.push(`${f.window.number} 号窗口`);
-    if (f.clerk) parts.push(f.clerk.display_name);
-    if (f.area && !f.window) parts.push(f.area);
+    if (f.window) parts.push(either(`${f.window.number} 号窗口`, `Window ${f.window.number}`));
+    if (f.clerk) parts.push(esc(f.clerk.display_name));
+    if (f.area && !f.window) parts.push(esc(f.area));
     return parts.join(" · ");
   }
 
@@ -128,7 +146,7 @@
   }
 
   window.hallopsManager = {
-    esc, bi, syncClock, now, hm, dayHm, since, dur, minutes, STATUS, SEVERITY, statusTag, sevTag, escTag, subject,
+    esc, bi, nm, either, option, labelOptions, syncClock, now, hm, dayHm, since, dur, minutes, STATUS, SEVERITY, statusTag, sevTag, escTag, subject,
     tone, unlockAudio, get tones() { return tones; }, uploadPhoto, photos, history, toast,
   };
 })();

@@ -12,7 +12,7 @@
     return `<li class="mine-item ${f.overdue ? "overdue" : ""}" data-finding="${f.id}">` +
       `<h3>#${f.id} ${bi(f.category_name, f.category_name_en)} ${M.sevTag(f.severity)} ${M.statusTag(f.status)} ${M.escTag(f.escalation)}` +
       `${f.overdue ? ` <b class="bad">${bi("已超期", "Overdue")}</b>` : ""}</h3>` +
-      `<p>${esc(f.description)}</p><p class="muted">${esc(M.subject(f))} · ${bi("期限", "due")} ${M.dayHm(f.due_at)} · ${bi("登记人", "by")} ${esc(f.created_by)}</p>` +
+      `<p>${esc(f.description)}</p><p class="muted">${M.subject(f)} · ${bi("期限", "due")} ${M.dayHm(f.due_at)} · ${bi("登记人", "by")} ${esc(f.created_by)}</p>` +
       (f.rectification ? `<p>${bi("整改情况", "Fix")}：${esc(f.rectification)}</p>` : "") +
       `<div class="detail"></div>` +
       (can ? `<label><span>${bi("答复 / 整改说明", "Answer / what was done")}</span><textarea rows="2" maxlength="2000" name="note"></textarea></label>` +
@@ -29,8 +29,8 @@
     const data = await H.api("GET", "/api/v1/findings/mine");
     M.syncClock(null);
     list.innerHTML = data.findings.map(item).join("") || `<li class="muted">${bi("没有待处理的问题", "Nothing to answer")}</li>`;
-    document.getElementById("mine-counts").innerHTML = bi(`未关闭 ${data.counts.open} · 超期 ${data.counts.overdue}`,
-      `open ${data.counts.open} · overdue ${data.counts.overdue}`);
+    document.getElementById("mine-counts").innerHTML = `${bi("未关闭", "open")} <b>${data.counts.open}</b> · ` +
+      `${bi("超期", "overdue")} <b>${data.counts.overdue}</b>`;
     for (const li of list.querySelectorAll("[data-finding]")) {
       H.api("GET", `/api/v1/findings/${li.dataset.finding}`).then((f) => {
         li.querySelector(".detail").innerHTML = M.photos(f.photos) + M.history(f.log);

@@ -5,7 +5,8 @@
 (function () {
   const H = window.hallops;
   const M = window.hallopsManager;
-  const { esc, bi } = M;
+  const { esc, bi, either } = M;
+  const winLabel = (n) => either(`${n} 号窗口`, `Window ${n}`);
   const boot = JSON.parse(document.getElementById("boot").textContent);
   const hall = boot.hall.id;
   const $ = (sel) => document.querySelector(sel);
@@ -23,6 +24,8 @@
     }
   }
   const windowsById = Object.fromEntries(boot.windows.map((w) => [w.id, w]));
+  const windowOption = (w, mark) => M.option(w.id, `${mark}${w.number} 号 ${w.name}`,
+                                             `${mark}${w.number} ${w.name_en || w.name}`, true);
   const itemName = (code) => {
     const it = boot.checklist.find((i) => i.code === code);
     return it ? it.name : (code === "other" ? "其他" : code);
@@ -62,7 +65,7 @@
       const wait = x.waiting ? x.longest_wait_seconds + 0 : 0;
       const ratio = target ? Math.min(1.5, wait / target) : 0;
       const cls = wait > target ? "bad" : (wait > target * 0.75 ? "warn" : "ok");
-      return `<tr class="${x.waiting ? "" : "idle"}"><td><b class="prefix">${esc(x.prefix)}</b> ${esc(x.name)}</td><td class="num">${x.waiting}</td>` +
+      return `<tr class="${x.waiting ? "" : "idle"}"><td class="qname"><b class="prefix">${esc(x.prefix)}</b> ${M.nm(x.name, x.name_en)}</td><td class="num">${x.waiting}</td>` +
         `<td><div class="meter ${cls}" data-oldest="${x.waiting ? esc(Date.parse(d.now) - x.longest_wait_seconds * 1000) : ""}" data-target="${target}"><i style="width:${(ratio / 1.5 * 100).toFixed(0)}%"></i>` +
         `<span class="wait-text">${x.waiting ? M.dur(wait) : "—"}</span> / ${x.target_wait_minutes}′</div></td></tr>`;
     }).join("");
@@ -71,7 +74,7 @@
     $("#hourly").innerHTML = d.hourly.length ? d.hourly.map((h) => `<div class="hour"><div class="bars">` +
       `<i class="issued" style="height:${(h.issued / maxH * 100).toFixed(0)}%" title="${h.issued}"></i>` +
       `<i class="served" style="height:${(h.served / maxH * 100).toFixed(0)}%" title="${h.served}"></i></div>` +
-      `<small>${h.hour}时</small><small class="n">${h.issued}/${h.served}</small></div>`).join("") : `<p class="muted">${bi("今日尚无取号", "No tickets yet today")}</p>`;
+      `<small>${h.hour}:00</small><small class="n">${h.issued}/${h.served}</small></div>`).join("") : `<p class="muted">${bi("今日尚无取号", "No tickets yet today")}</p>`;
 
     const counts = { open: 0, paused: 0, closed: 0 };
     d.windows.forEach((w) => { counts[w.state] = (counts[w.state] || 0) + 1; });
@@ -81,15 +84,16 @@
       let cls = w.state;
       if (w.state === "open" && w.current) {
         cls += " busy";
-        body = `<b class="ticket">${esc(w.current.number)}</b> <span class="tick" data-since="${esc(w.current.started_at || w.current.called_at)}"></span>` +
-          `<small>${w.current.status === "serving" ? "办理中" : "已呼叫"}</small>`;
+        const st = w.current.status === "serving" ? ["办理中", "serving"] : ["已呼叫", "called"];
+        body = `<b class="ticket">${esc(w.current.number)}</b> <small class="st-now">${bi(...st)}</small> ` +
+          `<span class="tick" data-since="${esc(w.current.started_at || w.current.called_at)}"></span>`;
       } else if (w.state === "open") {
         const last = d.last_activity[String(w.id)];
         const idleSince = last && Date.parse(last) > Date.parse(w.state_since || 0) ? last : w.state_since;
         cls += " idle";
-        body = `<span class="zh">空闲</span><small class="en">idle</small> <span class="tick" data-since="${esc(idleSince)}"></span>`;
+        body = `${bi("空闲", "idle")} <span class="tick" data-since="${esc(idleSince)}"></span>`;
       } else if (w.state === "paused") {
-        body = `<span class="zh">暂停</span><small class="en">paused</small> <span class="tick" data-since="${esc(w.state_since)}"></span><small class="reason">${esc(w.pause_reason || "")}</small>`;
+        body = `${bi("暂停", "paused")} <span class="tick" data-since="${esc(w.state_since)}"></span><small class="reason">${esc(w.pause_reason || "")}</small>`;
       } else {
         body = `<small>${bi("未开放", "closed")}</small>`;
       }
@@ -109,7 +113,7 @@
       `<span class="icon">⚠</span><span class="msg"><b>${bi(a.kind_name, a.kind_name_en)}</b> ${esc(a.message)}</span>` +
       `<span class="tick" data-since="${esc(a.raised_at)}"></span>` +
       `<button type="button" class="ack" data-act="ack" data-id="${a.id}">${bi("确认", "Acknowledge")}</button></div>`).join("") +
-      (pending.length > 3 ? `<div class="more">${bi(`另有 ${pending.length - 3} 条`, `${pending.length - 3} more`)}</div>` : "");
+      (pending.length > 3 ? `<div class="more">+${pending.length - 3} ${bi("条", "more")}</div>` : "");
     // A tone for each alert this tablet has not yet announced (not for those already there at load).
     const fresh = pending.filter((a) => !state.seenAlerts.has(a.id));
     pending.forEach((a) => state.seenAlerts.add(a.id));
@@ -147,15 +151,15 @@
       const expPct = p.quota ? Math.min(100, p.expected / p.quota * 100) : 0;
       const note = !p.quota ? bi("今日不开放", "Closed today")
         : p.done >= p.quota ? bi("今日任务已完成", "Done for today")
-        : p.behind ? `<b class="bad">${bi(`落后 ${M.minutes(p.behind_minutes)}`, `${M.minutes(p.behind_minutes)} behind`)}</b>`
-        : bi(`下一次应于 ${p.next_due} 前完成`, `next due by ${p.next_due}`);
+        : p.behind ? `<b class="bad">${bi("落后", "behind by")} ${M.minutes(p.behind_minutes)}</b>`
+        : `${bi("下一次截止", "next due by")} <b>${esc(p.next_due)}</b>`;
       return `<div class="panel qcard ${p.behind ? "behind" : ""}" data-kind="${p.kind}"><h3>${bi(...KIND[p.kind])}</h3>` +
-        `<div class="qnum"><b>${p.done}</b> / ${p.quota} <small>${bi(`此时应完成 ${p.expected}`, `${p.expected} due by now`)}</small></div>` +
+        `<div class="qnum"><b>${p.done}</b> / ${p.quota} <small>${bi("此时应完成", "due by now")} <b>${p.expected}</b></small></div>` +
         `<div class="qbar"><i style="width:${pct}%"></i><em style="left:${expPct}%"></em></div><p>${note}</p></div>`;
     }).join("");
     const mine = d.quota.patrols.find((p) => p.status === "open");
     $("#patrol-list").innerHTML = d.quota.patrols.map((p) => `<tr data-patrol="${p.id}"><td>${M.hm(p.started_at)}–${M.hm(p.finished_at)}</td>` +
-      `<td>${bi(...KIND[p.kind])}${p.window ? ` · ${p.window} 号窗口` : ""}</td><td>${esc(p.inspector)}</td>` +
+      `<td>${bi(...KIND[p.kind])}${p.window ? ` · ${winLabel(p.window)}` : ""}</td><td>${esc(p.inspector)}</td>` +
       `<td>${p.checked}/${p.items} ${bi("项", "items")}</td><td>${p.findings ? `<b class="bad">${p.findings} ${bi("个问题", "findings")}</b>` : bi("无问题", "no findings")}</td>` +
       `<td>${p.status === "open" ? `<button type="button" data-act="resume" data-id="${p.id}">${bi("继续", "Resume")}</button>` : bi("已完成", "Done")}</td></tr>`).join("") ||
       `<tr><td class="muted">${bi("今日尚未巡查", "No patrol yet today")}</td></tr>`;
@@ -174,7 +178,7 @@
     if (!p || p.status !== "open") { el.hidden = true; return; }
     el.hidden = false;
     const left = p.checklist.filter((i) => !i.result).length;
-    el.innerHTML = `<h2>${bi(...KIND[p.kind])}${p.window ? ` · ${p.window} 号窗口` : ""} <small>${M.hm(p.started_at)} ${esc(p.inspector)}</small></h2>` +
+    el.innerHTML = `<h2>${bi(...KIND[p.kind])}${p.window ? ` · ${winLabel(p.window)}` : ""} <small>${M.hm(p.started_at)} ${esc(p.inspector)}</small></h2>` +
       `<ol class="checklist">${p.checklist.map((i) => {
         const n = p.finding_list.filter((f) => f.category === i.code).length;
         return `<li class="item ${i.result || ""}" data-item="${esc(i.code)}"><span class="iname">${bi(i.name, i.name_en)}</span>` +
@@ -183,7 +187,7 @@
           `<button type="button" class="fail" data-act="fail" aria-pressed="${i.result === "finding"}">✗ ${bi("问题", "Finding")}</button></li>`;
       }).join("")}</ol>` +
       `<div class="actions"><button type="button" data-act="cancel-patrol" ${p.findings ? "disabled" : ""}>${bi("取消巡查", "Cancel")}</button>` +
-      `<span class="left">${left ? bi(`还有 ${left} 项未检查`, `${left} items left`) : bi("全部检查完毕", "All items checked")}</span>` +
+      `<span class="left">${left ? `${bi("未检查", "unchecked")} <b>${left}</b>` : bi("全部检查完毕", "All items checked")}</span>` +
       `<button type="button" class="primary big" data-act="finish-patrol" ${left ? "disabled" : ""}>${bi("完成巡查", "Finish patrol")}</button></div>`;
   }
 
@@ -215,13 +219,15 @@
   function openFindingForm(category) {
     form.reset();
     const cats = boot.checklist.concat([{ code: "other", name: "其他", name_en: "Other" }]);
-    form.category.innerHTML = cats.map((c) => `<option value="${esc(c.code)}">${esc(c.name)}</option>`).join("");
+    form.category.innerHTML = cats.map((c) => M.option(c.code, c.name, c.name_en)).join("");
     form.category.value = category || cats[0].code;
     const p = state.patrol && state.patrol.status === "open" ? state.patrol : null;
-    form.window.innerHTML = `<option value="">—</option>` + boot.windows.map((w) => `<option value="${w.id}">${w.number} 号 ${esc(w.name)}</option>`).join("");
+    form.window.innerHTML = `<option value="">—</option>` + boot.windows.map((w) => windowOption(w, "")).join("");
     form.window.value = p && p.window_id ? String(p.window_id) : "";
-    form.responsible.innerHTML = `<option value="">${esc("自动：窗口当班人员")}</option>` +
-      boot.staff.map((s) => `<option value="${s.id}">${esc(s.display_name)}（${s.role === "clerk" ? "窗口" : "管理"}）</option>`).join("");
+    form.responsible.innerHTML = M.option("", "自动：窗口当班人员", "Auto: whoever is at the window") +
+      boot.staff.map((s) => M.option(s.id, `${s.display_name}（${s.role === "clerk" ? "窗口" : "管理"}）`,
+                                     `${s.display_name} (${s.role === "clerk" ? "clerk" : "manager"})`, true)).join("");
+    M.labelOptions(form);
     $("#ff-severity").querySelectorAll("label").forEach((l) => l.remove());
     $("#ff-severity").insertAdjacentHTML("beforeend", boot.severities.map((s, i) =>
       `<label><input type="radio" name="severity" value="${s}" ${i === 0 ? "checked" : ""}> ${bi(...M.SEVERITY[s])}</label>`).join(""));
@@ -268,7 +274,7 @@
     M.syncClock(state.dash && state.dash.now);
     state.findings = data.findings;
     $("#finding-list").innerHTML = data.findings.map((x) => `<tr class="finding ${x.overdue ? "overdue" : ""}" data-finding="${x.id}">` +
-      `<td>#${x.id}</td><td><b>${bi(x.category_name, x.category_name_en)}</b><br><small>${esc(M.subject(x))}</small></td>` +
+      `<td>#${x.id}</td><td><b>${bi(x.category_name, x.category_name_en)}</b><br><small>${M.subject(x)}</small></td>` +
       `<td class="desc">${esc(x.description)}</td><td>${M.sevTag(x.severity)}</td><td>${M.statusTag(x.status)} ${M.escTag(x.escalation)}</td>` +
       `<td class="due">${x.overdue ? `<b class="bad">${bi("已超期", "Overdue")}</b><br>` : ""}<small>${M.dayHm(x.due_at)}</small></td>` +
       `<td>${esc(x.responsible.name || "")}</td></tr>`).join("") ||
@@ -286,8 +292,8 @@
       acts.push(`<button type="button" class="primary big" data-act="f-verify" ${canVerify ? "" : "disabled title=\"不能验收本人提交的整改\""}>${bi("验收通过", "Verify")}</button>`);
     }
     $("#fd-body").innerHTML = `<h2>#${f.id} ${bi(f.category_name, f.category_name_en)} ${M.sevTag(f.severity)} ${M.statusTag(f.status)} ${M.escTag(f.escalation)}</h2>` +
-      (f.escalation !== "none" ? `<p class="esc-note">${bi(`30 天内同一窗口同类问题第 ${f.repeat_count} 次，建议${f.escalation === "interview" ? "约谈" : "发提醒告知函"}`, `${f.repeat_count}th of its kind at this window in 30 days`)}</p>` : "") +
-      `<dl class="facts"><dt>${bi("对象", "About")}</dt><dd>${esc(M.subject(f) || f.area)}</dd>` +
+      (f.escalation !== "none" ? `<p class="esc-note">${either(`30 天内同一窗口同类问题第 ${f.repeat_count} 次，建议${f.escalation === "interview" ? "约谈" : "发提醒告知函"}`, `Found ${f.repeat_count} times at this window in 30 days: ${f.escalation === "interview" ? "an interview" : "a reminder notice"} is advised`)}</p>` : "") +
+      `<dl class="facts"><dt>${bi("对象", "About")}</dt><dd>${M.subject(f) || esc(f.area)}</dd>` +
       `<dt>${bi("责任人", "Responsible")}</dt><dd>${esc(f.responsible.name || "—")}</dd>` +
       `<dt>${bi("期限", "Due")}</dt><dd class="${f.overdue ? "bad" : ""}">${M.dayHm(f.due_at)}${f.overdue ? " · 已超期 overdue" : ""}</dd>` +
       `<dt>${bi("描述", "Description")}</dt><dd>${esc(f.description)}</dd>` +
@@ -348,8 +354,8 @@
   }
 
   // -- wiring ----------------------------------------------------------------------------------------------
-  $("#spot-window").innerHTML = boot.windows.filter((w) => w.key_window)
-    .map((w) => `<option value="${w.id}">★ ${w.number} 号 ${esc(w.name)}</option>`).join("");
+  $("#spot-window").innerHTML = boot.windows.filter((w) => w.key_window).map((w) => windowOption(w, "★ ")).join("");
+  M.labelOptions($("#spot-window"));
 
   document.addEventListener("click", async (ev) => {
     M.unlockAudio();

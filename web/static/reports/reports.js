@@ -6,6 +6,17 @@
   const msg = (el, text) => { const m = el.closest("section, .r-toolbar").querySelector(".r-msg"); if (m) m.textContent = text; };
   const briefing = () => (document.querySelector("[data-briefing]") || {}).dataset?.briefing;
 
+  // Options hold no markup, so they cannot follow the page's zh/en spans: show "中文 English", or English
+  // alone when the page is switched to English (the toggle flips a class on <html>).
+  function labelOptions() {
+    const en = document.documentElement.classList.contains("en");
+    document.querySelectorAll("option[data-en]").forEach((o) => {
+      o.textContent = en ? o.dataset.en : `${o.dataset.zh} ${o.dataset.en}`;
+    });
+  }
+  labelOptions();
+  new MutationObserver(labelOptions).observe(document.documentElement, { attributes: true, attributeFilter: ["class"] });
+
   async function run(el, fn) {
     try { await fn(); } catch (e) { msg(el, e.message || String(e)); return false; }
     return true;
