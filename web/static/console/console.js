@@ -5,7 +5,7 @@
 (function () {
   const root = document.getElementById("console");
   const $ = (id) => document.getElementById(id);
-  const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  const { esc } = hallops;
   const HALL = root.dataset.hall;
   // The bilingual convention of every page: html.en hides .zh, and shows .en at full size.
   const bi = (zh, en) => '<span class="zh">' + zh + '</span> <small class="en">' + en + '</small>';

@@ -33,6 +33,16 @@
     return data;
   }
 
+  // Text into HTML: every page builds rows from data with this one escape.
+  const esc = (v) => String(v == null ? "" : v).replace(/[&<>"']/g,
+    c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+
+  // Server messages read "中文 (English)": shown as the page's two languages, so English mode reads English.
+  function said(text) {
+    const m = /^([\s\S]*?)\s*[(（]([^()（）]*)[)）]\s*$/.exec(String(text || ""));
+    return m && /[A-Za-z]/.test(m[2]) ? '<span class="zh">' + esc(m[1]) + '</span> <small class="en">' + esc(m[2]) + '</small>' : esc(text);
+  }
+
   function setLang(lang) {
     document.documentElement.classList.toggle("en", lang === "en");
     document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
@@ -57,5 +67,5 @@
   try { saved = localStorage.getItem("hallops.lang"); } catch (e) { /* private mode */ }
   if (saved) setLang(saved);
 
-  window.hallops = { api, ApiError, setLang, lang, csrf };
+  window.hallops = { api, ApiError, setLang, lang, csrf, esc, said };
 })();

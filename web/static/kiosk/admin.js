@@ -5,7 +5,7 @@
   const root = document.getElementById("appt");
   const HALL = root.dataset.hall;
   const $ = (id) => document.getElementById(id);
-  const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  const { esc } = hallops;
   const OUT = { booked: "待签到", missed: "未到", waiting: "已签到", served: "已办结", no_show: "过号", cancelled: "已取消" };
   const base = "/api/v1/halls/" + encodeURIComponent(HALL);
   function msg(t, ok) { const m = $("a-msg"); m.textContent = t; m.hidden = !t; m.classList.toggle("ok", !!ok); setTimeout(() => { m.hidden = true; }, 6000); }

@@ -10,7 +10,7 @@
   const IDLE_MS = 45000;        // back to the start when a citizen walks away
   const TICKET_SCREEN_S = 30;
   const $ = (id) => document.getElementById(id);
-  const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  const { esc } = hallops;
 
   let token = null, menu = null, me = null, elderly = false, busy = false, idleTimer = null, countdown = null;
   let code = "";

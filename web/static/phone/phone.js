@@ -8,12 +8,8 @@
   if (!root) return;
   const token = root.dataset.token;
   const $ = (id) => document.getElementById(id);
-  const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
-  // Server messages read "中文 (English)": as the page's two languages, so the English page shows English.
-  function said(text) {
-    const m = /^([\s\S]*?)\s*[(（]([^()（）]*)[)）]\s*$/.exec(String(text || ""));
-    return m && /[A-Za-z]/.test(m[2]) ? '<span class="zh">' + esc(m[1]) + '</span> <small class="en">' + esc(m[2]) + '</small>' : esc(text);
-  }
+  const { esc } = hallops;
+  const { said } = hallops;
   const FINAL = ["done", "no_show", "cancelled", "expired"];
   const ACTIVE = ["called", "serving", "parked"];
   const CROWDED = 1008;   // the server's answer past a few sockets per ticket or per address: wait longer

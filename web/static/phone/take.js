@@ -8,12 +8,8 @@
   if (!root || !menuEl) return;
   const HALL = root.dataset.hall;
   const $ = (id) => document.getElementById(id);
-  const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
-  // Server messages read "中文 (English)": as the page's two languages, so the English page shows English.
-  function said(text) {
-    const m = /^([\s\S]*?)\s*[(（]([^()（）]*)[)）]\s*$/.exec(String(text || ""));
-    return m && /[A-Za-z]/.test(m[2]) ? '<span class="zh">' + esc(m[1]) + '</span> <small class="en">' + esc(m[2]) + '</small>' : esc(text);
-  }
+  const { esc } = hallops;
+  const { said } = hallops;
   let menu = null, busy = false, chosen = null;
 
   function key() { const b = new Uint8Array(16); crypto.getRandomValues(b); return Array.from(b, x => x.toString(16).padStart(2, "0")).join(""); }
