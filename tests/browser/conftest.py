@@ -6,6 +6,7 @@ Screenshots go to tests/artifacts/screenshots/ (kept out of git) for people to l
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -24,16 +25,23 @@ SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
+@contextlib.asynccontextmanager
+async def chromium(args: list[str]) -> AsyncIterator[Browser]:
+    """Debian's Chromium, headless, with these command-line flags."""
     if not shutil.which(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: run tools/test-setup.sh")
     async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        b = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         try:
             yield b
         finally:
             await b.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with chromium(CHROMIUM_ARGS) as b:
+        yield b
 
 
 def base_url(hall: Hall) -> str:

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, Request, async_playwright
+from playwright.async_api import Browser, Page, Request
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, new_page, screenshot
+from tests.browser.conftest import CHROMIUM_ARGS, chromium, new_page, screenshot
 from tests.conftest import Hall
 
 # Long window names and two-digit window numbers: the widest entries a recent-call list holds.
@@ -232,13 +232,8 @@ async def test_a_call_later_transferred_stays_in_recent_calls(browser: Browser, 
 @pytest.fixture
 async def gesture_browser() -> AsyncIterator[Browser]:
     """Chromium with its default autoplay policy: no sound before someone touches the page."""
-    args = [a for a in CHROMIUM_ARGS if not a.startswith("--autoplay-policy")]
-    async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
-        try:
-            yield b
-        finally:
-            await b.close()
+    async with chromium([a for a in CHROMIUM_ARGS if not a.startswith("--autoplay-policy")]) as b:
+        yield b
 
 
 async def test_refused_sound_asks_for_a_tap_and_plays_the_queued_call_after_it(gesture_browser: Browser,
