@@ -231,7 +231,7 @@ async def clerk_day(db: Database, *, user_id: int, hall_id: int, day: str, windo
             "SELECT count(*) FROM ticket_items ti JOIN tickets t ON t.id = ti.ticket_id "
             "WHERE t.clerk_user_id = ? AND t.hall_id = ? AND t.service_day = ?", (user_id, hall_id, day)))
         transfers = list(await conn.execute_fetchall(
-            "SELECT count(*) FROM events e JOIN tickets t ON t.id = json_extract(e.payload, '$.ticket.id') "
+            "SELECT count(*) FROM events e JOIN tickets t ON t.id = e.ticket_id "
             "WHERE e.hall_id = ? AND e.type = 'ticket.transferred' AND t.service_day = ? "
             "AND json_extract(e.payload, '$.window.id') = ?", (hall_id, day, window_id or -1)))
         await conn.execute("COMMIT")
