@@ -37,8 +37,8 @@ from hallops.http.web import DISPLAYS_DIR, WEB_DIR
 from hallops.reports.briefing import assemble
 from hallops.reports.render import render_pdf
 from hallops.reports.service import Statistics
-from hallops.storage.db import Database
 from hallops.storage.rules import Rules
+from hallops.storage.sqlite import SQLiteDatabase as Database
 from hallops.storage.store import Store
 
 TZ = dt.timezone(dt.timedelta(hours=8))

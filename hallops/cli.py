@@ -25,7 +25,7 @@ from hallops.domain.errors import DomainError
 from hallops.domain.model import Role
 from hallops.storage import patrols
 from hallops.storage.actors import Actor
-from hallops.storage.db import Database
+from hallops.storage.db import open_database
 from hallops.storage.store import Store
 
 log = logging.getLogger("hallops")
@@ -40,8 +40,7 @@ def demo_layout() -> dict[str, Any]:
 async def _with_store(config: Config, fn: Callable[[Store], Awaitable[T]]) -> T:
     from hallops.http.app import rules_from
 
-    db = Database(config.database.path, synchronous=config.database.synchronous,
-                  busy_timeout_ms=config.database.busy_timeout_ms, readers=1)
+    db = open_database(config.database.path, **(config.database.options() | {"readers": 1}))
     await db.open()
     try:
         return await fn(Store(db, rules_from(config)))

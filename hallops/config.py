@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -36,13 +36,31 @@ class ServerConfig(_Section):
 
 
 class DatabaseConfig(_Section):
-    path: Path = DEFAULT_DB
+    # A SQLite file (the embedded default), or a postgresql://USER@HOST/DB URL (several server processes).
+    path: str = str(DEFAULT_DB)
     # FULL: an acknowledged ticket survives a power cut, not only a crash of the process.
     synchronous: Literal["FULL", "NORMAL"] = "FULL"
     busy_timeout_ms: int = Field(5000, ge=0, le=60000)
     readers: int = Field(2, ge=1, le=16)
     # Write jobs waiting together commit as one transaction (one fsync), each in its own savepoint.
     max_batch: int = Field(64, ge=1, le=1000)
+    # PostgreSQL: writer threads (each its own connection and transaction), and where files kept beside the
+    # database live (photos, the voice cache); on SQLite that is the database file's folder.
+    writers: int = Field(4, ge=1, le=32)
+    data_dir: Path = Path("var")
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.path.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir if self.is_postgres else Path(self.path).resolve().parent
+
+    def options(self) -> dict[str, Any]:
+        """What `open_database` takes from this section."""
+        return {"synchronous": self.synchronous, "busy_timeout_ms": self.busy_timeout_ms, "readers": self.readers,
+                "max_batch": self.max_batch, "writers": self.writers, "data_dir": self.data_dir}
 
 
 class ServiceDayConfig(_Section):

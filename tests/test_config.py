@@ -9,18 +9,17 @@ from hallops.config import ConfigError, load_config
 def test_defaults_are_sane() -> None:
     c = load_config(None, None, env={})
     assert (c.server.host, c.server.port) == ("127.0.0.1", 8080)
-    assert c.database.path == Path("var/hallops.db") and c.database.synchronous == "FULL"
+    assert c.database.path == "var/hallops.db" and c.database.synchronous == "FULL"
     assert c.service_day.timezone == "Asia/Shanghai" and c.service_day.rollover == dt.time(3, 0)
 
 
 def test_file_then_env_then_flag(tmp_path: Path) -> None:
     f = tmp_path / "h.toml"
     f.write_text('[database]\npath = "from-file.db"\n[service_day]\nrollover = "04:30"\n')
-    assert load_config(f, None, env={}).database.path == Path("from-file.db")
-    assert load_config(None, None, env={"HALLOPS_CONFIG": str(f), "HALLOPS_DB": "env.db"}).database.path == Path(
-        "env.db")
+    assert load_config(f, None, env={}).database.path == "from-file.db"
+    assert load_config(None, None, env={"HALLOPS_CONFIG": str(f), "HALLOPS_DB": "env.db"}).database.path == "env.db"
     c = load_config(f, "flag.db", env={"HALLOPS_DB": "env.db"})
-    assert c.database.path == Path("flag.db") and c.service_day.rollover == dt.time(4, 30)
+    assert c.database.path == "flag.db" and c.service_day.rollover == dt.time(4, 30)
 
 
 @pytest.mark.parametrize(("text", "named"), [

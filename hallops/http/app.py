@@ -13,13 +13,14 @@ from aiohttp import web
 from hallops.config import Config
 from hallops.domain.model import Role
 from hallops.events.hub import EventHub
+from hallops.events.relay import Relay
 from hallops.http.auth import auth_middleware
 from hallops.http.errors import error_middleware
-from hallops.http.keys import CONFIG, DATABASE, HUB, STORE
+from hallops.http.keys import CONFIG, DATABASE, HUB, RELAY, STORE
 from hallops.http.routes import setup_routes
 from hallops.http.web import setup_web
 from hallops.storage.actors import Actor
-from hallops.storage.db import Clock, Database
+from hallops.storage.db import Clock, open_database
 from hallops.storage.rules import Rules, service_day_of
 from hallops.storage.store import Store
 
@@ -36,16 +37,16 @@ def rules_from(config: Config) -> Rules:
 def create_app(config: Config, *, clock: Clock = time.time) -> web.Application:
     app = web.Application(middlewares=[error_middleware, auth_middleware], client_max_size=MAX_BODY)
     app[CONFIG] = config
-    db = Database(config.database.path, synchronous=config.database.synchronous,
-                  busy_timeout_ms=config.database.busy_timeout_ms, readers=config.database.readers,
-                  max_batch=config.database.max_batch, clock=clock)
+    db = open_database(config.database.path, clock=clock, **config.database.options())
     app[DATABASE] = db
     store = Store(db, rules_from(config))
     store.token_cache_seconds = config.security.token_cache_seconds
     app[STORE] = store
     hub = EventHub()
-    db.on_commit.append(hub.publish)  # committed events only, in commit order
+    relay = Relay(db, hub.publish)
+    db.on_commit.append(relay.committed)  # committed events only, each hall's in sequence order
     app[HUB] = hub
+    app[RELAY] = relay
     # The database opens first and closes last: the features' own contexts are appended after it.
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_rollover_ctx)
@@ -57,8 +58,9 @@ def create_app(config: Config, *, clock: Clock = time.time) -> web.Application:
 async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     db = app[DATABASE]
     await db.open()
-    log.info("database %s open (synchronous=%s)", db.path, db.synchronous)
-    yield
+    log.info("database %s open", db.label)
+    async with db.follow(app[RELAY].heard):  # events committed by other server processes
+        yield
     await db.close()
     log.info("database closed")
 

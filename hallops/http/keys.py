@@ -6,6 +6,7 @@ from aiohttp import web
 
 from hallops.config import Config
 from hallops.events.hub import EventHub
+from hallops.events.relay import Relay
 from hallops.storage.actors import Actor
 from hallops.storage.db import Database
 from hallops.storage.store import Store
@@ -14,6 +15,7 @@ CONFIG = web.AppKey("config", Config)
 DATABASE = web.AppKey("database", Database)
 STORE = web.AppKey("store", Store)
 HUB = web.AppKey("hub", EventHub)
+RELAY = web.AppKey("relay", Relay)
 
 # Per request: who is acting (absent for an anonymous request) and, for cookie sessions, the CSRF token.
 ACTOR_KEY = web.RequestKey("actor", Actor)

@@ -198,6 +198,6 @@ async def _close_sockets(app: web.Application) -> None:
 def setup(app: web.Application) -> None:
     """Hang this feature's resources and background tasks on the app (cleanup_ctx)."""
     app[SOCKETS] = set()
-    app[VOICE] = VoiceEngine(default_cache_dir(app[CONFIG].database.path))
+    app[VOICE] = VoiceEngine(default_cache_dir(app[CONFIG].database.files_dir))
     app.cleanup_ctx.append(_ticker_ctx)
     app.on_shutdown.append(_close_sockets)

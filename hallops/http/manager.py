@@ -218,7 +218,7 @@ def setup(app: web.Application) -> None:
     store = app[STORE]
     app[PATROLS] = PatrolReads(store.db, store.rules)
     app[ALERT_READS] = alerts.AlertReads(store.db)
-    app[PHOTOS] = PhotoFiles(app[DATABASE].path.resolve().parent / "photos")
+    app[PHOTOS] = PhotoFiles(app[DATABASE].data_dir.resolve() / "photos")
     evaluator = AlertEvaluator(app, _alert_interval(app))
     app[ALERTS] = evaluator
     app.on_startup.append(evaluator.start)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import sqlite3
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -14,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from hallops.domain.errors import Conflict, InvalidInput, NotFound
 from hallops.domain.model import Role
-from hallops.storage.db import Tx
+from hallops.storage.db import IntegrityError, Tx
 
 TOKEN_PREFIX = "hop_"
 USERNAME_RE = re.compile(r"^[a-z0-9_][a-z0-9_.-]{1,31}$")
@@ -56,18 +55,17 @@ def add_user(tx: Tx, *, username: str, display_name: str, role: Role, password_h
     if hall_id is not None and tx.one("SELECT 1 FROM halls WHERE id = ?", (hall_id,)) is None:
         raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
     try:
-        cur = tx.run("INSERT INTO users (username, display_name, role, password_hash, hall_id, created_at) "
+        user_id = tx.insert("INSERT INTO users (username, display_name, role, password_hash, hall_id, created_at) "
                      "VALUES (?, ?, ?, ?, ?, ?)", (username, display_name, role.value, password_hash, hall_id,
                                                    tx.now))
-    except sqlite3.IntegrityError as e:
+    except IntegrityError as e:
         raise Conflict("username_taken", f"用户名 {username} 已存在 (username taken)") from e
-    return {"id": cur.lastrowid, "username": username, "display_name": display_name, "role": role.value,
+    return {"id": user_id, "username": username, "display_name": display_name, "role": role.value,
             "hall_id": hall_id}
 
 
 def set_password(tx: Tx, *, username: str, password_hash: str) -> None:
-    cur = tx.run("UPDATE users SET password_hash = ? WHERE username = ?", (password_hash, username))
-    if cur.rowcount == 0:
+    if tx.run("UPDATE users SET password_hash = ? WHERE username = ?", (password_hash, username)) == 0:
         raise NotFound("user_not_found", f"用户不存在 (no user {username})")
     tx.run("DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)", (username,))
 
@@ -100,13 +98,12 @@ def create_token(tx: Tx, *, role: Role, hall_id: int | None, window_id: int | No
             raise InvalidInput("window_needs_clerk_role", "只有 clerk 或 display 令牌可绑定窗口 "
                                                            "(only clerk and display tokens bind to a window)")
     token = new_token()
-    cur = tx.run("INSERT INTO api_tokens (token_hash, role, hall_id, window_id, label, created_at) "
+    token_id = tx.insert("INSERT INTO api_tokens (token_hash, role, hall_id, window_id, label, created_at) "
                  "VALUES (?, ?, ?, ?, ?, ?)", (sha256(token), role.value, hall_id, window_id, label, tx.now))
-    return token, {"id": cur.lastrowid, "role": role.value, "hall_id": hall_id, "window_id": window_id,
+    return token, {"id": token_id, "role": role.value, "hall_id": hall_id, "window_id": window_id,
                    "label": label}
 
 
 def revoke_token(tx: Tx, *, token_id: int) -> None:
-    cur = tx.run("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (tx.now, token_id))
-    if cur.rowcount == 0:
+    if tx.run("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (tx.now, token_id)) == 0:
         raise NotFound("token_not_found", f"令牌不存在或已撤销 (no active token {token_id})")

@@ -103,11 +103,12 @@ def evaluate(tx: Tx, store_rules: StoreRules, hall_id: int) -> dict[str, int]:
                                                  (hall_id,))}
     plan = reconcile(active, found)
     for c in plan.raise_:
-        cur = tx.run("INSERT INTO alerts (hall_id, key, kind, level, message, queue_id, window_id, value, threshold,"
+        alert_id = tx.insert("INSERT INTO alerts (hall_id, key, kind, level, message, queue_id, window_id, value,"
+                             " threshold,"
                      " last_value, peak_value, raised_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                      (hall_id, c.key, c.kind.value, c.level, c.message, c.queue_id, c.window_id, c.value, c.limit,
                       c.value, c.value, tx.now))
-        _emit(tx, int(cur.lastrowid or 0), "alert.raised")
+        _emit(tx, alert_id, "alert.raised")
     for key in plan.clear:
         tx.run("UPDATE alerts SET cleared_at = ? WHERE id = ?", (tx.now, active[key]))
         _emit(tx, active[key], "alert.cleared")
@@ -228,12 +229,10 @@ async def floor_figures(db: Database, hall_id: int, now: float, store_rules: Sto
         raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
     tz = zone(hall["timezone"])
     day = service_day_of(now, hall["timezone"], store_rules)
-    async with db.reader() as conn:
-        await conn.execute("BEGIN")
-        tickets = await conn.execute_fetchall(
+    async with db.snapshot() as conn:
+        tickets = await conn.all(
             "SELECT issued_at, ended_at, status, window_id, called_at FROM tickets WHERE hall_id = ? AND "
             "service_day = ?", (hall_id, day))
-        await conn.execute("COMMIT")
     issued: dict[int, int] = {}
     served: dict[int, int] = {}
     last: dict[int, float] = {}

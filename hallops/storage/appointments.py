@@ -4,7 +4,6 @@ list with what became of each booking. Write jobs take a Tx; reads take the Data
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from typing import Any
 
 from hallops.domain import appointments as ap
@@ -12,7 +11,7 @@ from hallops.domain.errors import Conflict, InvalidInput, NotFound
 from hallops.domain.model import Channel, Priority
 from hallops.storage import tickets
 from hallops.storage.actors import Actor
-from hallops.storage.db import Database, Tx
+from hallops.storage.db import Database, Row, Tx
 from hallops.storage.kiosk import read_settings_tx, settings_from_row
 from hallops.storage.rules import Rules, zone
 from hallops.storage.views import iso
@@ -31,9 +30,9 @@ def create_slots(tx: Tx, *, hall_id: int, queue: str, spans: list[tuple[float, f
     q = tickets.find_queue(tx, hall_id, queue)
     created = 0
     for start, end in spans:
-        cur = tx.run("INSERT OR IGNORE INTO appointment_slots (hall_id, queue_id, starts_at, ends_at, capacity, "
-                     "created_at) VALUES (?, ?, ?, ?, ?, ?)", (hall_id, q["id"], start, end, capacity, tx.now))
-        created += cur.rowcount
+        created += tx.run("INSERT INTO appointment_slots (hall_id, queue_id, starts_at, ends_at, capacity, "
+                          "created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                          (hall_id, q["id"], start, end, capacity, tx.now))
     if created:
         tx.emit(hall_id, "appointments.slots_added", {"queue": q["prefix"], "count": created})
     return {"created": created, "skipped": len(spans) - created, "queue": q["prefix"]}
@@ -137,7 +136,7 @@ def check_in(tx: Tx, rules: Rules, *, hall_id: int, code: str, actor: Actor) -> 
     return ticket | {"appointment": _brief(a)}, True
 
 
-def _brief(a: sqlite3.Row) -> dict[str, Any]:
+def _brief(a: Row) -> dict[str, Any]:
     return {"id": a["id"], "code": a["code"], "name": a["name"], "queue": a["prefix"],
             "queue_name": a["queue_name"], "starts_at": iso(a["starts_at"]), "ends_at": iso(a["ends_at"])}
 
@@ -146,20 +145,18 @@ def _brief(a: sqlite3.Row) -> dict[str, Any]:
 
 async def day_view(db: Database, *, hall_id: int, start: float, end: float, now: float) -> dict[str, Any]:
     """Slots starting in [start, end) with their bookings, each with its outcome, and the day's counts."""
-    async with db.reader() as conn:
-        await conn.execute("BEGIN")
-        srow = await conn.execute_fetchall("SELECT * FROM citizen_settings WHERE hall_id = ?", (hall_id,))
-        slots = await conn.execute_fetchall(
+    async with db.snapshot() as conn:
+        srow = await conn.all("SELECT * FROM citizen_settings WHERE hall_id = ?", (hall_id,))
+        slots = await conn.all(
             "SELECT s.id, s.starts_at, s.ends_at, s.capacity, q.prefix, q.name AS queue_name "
             "FROM appointment_slots s JOIN queues q ON q.id = s.queue_id "
             "WHERE s.hall_id = ? AND s.starts_at >= ? AND s.starts_at < ? ORDER BY s.starts_at, q.prefix",
             (hall_id, start, end))
-        books = await conn.execute_fetchall(
+        books = await conn.all(
             "SELECT a.id, a.slot_id, a.code, a.name, a.phone_tail, a.status, a.checked_in_at, a.source, "
             "t.number, t.status AS ticket_status FROM appointments a JOIN appointment_slots s ON s.id = a.slot_id "
             "LEFT JOIN tickets t ON t.id = a.ticket_id WHERE a.hall_id = ? AND s.starts_at >= ? AND s.starts_at < ? "
             "ORDER BY a.id", (hall_id, start, end))
-        await conn.execute("COMMIT")
     settings = settings_from_row(next(iter(srow), None))
     window = check_in_window(settings)
     by_slot: dict[int, list[dict[str, Any]]] = {}

@@ -4,7 +4,6 @@ clerk console's reads (the clerk's figures of the day, tickets parked at a windo
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from hallops.domain import ratelimit
@@ -13,7 +12,7 @@ from hallops.domain.model import Channel, Priority, Role
 from hallops.domain.tickets import Action
 from hallops.storage import tickets
 from hallops.storage.actors import Actor
-from hallops.storage.db import Database, Tx
+from hallops.storage.db import Database, Row, Tx
 from hallops.storage.rules import Rules
 from hallops.storage.views import iso
 
@@ -28,7 +27,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def settings_from_row(row: sqlite3.Row | None) -> dict[str, Any]:
+def settings_from_row(row: Row | None) -> dict[str, Any]:
     if row is None:
         return dict(DEFAULTS)
     out = {k: row[k] for k in DEFAULTS}
@@ -218,23 +217,21 @@ async def parked_at(db: Database, window_id: int) -> list[dict[str, Any]]:
 
 async def clerk_day(db: Database, *, user_id: int, hall_id: int, day: str, window_id: int | None) -> dict[str, Any]:
     """The clerk's own figures for the service day: served, no-shows, mean service and wait, transfers out."""
-    async with db.reader() as conn:
-        await conn.execute("BEGIN")
-        rows = list(await conn.execute_fetchall(
+    async with db.snapshot() as conn:
+        rows = list(await conn.all(
             "SELECT count(*) FILTER (WHERE status = 'done') AS served,"
             " count(*) FILTER (WHERE status = 'no_show') AS no_show,"
             " avg(ended_at - started_at) FILTER (WHERE status = 'done' AND started_at IS NOT NULL) AS service_s,"
             " avg(first_called_at - issued_at) FILTER (WHERE first_called_at IS NOT NULL) AS wait_s,"
             " max(ended_at - started_at) FILTER (WHERE status = 'done' AND started_at IS NOT NULL) AS longest_s "
             "FROM tickets WHERE clerk_user_id = ? AND hall_id = ? AND service_day = ?", (user_id, hall_id, day)))
-        items = list(await conn.execute_fetchall(
+        items = list(await conn.all(
             "SELECT count(*) FROM ticket_items ti JOIN tickets t ON t.id = ti.ticket_id "
             "WHERE t.clerk_user_id = ? AND t.hall_id = ? AND t.service_day = ?", (user_id, hall_id, day)))
-        transfers = list(await conn.execute_fetchall(
+        transfers = list(await conn.all(
             "SELECT count(*) FROM events e JOIN tickets t ON t.id = e.ticket_id "
             "WHERE e.hall_id = ? AND e.type = 'ticket.transferred' AND t.service_day = ? "
-            "AND json_extract(e.payload, '$.window.id') = ?", (hall_id, day, window_id or -1)))
-        await conn.execute("COMMIT")
+            f"AND {conn.dialect.json_int('e.payload', 'window', 'id')} = ?", (hall_id, day, window_id or -1)))
     r = rows[0]
 
     def minutes(v: float | None) -> float | None:

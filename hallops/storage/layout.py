@@ -4,20 +4,19 @@ from a layout file (`hallops init --demo` loads hallops/demo_hall.toml)."""
 from __future__ import annotations
 
 import re
-import sqlite3
 from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
 from hallops.domain.errors import Conflict, InvalidInput, NotFound
 from hallops.domain.model import CrossRegionScope, QueueKind, WindowKind
 from hallops.domain.numbering import PREFIX_RE, IssuingHours
-from hallops.storage.db import Tx
+from hallops.storage.db import IntegrityError, Row, Tx
 from hallops.storage.rules import zone
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
-def _integrity(e: sqlite3.IntegrityError, what: str) -> Conflict:
+def _integrity(e: IntegrityError, what: str) -> Conflict:
     return Conflict("already_exists", f"{what}已存在 ({what} already exists: {e})")
 
 
@@ -26,7 +25,7 @@ def _check_code(code: str, field: str = "code") -> None:
         raise InvalidInput("bad_code", f"{field} 只能含小写字母、数字和 - (bad {field} {code!r})", field=field)
 
 
-def _hall(tx: Tx, hall_id: int) -> sqlite3.Row:
+def _hall(tx: Tx, hall_id: int) -> Row:
     row = tx.one("SELECT * FROM halls WHERE id = ?", (hall_id,))
     if row is None:
         raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
@@ -78,12 +77,12 @@ def create_hall(tx: Tx, spec: dict[str, Any]) -> int:
     _check_code(spec["code"])
     _check_zone(spec.get("timezone") or "Asia/Shanghai")
     try:
-        cur = tx.run("INSERT INTO halls (code, name, name_en, timezone, notice, created_at) VALUES (?,?,?,?,?,?)",
+        hall_id = tx.insert("INSERT INTO halls (code, name, name_en, timezone, notice, created_at) "
+                            "VALUES (?,?,?,?,?,?)",
                      (spec["code"], spec["name"], spec.get("name_en", ""), spec.get("timezone") or "Asia/Shanghai",
                       spec.get("notice", ""), tx.now))
-    except sqlite3.IntegrityError as e:
+    except IntegrityError as e:
         raise _integrity(e, "大厅") from e
-    hall_id = int(cur.lastrowid or 0)
     _changed(tx, hall_id, "hall", hall_id)
     return hall_id
 
@@ -103,7 +102,7 @@ def _update(tx: Tx, table: str, obj_id: int, changes: dict[str, Any], allowed: s
     try:
         tx.run(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
                (*[changes[c] for c in cols], obj_id))
-    except sqlite3.IntegrityError as e:
+    except IntegrityError as e:
         raise _integrity(e, "同名对象") from e
 
 
@@ -111,12 +110,12 @@ def create_department(tx: Tx, hall_id: int, spec: dict[str, Any]) -> int:
     _hall(tx, hall_id)
     _check_code(spec["code"])
     try:
-        cur = tx.run("INSERT INTO departments (hall_id, code, name, name_en) VALUES (?,?,?,?)",
+        dept_id = tx.insert("INSERT INTO departments (hall_id, code, name, name_en) VALUES (?,?,?,?)",
                      (hall_id, spec["code"], spec["name"], spec.get("name_en", "")))
-    except sqlite3.IntegrityError as e:
+    except IntegrityError as e:
         raise _integrity(e, "部门") from e
-    _changed(tx, hall_id, "department", int(cur.lastrowid or 0))
-    return int(cur.lastrowid or 0)
+    _changed(tx, hall_id, "department", dept_id)
+    return dept_id
 
 
 def update_department(tx: Tx, dept_id: int, changes: dict[str, Any]) -> int:
@@ -154,12 +153,13 @@ def create_queue(tx: Tx, hall_id: int, spec: dict[str, Any]) -> int:
     v.setdefault("hours", "00:00-24:00")
     cols = [c for c in QUEUE_FIELDS if c in v]
     try:
-        cur = tx.run(f"INSERT INTO queues (hall_id, {', '.join(cols)}) VALUES (?, {', '.join('?' * len(cols))})",
+        queue_id = tx.insert(f"INSERT INTO queues (hall_id, {', '.join(cols)}) "
+                             f"VALUES (?, {', '.join('?' * len(cols))})",
                      (hall_id, *[v[c] for c in cols]))
-    except sqlite3.IntegrityError as e:
+    except IntegrityError as e:
         raise _integrity(e, f"号码前缀 {v.get('prefix')} ") from e
-    _changed(tx, hall_id, "queue", int(cur.lastrowid or 0))
-    return int(cur.lastrowid or 0)
+    _changed(tx, hall_id, "queue", queue_id)
+    return queue_id
 
 
 def update_queue(tx: Tx, queue_id: int, changes: dict[str, Any]) -> int:
@@ -175,15 +175,15 @@ def create_service_item(tx: Tx, hall_id: int, spec: dict[str, Any]) -> int:
     _hall(tx, hall_id)
     _check_code(spec["code"])
     try:
-        cur = tx.run("INSERT INTO service_items (hall_id, code, name, name_en, department_id, queue_id) "
+        item_id = tx.insert("INSERT INTO service_items (hall_id, code, name, name_en, department_id, queue_id) "
                      "VALUES (?,?,?,?,?,?)",
                      (hall_id, spec["code"], spec["name"], spec.get("name_en", ""),
                       _department_id(tx, hall_id, spec.get("department")),
                       _queue_id(tx, hall_id, spec["queue"]) if spec.get("queue") else None))
-    except sqlite3.IntegrityError as e:
+    except IntegrityError as e:
         raise _integrity(e, "事项") from e
-    _changed(tx, hall_id, "service_item", int(cur.lastrowid or 0))
-    return int(cur.lastrowid or 0)
+    _changed(tx, hall_id, "service_item", item_id)
+    return item_id
 
 
 def update_service_item(tx: Tx, item_id: int, changes: dict[str, Any]) -> int:
@@ -228,7 +228,7 @@ def _set_window_queues(tx: Tx, hall_id: int, window_id: int, prefixes: list[str]
     if len(set(ids)) != len(ids):
         raise InvalidInput("duplicate_queue", "业务类型重复 (a queue is listed twice)", field="queues")
     tx.run("DELETE FROM window_queues WHERE window_id = ?", (window_id,))
-    tx.conn.executemany("INSERT INTO window_queues (window_id, position, queue_id) VALUES (?, ?, ?)",
+    tx.many("INSERT INTO window_queues (window_id, position, queue_id) VALUES (?, ?, ?)",
                         [(window_id, i, q) for i, q in enumerate(ids)])
 
 
@@ -241,11 +241,11 @@ def create_window(tx: Tx, hall_id: int, spec: dict[str, Any]) -> int:
     _check_scope(v["kind"], v.get("scope"))
     cols = [c for c in WINDOW_FIELDS if c in v]
     try:
-        cur = tx.run(f"INSERT INTO windows (hall_id, {', '.join(cols)}) VALUES (?, {', '.join('?' * len(cols))})",
+        window_id = tx.insert(f"INSERT INTO windows (hall_id, {', '.join(cols)}) "
+                              f"VALUES (?, {', '.join('?' * len(cols))})",
                      (hall_id, *[v[c] for c in cols]))
-    except sqlite3.IntegrityError as e:
+    except IntegrityError as e:
         raise _integrity(e, f"{v.get('number')} 号窗口") from e
-    window_id = int(cur.lastrowid or 0)
     _set_window_queues(tx, hall_id, window_id, list(spec.get("queues") or []))
     _changed(tx, hall_id, "window", window_id)
     return window_id
@@ -284,7 +284,7 @@ def load_layout(tx: Tx, layout: dict[str, Any], password_hashes: dict[str, str])
                    "VALUES (?,?,?,?,?,?)", (u["username"], u["display_name"], u["role"],
                                             password_hashes[u["username"]],
                                             None if u["role"] == "admin" else hall_id, tx.now))
-        except sqlite3.IntegrityError as e:
+        except IntegrityError as e:
             raise _integrity(e, f"用户 {u['username']} ") from e
     tx.quiet = False
     tx.emit(hall_id, "layout.changed", {"kind": "hall", "id": hall_id, "loaded": True})

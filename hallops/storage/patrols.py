@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import sqlite3
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,7 +43,7 @@ from hallops.domain.patrols import (
     quota_progress,
 )
 from hallops.storage.actors import Actor
-from hallops.storage.db import Database, Tx
+from hallops.storage.db import Database, Row, Tx
 from hallops.storage.rules import Rules, service_day_of, zone
 from hallops.storage.views import iso
 
@@ -64,7 +63,7 @@ class PatrolSettings:
     raw: dict[str, Any]
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row | dict[str, Any] | None) -> PatrolSettings:
+    def from_row(cls, row: Row | dict[str, Any] | None) -> PatrolSettings:
         raw = dict(DEFAULT_SETTINGS) | ({k: row[k] for k in DEFAULT_SETTINGS} if row is not None else {})
         return cls(OpeningHours.parse(raw["opening_hours"], raw["weekdays"]), int(raw["full_quota"]),
                    int(raw["spot_quota"]), int(raw["grace_minutes"]), raw)
@@ -107,7 +106,7 @@ def tx_done_today(tx: Tx, hall_id: int, day: str) -> dict[str, int]:
     return {r["kind"]: r["n"] for r in rows}
 
 
-def _hall_row(tx: Tx, hall_id: int, actor: Actor) -> sqlite3.Row:
+def _hall_row(tx: Tx, hall_id: int, actor: Actor) -> Row:
     actor.check_hall(hall_id)
     row = tx.one("SELECT id, timezone FROM halls WHERE id = ?", (hall_id,))
     if row is None:
@@ -115,7 +114,7 @@ def _hall_row(tx: Tx, hall_id: int, actor: Actor) -> sqlite3.Row:
     return row
 
 
-def ensure_checklist(tx: Tx, hall_id: int) -> list[sqlite3.Row]:
+def ensure_checklist(tx: Tx, hall_id: int) -> list[Row]:
     """The hall's active checklist; a hall without one gets the defaults now."""
     if tx.one("SELECT 1 FROM checklist_items WHERE hall_id = ? LIMIT 1", (hall_id,)) is None:
         for pos, it in enumerate(DEFAULT_CHECKLIST):
@@ -125,7 +124,7 @@ def ensure_checklist(tx: Tx, hall_id: int) -> list[sqlite3.Row]:
                   "ORDER BY position, id", (hall_id,))
 
 
-def _load_patrol(tx: Tx, patrol_id: int, actor: Actor) -> sqlite3.Row:
+def _load_patrol(tx: Tx, patrol_id: int, actor: Actor) -> Row:
     row = tx.one("SELECT * FROM patrols WHERE id = ?", (patrol_id,))
     if row is None:
         raise NotFound("patrol_not_found", f"巡查记录不存在 (no patrol {patrol_id})")
@@ -133,7 +132,7 @@ def _load_patrol(tx: Tx, patrol_id: int, actor: Actor) -> sqlite3.Row:
     return row
 
 
-def _patrol_brief(row: sqlite3.Row, window_number: int | None = None) -> dict[str, Any]:
+def _patrol_brief(row: Row, window_number: int | None = None) -> dict[str, Any]:
     return {"id": row["id"], "kind": row["kind"], "status": row["status"], "window_id": row["window_id"],
             "window": window_number, "inspector": row["inspector_name"], "service_day": row["service_day"]}
 
@@ -220,16 +219,15 @@ def start_patrol(tx: Tx, rules: Rules, *, hall_id: int, kind: PatrolKind, window
                            field="window")
     items = [r["code"] for r in ensure_checklist(tx, hall_id)]
     day = service_day_of(tx.now, hall["timezone"], rules)
-    cur = tx.run("INSERT INTO patrols (hall_id, kind, service_day, status, window_id, items, inspector_user_id,"
+    pid = tx.insert("INSERT INTO patrols (hall_id, kind, service_day, status, window_id, items, inspector_user_id,"
                  " inspector_name, note, started_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
                  (hall_id, kind.value, day, PatrolStatus.OPEN.value, window_id, json.dumps(items), actor.user_id,
                   actor_name(actor), note, tx.now))
-    pid = int(cur.lastrowid or 0)
     _emit_patrol(tx, pid, "patrol.started")
     return pid
 
 
-def _require_open(row: sqlite3.Row) -> None:
+def _require_open(row: Row) -> None:
     if row["status"] != PatrolStatus.OPEN:
         raise Conflict("patrol_closed", f"巡查已{'完成' if row['status'] == 'done' else '取消'} "
                                         f"(the patrol is {row['status']})", status=row["status"])
@@ -282,7 +280,7 @@ FINDING_SELECT = """SELECT f.*, w.number AS window_number, w.name AS window_name
 _DEFAULT_NAMES = {it.code: it for it in (*DEFAULT_CHECKLIST, OTHER_CATEGORY)}
 
 
-def finding_json(r: sqlite3.Row | dict[str, Any], now: float) -> dict[str, Any]:
+def finding_json(r: Row | dict[str, Any], now: float) -> dict[str, Any]:
     cat = _DEFAULT_NAMES.get(r["category"])
     status = FindingStatus(r["status"])
     return {
@@ -305,7 +303,7 @@ def finding_json(r: sqlite3.Row | dict[str, Any], now: float) -> dict[str, Any]:
     }
 
 
-def finding_brief(r: sqlite3.Row, now: float) -> dict[str, Any]:
+def finding_brief(r: Row, now: float) -> dict[str, Any]:
     """What an event carries: no description or names (events reach every screen of the hall)."""
     return {"id": r["id"], "status": r["status"], "category": r["category"], "severity": r["severity"],
             "window": r["window_number"], "window_id": r["window_id"], "escalation": r["escalation"],
@@ -322,7 +320,7 @@ def _visible_sql(actor: Actor) -> tuple[str, dict[str, Any]]:
             " OR f.responsible_user_id = :v_user)"), {"v_user": actor.user_id if actor.user_id is not None else -1}
 
 
-def load_finding(tx: Tx, finding_id: int, actor: Actor) -> sqlite3.Row:
+def load_finding(tx: Tx, finding_id: int, actor: Actor) -> Row:
     cond, params = _visible_sql(actor)
     row = tx.one(f"{FINDING_SELECT} WHERE f.id = :id AND {cond}", {"id": finding_id, **params})
     if row is None:
@@ -345,7 +343,7 @@ def _emit_finding(tx: Tx, finding_id: int, type_: str, actor: Actor, **extra: An
     return finding_json(row, tx.now)
 
 
-def _user_in_hall(tx: Tx, user_id: int, hall_id: int, field: str) -> sqlite3.Row:
+def _user_in_hall(tx: Tx, user_id: int, hall_id: int, field: str) -> Row:
     u = tx.one("SELECT id, display_name, role, hall_id FROM users WHERE id = ? AND active = 1", (user_id,))
     if u is None or (u["hall_id"] is not None and u["hall_id"] != hall_id):
         raise InvalidInput("user_not_found", f"人员不存在 (no staff member {user_id})", field=field)
@@ -396,14 +394,13 @@ def create_finding(tx: Tx, *, hall_id: int, spec: dict[str, Any], actor: Actor) 
         times = [r[0] for r in tx.all("SELECT created_at FROM findings WHERE window_id = ? AND category = ?",
                                       (window_id, category))]
         escalation, repeats = escalation_for([*times, tx.now], tx.now)
-    cur = tx.run(
+    fid = tx.insert(
         "INSERT INTO findings (hall_id, patrol_id, category, severity, description, window_id, clerk_user_id, area,"
         " responsible_user_id, responsible_name, due_at, status, escalation, repeat_count, created_at,"
         " created_by_user_id, created_by_name, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (hall_id, patrol_id, category, severity.value, spec["description"], window_id, clerk_id, area,
          responsible_id, responsible_name, due, FindingStatus.OPEN.value, escalation.value, repeats, tx.now,
          actor.user_id, actor_name(actor), tx.now))
-    fid = int(cur.lastrowid or 0)
     if patrol_id is not None:
         tx.run("INSERT INTO patrol_checks (patrol_id, item_code, result, note, at) VALUES (?,?,'finding','',?) "
                "ON CONFLICT (patrol_id, item_code) DO UPDATE SET result = 'finding', at = excluded.at",
@@ -485,11 +482,10 @@ def add_photo(tx: Tx, *, finding_id: int, stage: str, path: str, mime: str, size
         raise Conflict("finding_closed", "问题已验收，不能再添加照片 (the finding is verified)")
     if stage == "found" and not actor.is_supervisor:
         raise Forbidden("forbidden", "工作人员只能上传整改照片 (clerks add photos of the fix)")
-    cur = tx.run("INSERT INTO finding_photos (finding_id, hall_id, stage, path, mime, size, sha256, uploaded_at,"
+    pid = tx.insert("INSERT INTO finding_photos (finding_id, hall_id, stage, path, mime, size, sha256, uploaded_at,"
                  " uploaded_by_user_id, uploaded_by_name) VALUES (?,?,?,?,?,?,?,?,?,?)",
                  (finding_id, row["hall_id"], stage, path, mime, size, sha256, tx.now, actor.user_id,
                   actor_name(actor)))
-    pid = int(cur.lastrowid or 0)
     tx.run("UPDATE findings SET updated_at = ? WHERE id = ?", (tx.now, finding_id))
     _log(tx, finding_id, actor, "photo", None, None, stage)
     _emit_finding(tx, finding_id, "finding.photo_added", actor, photo={"id": pid, "stage": stage})
@@ -497,7 +493,7 @@ def add_photo(tx: Tx, *, finding_id: int, stage: str, path: str, mime: str, size
                        "uploaded_by_name": actor_name(actor)})
 
 
-def photo_json(r: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:
+def photo_json(r: Row | dict[str, Any]) -> dict[str, Any]:
     return {"id": r["id"], "stage": r["stage"], "mime": r["mime"], "size": r["size"],
             "uploaded_at": iso(r["uploaded_at"]), "uploaded_by": r["uploaded_by_name"],
             "url": f"/api/v1/finding-photos/{r['id']}"}
@@ -531,15 +527,13 @@ class PatrolReads:
             raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
         day = service_day_of(now, hall["timezone"], self.rules)
         settings = await self.settings(hall_id)
-        async with self.db.reader() as conn:
-            await conn.execute("BEGIN")
-            patrols = await conn.execute_fetchall(
+        async with self.db.snapshot() as conn:
+            patrols = await conn.all(
                 "SELECT p.*, w.number AS window_number, (SELECT count(*) FROM findings f WHERE f.patrol_id = p.id)"
                 " AS findings, (SELECT count(*) FROM patrol_checks c WHERE c.patrol_id = p.id) AS checked "
                 "FROM patrols p LEFT JOIN windows w ON w.id = p.window_id "
                 "WHERE p.hall_id = ? AND p.service_day = ? AND p.status <> 'cancelled' ORDER BY p.started_at",
                 (hall_id, day))
-            await conn.execute("COMMIT")
         done: dict[str, int] = {}
         for p in patrols:
             if p["status"] == "done":
@@ -549,7 +543,7 @@ class PatrolReads:
                 "patrols": [self._patrol_row(p) for p in patrols]}
 
     @staticmethod
-    def _patrol_row(p: sqlite3.Row) -> dict[str, Any]:
+    def _patrol_row(p: Row) -> dict[str, Any]:
         return {"id": p["id"], "kind": p["kind"], "status": p["status"], "window_id": p["window_id"],
                 "window": p["window_number"], "inspector": p["inspector_name"],
                 "started_at": iso(p["started_at"]), "finished_at": iso(p["finished_at"]),
@@ -566,25 +560,22 @@ class PatrolReads:
         return [self._patrol_row(r) for r in rows]
 
     async def patrol(self, patrol_id: int, actor: Actor, now: float) -> dict[str, Any]:
-        async with self.db.reader() as conn:
-            await conn.execute("BEGIN")
-            rows = list(await conn.execute_fetchall(
+        async with self.db.snapshot() as conn:
+            rows = list(await conn.all(
                 "SELECT p.*, w.number AS window_number, w.name AS window_name,"
                 " (SELECT count(*) FROM findings f WHERE f.patrol_id = p.id) AS findings,"
                 " (SELECT count(*) FROM patrol_checks c WHERE c.patrol_id = p.id) AS checked "
                 "FROM patrols p LEFT JOIN windows w ON w.id = p.window_id WHERE p.id = ?", (patrol_id,)))
             if not rows:
-                await conn.execute("COMMIT")
                 raise NotFound("patrol_not_found", f"巡查记录不存在 (no patrol {patrol_id})")
             p = rows[0]
             actor.check_hall(p["hall_id"])
-            names = await conn.execute_fetchall(
+            names = await conn.all(
                 "SELECT code, name, name_en FROM checklist_items WHERE hall_id = ?", (p["hall_id"],))
-            checks = await conn.execute_fetchall(
+            checks = await conn.all(
                 "SELECT item_code, result, note, at FROM patrol_checks WHERE patrol_id = ?", (patrol_id,))
-            findings = await conn.execute_fetchall(f"{FINDING_SELECT} WHERE f.patrol_id = ? ORDER BY f.id",
+            findings = await conn.all(f"{FINDING_SELECT} WHERE f.patrol_id = ? ORDER BY f.id",
                                                    (patrol_id,))
-            await conn.execute("COMMIT")
         by_code = {r["code"]: r for r in names}
         by_check = {r["item_code"]: r for r in checks}
         items = []
@@ -633,16 +624,14 @@ class PatrolReads:
 
     async def finding(self, finding_id: int, actor: Actor, now: float) -> dict[str, Any]:
         cond, params = _visible_sql(actor)
-        async with self.db.reader() as conn:
-            await conn.execute("BEGIN")
-            rows = list(await conn.execute_fetchall(f"{FINDING_SELECT} WHERE f.id = :id AND {cond}",
+        async with self.db.snapshot() as conn:
+            rows = list(await conn.all(f"{FINDING_SELECT} WHERE f.id = :id AND {cond}",
                                                     {"id": finding_id, **params}))
-            photos = await conn.execute_fetchall(
+            photos = await conn.all(
                 "SELECT * FROM finding_photos WHERE finding_id = ? ORDER BY id", (finding_id,))
-            log = await conn.execute_fetchall(
+            log = await conn.all(
                 "SELECT at, actor_name, actor_role, action, from_status, to_status, note FROM finding_log "
                 "WHERE finding_id = ? ORDER BY id", (finding_id,))
-            await conn.execute("COMMIT")
         if not rows:
             raise NotFound("finding_not_found", f"问题不存在或无权查看 (no finding {finding_id})")
         actor.check_hall(rows[0]["hall_id"])

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from hallops.domain.errors import Conflict, InvalidInput, NotFound
-from hallops.storage.db import Database, Tx
+from hallops.storage.db import Database, Row, Tx
 from hallops.storage.rules import zone
 
 # Counter columns of report_rollup, in one place (figures.py accumulates exactly these).
@@ -57,25 +56,23 @@ class WorkEvent:
 
 @dataclass(frozen=True, slots=True)
 class DayRows:
-    tickets: list[sqlite3.Row]
+    tickets: list[Row]
     departments: dict[int, set[int]]  # ticket id -> departments of the items it handled
     events: list[WorkEvent]  # in sequence order
 
 
 async def hall_meta(db: Database, hall_id: int) -> HallMeta:
-    async with db.reader() as conn:
-        await conn.execute("BEGIN")
-        hall = list(await conn.execute_fetchall("SELECT id, code, name, timezone FROM halls WHERE id = ?",
+    async with db.snapshot() as conn:
+        hall = list(await conn.all("SELECT id, code, name, timezone FROM halls WHERE id = ?",
                                                 (hall_id,)))
-        queues = await conn.execute_fetchall(
+        queues = await conn.all(
             "SELECT id, prefix, name, kind, department_id, target_wait_minutes FROM queues WHERE hall_id = ?",
             (hall_id,))
-        windows = await conn.execute_fetchall(
+        windows = await conn.all(
             "SELECT id, number, name, kind, key_window FROM windows WHERE hall_id = ?", (hall_id,))
-        depts = await conn.execute_fetchall("SELECT id, code, name FROM departments WHERE hall_id = ?", (hall_id,))
-        users = await conn.execute_fetchall(
+        depts = await conn.all("SELECT id, code, name FROM departments WHERE hall_id = ?", (hall_id,))
+        users = await conn.all(
             "SELECT id, username, display_name FROM users WHERE hall_id = ? OR hall_id IS NULL", (hall_id,))
-        await conn.execute("COMMIT")
     if not hall:
         raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
     return HallMeta(dict(hall[0]), {r["id"]: dict(r) for r in queues}, {r["id"]: dict(r) for r in windows},
@@ -94,22 +91,21 @@ async def day_rows(db: Database, meta: HallMeta, day: str, bounds: tuple[float, 
     """One service day's tickets, the departments of their items and its work events (calls, recalls,
     transfers, window sign-ins), read as one snapshot."""
     hall_id = meta.hall["id"]
-    async with db.reader() as conn:
-        await conn.execute("BEGIN")
-        tickets = list(await conn.execute_fetchall(
+    async with db.snapshot() as conn:
+        tickets = list(await conn.all(
             f"SELECT {TICKET_FIELDS} FROM tickets WHERE hall_id = ? AND service_day = ?", (hall_id, day)))
-        items = await conn.execute_fetchall(
+        items = await conn.all(
             "SELECT DISTINCT ti.ticket_id, si.department_id FROM tickets t "
             "JOIN ticket_items ti ON ti.ticket_id = t.id JOIN service_items si ON si.id = ti.item_id "
             "WHERE t.hall_id = ? AND t.service_day = ? AND si.department_id IS NOT NULL", (hall_id, day))
-        # INDEXED BY: the planner could otherwise walk every event of these types the hall ever had.
-        events = await conn.execute_fetchall(
-            "SELECT type, json_extract(payload, '$.ticket.id'), json_extract(payload, '$.window.id'),"
-            " json_extract(payload, '$.reason'), json_extract(payload, '$.window.clerk.id') "
-            "FROM events INDEXED BY events_work "
+        # INDEXED BY: SQLite's planner could otherwise walk every event of these types the hall ever had.
+        j = conn.dialect
+        events = await conn.all(
+            f"SELECT type, {j.json_int('payload', 'ticket', 'id')}, {j.json_int('payload', 'window', 'id')},"
+            f" {j.json_text('payload', 'reason')}, {j.json_int('payload', 'window', 'clerk', 'id')} "
+            f"FROM events {'INDEXED BY events_work ' if j.name == 'sqlite' else ''}"
             f"WHERE hall_id = ? AND type IN ({_WORK_TYPES}) AND at >= ? AND at < ? ORDER BY seq",
             (hall_id, *bounds))
-        await conn.execute("COMMIT")
     depts: dict[int, set[int]] = {}
     for r in items:
         depts.setdefault(r[0], set()).add(r[1])
@@ -140,14 +136,15 @@ def store_rollup(tx: Tx, hall_id: int, day: str, rows: Sequence[tuple[str, str, 
     tx.run("DELETE FROM report_rollup WHERE hall_id = ? AND service_day = ?", (hall_id, day))
     cols = ", ".join(ROLLUP_COLUMNS)
     marks = ", ".join("?" * (4 + len(ROLLUP_COLUMNS)))
-    tx.conn.executemany(f"INSERT INTO report_rollup (hall_id, dim, service_day, key, {cols}) VALUES ({marks})",
+    tx.many(f"INSERT INTO report_rollup (hall_id, dim, service_day, key, {cols}) VALUES ({marks})",
                         [(hall_id, dim, day, key, *(v[c] for c in ROLLUP_COLUMNS)) for dim, key, v in rows])
-    tx.run("INSERT OR REPLACE INTO report_days (hall_id, service_day, tickets, built_at) VALUES (?, ?, ?, ?)",
+    tx.run("INSERT INTO report_days (hall_id, service_day, tickets, built_at) VALUES (?, ?, ?, ?) "
+           "ON CONFLICT (hall_id, service_day) DO UPDATE SET tickets = excluded.tickets, built_at = excluded.built_at",
            (hall_id, day, tickets, tx.now))
 
 
 async def rollup_rows(db: Database, hall_id: int, dims: Iterable[str], start: str,
-                      end: str) -> list[sqlite3.Row]:
+                      end: str) -> list[Row]:
     dims = list(dims)
     marks = ",".join("?" * len(dims))
     return await db.all(f"SELECT dim, service_day, key, {', '.join(ROLLUP_COLUMNS)} FROM report_rollup "
@@ -165,28 +162,26 @@ async def table_exists(db: Database, *names: str) -> bool:
 
 async def patrol_rows(db: Database, hall_id: int, start: str, end: str, start_ts: float,
                       end_ts: float, now: float) -> dict[str, Any]:
-    async with db.reader() as conn:
-        await conn.execute("BEGIN")
-        settings = list(await conn.execute_fetchall(
+    async with db.snapshot() as conn:
+        settings = list(await conn.all(
             "SELECT weekdays, full_quota, spot_quota FROM patrol_settings WHERE hall_id = ?", (hall_id,)))
-        done = await conn.execute_fetchall(
+        done = await conn.all(
             "SELECT service_day, kind, count(*) AS n FROM patrols WHERE hall_id = ? AND service_day BETWEEN ? AND ? "
             "AND status = 'done' GROUP BY service_day, kind", (hall_id, start, end))
-        raised = await conn.execute_fetchall(
+        raised = await conn.all(
             "SELECT severity, count(*) AS n FROM findings WHERE hall_id = ? AND created_at >= ? AND created_at < ? "
             "GROUP BY severity", (hall_id, start_ts, end_ts))
-        rectified = await conn.execute_fetchall(
+        rectified = await conn.all(
             "SELECT count(*) FROM findings WHERE hall_id = ? AND rectified_at >= ? AND rectified_at < ?",
             (hall_id, start_ts, end_ts))
-        verified = await conn.execute_fetchall(
+        verified = await conn.all(
             "SELECT count(*) FROM findings WHERE hall_id = ? AND verified_at >= ? AND verified_at < ?",
             (hall_id, start_ts, end_ts))
-        still_open = await conn.execute_fetchall(
+        still_open = await conn.all(
             "SELECT f.id, f.category, f.severity, f.description, f.status, f.due_at, f.responsible_name, f.area,"
             " f.escalation, w.number AS window FROM findings f LEFT JOIN windows w ON w.id = f.window_id "
             "WHERE f.hall_id = ? AND f.status IN ('open', 'rectifying', 'reopened') AND f.created_at < ? "
             "ORDER BY f.due_at", (hall_id, end_ts))
-        await conn.execute("COMMIT")
     s = dict(settings[0]) if settings else {"weekdays": "1,2,3,4,5", "full_quota": 6, "spot_quota": 4}
     return {"settings": s, "done": [dict(r) for r in done], "raised": {r["severity"]: r["n"] for r in raised},
             "rectified": next(iter(rectified))[0], "verified": next(iter(verified))[0],
@@ -227,7 +222,7 @@ def save_settings(tx: Tx, hall_id: int, values: dict[str, Any]) -> dict[str, Any
     return dict(r)
 
 
-def webhook_json(r: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:
+def webhook_json(r: Row | dict[str, Any]) -> dict[str, Any]:
     """A webhook as shown: the secret is never sent back, and the URL's key only by its tail."""
     url = r["url"]
     shown = url if len(url) < 24 else url[:url.find("?") + 1 if "?" in url else 24] + "…" + url[-4:]
@@ -242,9 +237,9 @@ async def webhooks(db: Database, hall_id: int, *, active_only: bool = False) -> 
 
 
 def add_webhook(tx: Tx, hall_id: int, kind: str, label: str, url: str, secret: str) -> dict[str, Any]:
-    cur = tx.run("INSERT INTO report_webhooks (hall_id, kind, label, url, secret, created_at) VALUES (?,?,?,?,?,?)",
-                 (hall_id, kind, label, url, secret, tx.now))
-    r = tx.one("SELECT * FROM report_webhooks WHERE id = ?", (cur.lastrowid,))
+    webhook_id = tx.insert("INSERT INTO report_webhooks (hall_id, kind, label, url, secret, created_at) "
+                           "VALUES (?,?,?,?,?,?)", (hall_id, kind, label, url, secret, tx.now))
+    r = tx.one("SELECT * FROM report_webhooks WHERE id = ?", (webhook_id,))
     assert r is not None
     return webhook_json(r)
 
@@ -300,9 +295,10 @@ async def briefings(db: Database, hall_id: int, limit: int = 60) -> list[dict[st
 
 
 def annotate(tx: Tx, briefing_id: int, hall_id: int, text: str, by: str) -> None:
-    cur = tx.run("UPDATE briefings SET annotation = ?, annotated_by = ?, annotated_at = ? WHERE id = ? AND hall_id = ?",
+    changed = tx.run("UPDATE briefings SET annotation = ?, annotated_by = ?, annotated_at = ? "
+                     "WHERE id = ? AND hall_id = ?",
                  (text, by, tx.now, briefing_id, hall_id))
-    if cur.rowcount == 0:
+    if changed == 0:
         raise NotFound("briefing_not_found", f"简报不存在 (no briefing {briefing_id})")
 
 
@@ -310,16 +306,14 @@ def publish(tx: Tx, briefing_id: int, hall_id: int, by: str, messages: dict[int,
     """Mark published and queue one delivery per active webhook (message bodies fixed now)."""
     if not messages:
         raise Conflict("no_webhooks", "尚未配置工作群推送地址 (no active work-group webhook for this hall)")
-    cur = tx.run("UPDATE briefings SET published_at = ?, published_by = ? WHERE id = ? AND hall_id = ?",
-                 (tx.now, by, briefing_id, hall_id))
-    if cur.rowcount == 0:
+    if tx.run("UPDATE briefings SET published_at = ?, published_by = ? WHERE id = ? AND hall_id = ?",
+              (tx.now, by, briefing_id, hall_id)) == 0:
         raise NotFound("briefing_not_found", f"简报不存在 (no briefing {briefing_id})")
     ids = []
     for webhook_id, body in messages.items():
-        c = tx.run("INSERT INTO briefing_deliveries (briefing_id, webhook_id, state, next_attempt_at, message, "
-                   "created_at) VALUES (?, ?, 'pending', ?, ?, ?)", (briefing_id, webhook_id, tx.now, body, tx.now))
-        assert c.lastrowid is not None
-        ids.append(c.lastrowid)
+        ids.append(tx.insert("INSERT INTO briefing_deliveries (briefing_id, webhook_id, state, next_attempt_at, "
+                             "message, "
+                   "created_at) VALUES (?, ?, 'pending', ?, ?, ?)", (briefing_id, webhook_id, tx.now, body, tx.now)))
     return ids
 
 

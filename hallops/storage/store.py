@@ -168,7 +168,7 @@ class Store:
         row = await self.db.one("SELECT value FROM server_secrets WHERE name = ?", (name,))
         if row is None:
             def create(tx: Tx) -> str:
-                tx.run("INSERT OR IGNORE INTO server_secrets (name, value, created_at) VALUES (?, ?, ?)",
+                tx.run("INSERT INTO server_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                        (name, secrets.token_hex(32), tx.now))
                 made = tx.one("SELECT value FROM server_secrets WHERE name = ?", (name,))
                 assert made is not None
@@ -197,26 +197,24 @@ class Store:
         return [dict(r) for r in rows if actor.hall_id is None or r["id"] == actor.hall_id]
 
     async def hall_layout(self, hall_id: int) -> dict[str, Any]:
-        async with self.db.reader() as conn:
-            await conn.execute("BEGIN")
-            hall = await conn.execute_fetchall("SELECT * FROM halls WHERE id = ?", (hall_id,))
-            depts = await conn.execute_fetchall(
+        async with self.db.snapshot() as conn:
+            hall = await conn.all("SELECT * FROM halls WHERE id = ?", (hall_id,))
+            depts = await conn.all(
                 "SELECT id, code, name, name_en FROM departments WHERE hall_id = ? ORDER BY id", (hall_id,))
-            queues = await conn.execute_fetchall(
+            queues = await conn.all(
                 "SELECT q.*, d.code AS department FROM queues q LEFT JOIN departments d ON d.id = q.department_id "
                 "WHERE q.hall_id = ? ORDER BY q.prefix", (hall_id,))
-            items = await conn.execute_fetchall(
+            items = await conn.all(
                 "SELECT i.id, i.code, i.name, i.name_en, i.active, d.code AS department, q.prefix AS queue "
                 "FROM service_items i LEFT JOIN departments d ON d.id = i.department_id "
                 "LEFT JOIN queues q ON q.id = i.queue_id WHERE i.hall_id = ? ORDER BY i.id", (hall_id,))
-            windows = await conn.execute_fetchall(
+            windows = await conn.all(
                 "SELECT id, number, name, name_en, kind, scope, key_window, area, active FROM windows "
                 "WHERE hall_id = ? ORDER BY number", (hall_id,))
-            wq = await conn.execute_fetchall(
+            wq = await conn.all(
                 "SELECT wq.window_id, q.prefix FROM window_queues wq JOIN queues q ON q.id = wq.queue_id "
                 "JOIN windows w ON w.id = wq.window_id WHERE w.hall_id = ? ORDER BY wq.window_id, wq.position",
                 (hall_id,))
-            await conn.execute("COMMIT")
         if not hall:
             raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
         served: dict[int, list[str]] = {}
@@ -238,22 +236,20 @@ class Store:
     async def hall_state(self, hall_id: int) -> dict[str, Any]:
         """Everything a screen or tablet needs to start from, read as one snapshot with its sequence."""
         now = self.now()
-        async with self.db.reader() as conn:
-            await conn.execute("BEGIN")
-            hall_rows = list(await conn.execute_fetchall(
+        async with self.db.snapshot() as conn:
+            hall_rows = list(await conn.all(
                 "SELECT id, code, name, timezone, notice, event_seq FROM halls WHERE id = ?", (hall_id,)))
             if not hall_rows:
-                await conn.execute("COMMIT")
                 raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
             hall = hall_rows[0]
             day = service_day_of(now, hall["timezone"], self.rules)
-            queues = await conn.execute_fetchall(
+            queues = await conn.all(
                 "SELECT id, prefix, name, name_en, kind, category, target_wait_minutes FROM queues "
                 "WHERE hall_id = ? AND active = 1 ORDER BY prefix", (hall_id,))
-            waiting = await conn.execute_fetchall(
+            waiting = await conn.all(
                 "SELECT queue_id, count(*) AS n, min(issued_at) AS oldest FROM tickets "
                 "WHERE hall_id = ? AND status = 'waiting' GROUP BY queue_id", (hall_id,))
-            windows = await conn.execute_fetchall(
+            windows = await conn.all(
                 "SELECT w.id, w.number, w.name, w.name_en, w.kind, w.scope, w.area, w.key_window, w.state,"
                 " w.pause_reason, w.state_since, u.id AS clerk_id, u.display_name AS clerk_name,"
                 " t.id AS t_id, t.number AS t_number, t.status AS t_status, t.called_at AS t_called_at,"
@@ -261,20 +257,19 @@ class Store:
                 "FROM windows w LEFT JOIN users u ON u.id = w.clerk_user_id "
                 "LEFT JOIN tickets t ON t.id = w.current_ticket_id "
                 "WHERE w.hall_id = ? AND w.active = 1 ORDER BY w.number", (hall_id,))
-            wq = await conn.execute_fetchall(
+            wq = await conn.all(
                 "SELECT wq.window_id, q.prefix FROM window_queues wq JOIN queues q ON q.id = wq.queue_id "
                 "JOIN windows w ON w.id = wq.window_id WHERE w.hall_id = ? ORDER BY wq.window_id, wq.position",
                 (hall_id,))
             # The calls the hall heard today, from the call events: a ticket transferred on since still counts.
             day_start = dt.datetime.combine(dt.date.fromisoformat(day), self.rules.rollover,
                                             tzinfo=zone(hall["timezone"])).timestamp()
-            calls = await conn.execute_fetchall(
+            calls = await conn.all(
                 "SELECT type, at, payload FROM events WHERE hall_id = ? AND type IN ('ticket.called', "
                 "'ticket.recalled') AND at >= ? ORDER BY seq DESC LIMIT 12", (hall_id, day_start))
-            counts = await conn.execute_fetchall(
+            counts = await conn.all(
                 "SELECT status, count(*) AS n FROM tickets WHERE hall_id = ? AND service_day = ? GROUP BY status",
                 (hall_id, day))
-            await conn.execute("COMMIT")
         wait_by_q = {r["queue_id"]: r for r in waiting}
         served: dict[int, list[str]] = {}
         for r in wq:

@@ -4,10 +4,7 @@ checks, the change and its event commit together or not at all."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import secrets
-import sqlite3
-from collections.abc import Mapping
 from typing import Any
 
 from hallops.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -17,7 +14,7 @@ from hallops.domain.policy import APPOINTMENT_BIT, BOOST_CLASSES, Candidate, Pol
 from hallops.domain.tickets import Action, check_recall, next_status
 from hallops.domain.windows import WindowAction, next_window_state, require_open_for_calls
 from hallops.storage.actors import Actor
-from hallops.storage.db import Tx
+from hallops.storage.db import IntegrityError, Row, Tx
 from hallops.storage.rules import Rules, service_day_of, zone
 from hallops.storage.views import (
     TICKET_COLUMNS,
@@ -34,19 +31,18 @@ from hallops.storage.views import (
 S = TicketStatus
 MAX_NUMBER_SKIPS = 1000
 APPOINTMENT_REACH = 12 * 3600.0
-Row = sqlite3.Row | Mapping[str, Any]
 
 
 # -- reading inside a transaction ------------------------------------------------------------------------
 
-def load_ticket(tx: Tx, ticket_id: int) -> sqlite3.Row:
+def load_ticket(tx: Tx, ticket_id: int) -> Row:
     row = tx.one(f"SELECT {TICKET_COLUMNS} FROM {TICKET_FROM} WHERE t.id = ?", (ticket_id,))
     if row is None:
         raise NotFound("ticket_not_found", f"号票不存在 (no ticket {ticket_id})")
     return row
 
 
-def load_window(tx: Tx, window_id: int, actor: Actor) -> sqlite3.Row:
+def load_window(tx: Tx, window_id: int, actor: Actor) -> Row:
     row = tx.one("SELECT * FROM windows WHERE id = ? AND active = 1", (window_id,))
     if row is None:
         raise NotFound("window_not_found", f"窗口不存在 (no window {window_id})")
@@ -54,7 +50,7 @@ def load_window(tx: Tx, window_id: int, actor: Actor) -> sqlite3.Row:
     return row
 
 
-def find_queue(tx: Tx, hall_id: int, ref: str | int) -> sqlite3.Row:
+def find_queue(tx: Tx, hall_id: int, ref: str | int) -> Row:
     """An active queue of the hall by id or prefix, with the hall's time zone beside it."""
     col, value = ("q.id", ref) if isinstance(ref, int) else ("q.prefix", ref.upper())
     row = tx.one(f"SELECT q.*, h.timezone FROM queues q JOIN halls h ON h.id = q.hall_id "
@@ -128,22 +124,22 @@ def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channe
         number = format_number(q["prefix"], serial)
         token = secrets.token_urlsafe(16)
         try:
-            cur = tx.run(
-                "INSERT INTO tickets (hall_id, service_day, number, serial, origin_queue_id, queue_id, token,"
+            with tx.savepoint():
+                ticket_id = tx.insert(
+                    "INSERT INTO tickets (hall_id, service_day, number, serial, origin_queue_id, queue_id, token,"
                 " channel, priority, boost_class, status, issued_at, sort_at, appointment_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (hall_id, day, number, serial, q["id"], q["id"], token, channel.value, priority.value, bclass,
-                 S.WAITING.value, tx.now, sort_at, appointment_at))
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (hall_id, day, number, serial, q["id"], q["id"], token, channel.value, priority.value, bclass,
+                     S.WAITING.value, tx.now, sort_at, appointment_at))
             break
-        except sqlite3.IntegrityError:  # a failed statement leaves the transaction as it was: try the next
+        except IntegrityError:  # the savepoint undid the failed insert alone: try the next number
             continue
     else:
         raise Conflict("number_taken", f"号码 {number} 今日已使用 (numbers of this prefix are taken today)")
-    ticket_id = cur.lastrowid
-    assert ticket_id is not None
     if idempotency is not None:
-        tx.run("INSERT OR REPLACE INTO idempotency_keys (scope, key, request_hash, ticket_id, created_at) "
-               "VALUES (?, ?, ?, ?, ?)", (*idempotency, ticket_id, tx.now))
+        tx.run("INSERT INTO idempotency_keys (scope, key, request_hash, ticket_id, created_at) "
+               "VALUES (?, ?, ?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash,"
+               " ticket_id = excluded.ticket_id, created_at = excluded.created_at", (*idempotency, ticket_id, tx.now))
     # The new row as load_ticket would read it back (tests/http/test_tickets.py checks they agree).
     new: dict[str, Any] = {
         "id": ticket_id, "hall_id": hall_id, "service_day": day, "number": number, "queue_id": q["id"],
@@ -160,7 +156,7 @@ def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channe
 
 # -- calling ---------------------------------------------------------------------------------------------
 
-def _require_idle(tx: Tx, w: sqlite3.Row) -> None:
+def _require_idle(tx: Tx, w: Row) -> None:
     if w["current_ticket_id"] is not None:
         cur = tx.one("SELECT number, status FROM tickets WHERE id = ?", (w["current_ticket_id"],))
         number = cur["number"] if cur else "?"
@@ -201,11 +197,11 @@ def call_next(tx: Tx, rules: Rules, *, window_id: int, actor: Actor) -> dict[str
                          candidates(tx, w["hall_id"], w["id"], window_queue_ids(tx, w["id"])), rules.policy)
     if chosen is None:
         return None
-    cur = tx.run("UPDATE tickets SET status = 'called', window_id = ?, target_window_id = NULL, called_at = ?,"
+    changed = tx.run("UPDATE tickets SET status = 'called', window_id = ?, target_window_id = NULL, called_at = ?,"
                  " first_called_at = coalesce(first_called_at, ?), clerk_user_id = ? "
                  "WHERE id = ? AND status = 'waiting'",
                  (w["id"], tx.now, tx.now, w["clerk_user_id"] or actor.user_id, chosen.ticket_id))
-    assert cur.rowcount == 1, "a candidate must be waiting inside the same transaction"
+    assert changed == 1, "a candidate must be waiting inside the same transaction"
     tx.run("UPDATE windows SET current_ticket_id = ? WHERE id = ?", (chosen.ticket_id, w["id"]))
     return _event_ticket(tx, chosen.ticket_id, "ticket.called", window=window_brief(w), reason="call")
 
@@ -250,8 +246,8 @@ def ticket_action(tx: Tx, rules: Rules, *, ticket_id: int, action: Action, actor
         return _event_ticket(tx, t["id"], "ticket.called", window=window_brief(w), reason="call_back")
     elif action is Action.FINISH:
         items = _resolve_items(tx, t["hall_id"], body.get("items") or [])
-        tx.conn.executemany("INSERT OR IGNORE INTO ticket_items (ticket_id, item_id, window_id, at) "
-                            "VALUES (?, ?, ?, ?)", [(t["id"], i, wid, now) for i in items])
+        tx.many("INSERT INTO ticket_items (ticket_id, item_id, window_id, at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", [(t["id"], i, wid, now) for i in items])
         tx.run("UPDATE tickets SET status = ?, ended_at = ? WHERE id = ?", (new, now, t["id"]))
         tx.run("UPDATE windows SET current_ticket_id = NULL WHERE id = ? AND current_ticket_id = ?",
                (wid, t["id"]))
@@ -284,7 +280,7 @@ def _resolve_items(tx: Tx, hall_id: int, refs: list[int | str]) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def _transfer(tx: Tx, rules: Rules, t: sqlite3.Row, w: sqlite3.Row | None,
+def _transfer(tx: Tx, rules: Rules, t: Row, w: Row | None,
               body: dict[str, Any]) -> dict[str, Any]:
     """Back to waiting in another queue and/or for another window; the ticket keeps its number."""
     queue_ref, window_ref = body.get("queue"), body.get("window")
@@ -390,7 +386,7 @@ def _clerk_by_name(tx: Tx, username: Any, hall_id: int) -> int:
     return int(row["id"])
 
 
-def window_state_json(tx: Tx, w: sqlite3.Row) -> dict[str, Any]:
+def window_state_json(tx: Tx, w: Row) -> dict[str, Any]:
     clerk = None
     if w["clerk_user_id"] is not None:
         u = tx.one("SELECT id, username, display_name FROM users WHERE id = ?", (w["clerk_user_id"],))
@@ -417,8 +413,11 @@ def close_day(tx: Tx, rules: Rules, *, hall_id: int, through_today: bool, actor:
                      " AND status IN ('waiting', 'called', 'parked') RETURNING id, number, service_day",
                      (tx.now, hall_id, today))
     if expired:
-        tx.run("UPDATE windows SET current_ticket_id = NULL WHERE hall_id = ? AND current_ticket_id IN "
-               "(SELECT value FROM json_each(?))", (hall_id, json.dumps([r["id"] for r in expired])))
+        ids = [r["id"] for r in expired]
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            tx.run(f"UPDATE windows SET current_ticket_id = NULL WHERE hall_id = ? AND current_ticket_id IN "
+                   f"({', '.join('?' * len(part))})", (hall_id, *part))
     # Windows left open from an earlier day are signed out; a manager's early close signs out all idle ones.
     day_start = dt.datetime.combine(dt.date.fromisoformat(today), rules.rollover,
                                     tzinfo=zone(hall["timezone"])).timestamp()

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from hallops.domain.policy import BOOST_CLASSES, PolicyParams
-
-Row = sqlite3.Row | Mapping[str, Any]
+from hallops.storage.db import Row
 
 
 def iso(ts: float | None) -> str | None:
@@ -128,5 +126,5 @@ def ticket_brief(r: Row) -> dict[str, Any]:
     }
 
 
-def window_brief(r: sqlite3.Row) -> dict[str, Any]:
+def window_brief(r: Row) -> dict[str, Any]:
     return {"id": r["id"], "number": r["number"], "name": r["name"], "area": r["area"]}

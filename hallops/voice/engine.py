@@ -145,9 +145,9 @@ class VoiceEngine:
             old.unlink(missing_ok=True)
 
 
-def default_cache_dir(db_path: Path, env: dict[str, str] | None = None) -> Path:
-    """HALLOPS_VOICE_CACHE if set, else `voice-cache/` beside the database file."""
+def default_cache_dir(files_dir: Path, env: dict[str, str] | None = None) -> Path:
+    """HALLOPS_VOICE_CACHE if set, else `voice-cache/` in the folder of files kept beside the database."""
     env = dict(os.environ) if env is None else env
     if env.get("HALLOPS_VOICE_CACHE"):
         return Path(env["HALLOPS_VOICE_CACHE"])
-    return db_path.resolve().parent / "voice-cache"
+    return files_dir.resolve() / "voice-cache"

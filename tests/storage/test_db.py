@@ -14,8 +14,9 @@ from hallops.domain.model import Channel, Priority, Role
 from hallops.domain.windows import WindowAction
 from hallops.storage import migrations
 from hallops.storage.actors import Actor
-from hallops.storage.db import Database, Tx
+from hallops.storage.db import Tx
 from hallops.storage.rules import Rules
+from hallops.storage.sqlite import SQLiteDatabase as Database
 from hallops.storage.store import Store
 from tests.conftest import Clock
 
@@ -38,7 +39,7 @@ async def test_migrations_apply_from_empty_once_and_are_recorded(tmp_path: Path,
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"halls", "queues", "windows", "tickets", "events", "users", "api_tokens"} <= tables
-    assert migrations.apply(conn) == []  # nothing left to do
+    assert migrations.apply_sqlite(conn) == []  # nothing left to do
     conn.close()
 
 

@@ -14,8 +14,8 @@ from hallops.domain.policy import Candidate, queue_key
 from hallops.domain.tickets import Action
 from hallops.domain.windows import WindowAction
 from hallops.storage.actors import Actor
-from hallops.storage.db import Database
 from hallops.storage.rules import Rules
+from hallops.storage.sqlite import SQLiteDatabase as Database
 from hallops.storage.store import Store
 from hallops.storage.views import ahead_args, ahead_sql
 from tests.conftest import Clock

@@ -1,0 +1,365 @@
+"""The PostgreSQL backend: any number of server processes on one database.
+
+Write jobs are the same plain functions `fn(tx)` as on SQLite, run on a few writer threads, each with its own
+connection, each job in its own REPEATABLE READ transaction. Every job that changes a hall raises an event,
+and raising one updates the hall's row (`event_seq`): two writers of one hall, in one process or two, meet on
+that row, and the second fails with a serialization error and runs again on the new state. That makes every
+rule checked inside a job (call next, numbering, window states) hold across processes by construction, and
+gives each hall one gapless event sequence in commit order. Numbers are also unique by constraint.
+
+Events reach other processes by NOTIFY (sent at commit, in commit order, "hall:seq"); `events/relay.py` turns
+those into the same ordered, exactly-once stream the local commits feed.
+
+Reads go through an asyncio connection pool; `snapshot()` reads in one REPEATABLE READ, READ ONLY transaction.
+SQL is written once for both backends (see db.py): `?` and `:name` placeholders are rewritten for psycopg here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import decimal
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg_pool import AsyncConnectionPool
+
+from hallops.storage import migrations
+from hallops.storage.db import POSTGRESQL, Clock, Database, Event, IntegrityError, Params, Reader, Row, Tx
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CHANNEL = "hallops_events"
+MAX_ATTEMPTS = 60  # a job that loses the race for its hall this often in a row is reported, not retried
+
+
+# -- SQL and rows --------------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|::|:[A-Za-z_]\w*|\?|%")
+
+
+@lru_cache(maxsize=4096)
+def translate(sql: str) -> str:
+    """`?` → `%s`, `:name` → `%(name)s`, a literal `%` → `%%`; quoted text and `::` casts are left alone."""
+    def sub(m: re.Match[str]) -> str:
+        tok = m.group(0)
+        if tok == "?":
+            return "%s"
+        if tok == "%":
+            return "%%"
+        if tok.startswith(":") and tok != "::":
+            return f"%({tok[1:]})s"
+        return tok
+    return _TOKEN.sub(sub, sql)
+
+
+def _value(v: Any) -> Any:
+    # Flags are INTEGER columns on both backends; PostgreSQL will not compare a boolean with an integer.
+    return int(v) if isinstance(v, bool) else v
+
+
+def _params(params: Params) -> Params:
+    if isinstance(params, dict):
+        return {k: _value(v) for k, v in params.items()}
+    return [_value(v) for v in params]
+
+
+class PgRow(tuple):
+    """A row readable by position and by column name, and convertible with dict(), like sqlite3.Row."""
+
+    __slots__ = ()
+    _names: tuple[str, ...] = ()
+    _index: dict[str, int] = {}  # noqa: RUF012 - set per subclass
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._index[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._names)
+
+
+@lru_cache(maxsize=1024)
+def _row_class(names: tuple[str, ...]) -> type[PgRow]:
+    return type("PgRow", (PgRow,), {"__slots__": (), "_names": names,
+                                    "_index": {n: i for i, n in enumerate(names)}})
+
+
+def _plain(v: Any) -> Any:
+    # sum() and avg() of integers are numeric in PostgreSQL; the code above storage expects int or float.
+    if isinstance(v, decimal.Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    return v
+
+
+def _row_factory(cursor: Any) -> Callable[[Sequence[Any]], PgRow]:
+    desc = cursor.description
+    if desc is None:
+        return lambda values: PgRow(values)
+    cls = _row_class(tuple(c.name for c in desc))
+    return lambda values: cls(_plain(v) for v in values)
+
+
+@contextlib.contextmanager
+def _constraint_errors() -> Iterator[None]:
+    try:
+        yield
+    except pg_errors.IntegrityError as e:
+        raise IntegrityError(str(e)) from e
+
+
+# -- write jobs --------------------------------------------------------------------------------------------
+
+class PgTx(Tx):
+    dialect = POSTGRESQL
+
+    def __init__(self, conn: psycopg.Connection[Any], now: float) -> None:
+        super().__init__(now)
+        self.conn = conn
+        self._sp = 0
+
+    def run(self, sql: str, params: Params = ()) -> int:
+        with _constraint_errors():
+            return self.conn.execute(translate(sql), _params(params)).rowcount
+
+    def all(self, sql: str, params: Params = ()) -> list[Row]:
+        with _constraint_errors():
+            cur = self.conn.execute(translate(sql), _params(params))
+            return cur.fetchall() if cur.description is not None else []
+
+    def many(self, sql: str, rows: Sequence[Params]) -> None:
+        with _constraint_errors(), self.conn.cursor() as cur:
+            cur.executemany(translate(sql), [_params(r) for r in rows])
+
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[None]:
+        self._sp += 1
+        name = f"sp{self._sp}"
+        self.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            raise
+        self.conn.execute(f"RELEASE SAVEPOINT {name}")
+
+
+_RETRY = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
+
+
+class PgReader(Reader):
+    dialect = POSTGRESQL
+
+    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        self.conn = conn
+
+    async def all(self, sql: str, params: Params = ()) -> list[Row]:
+        cur = await self.conn.execute(translate(sql), _params(params))
+        return await cur.fetchall() if cur.description is not None else []
+
+
+def redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        host = parts.hostname or ""
+        netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+class PostgresDatabase(Database):
+    dialect = POSTGRESQL
+    OPTIONS = frozenset({"readers", "writers", "data_dir"})
+
+    def __init__(self, url: str, *, readers: int = 4, writers: int = 4, data_dir: str | Path | None = None,
+                 clock: Clock = time.time) -> None:
+        self.url = url
+        self.reader_count = max(2, readers)
+        self.writer_count = max(1, writers)
+        self.clock = clock
+        self.on_commit: list[Callable[[list[Event]], None]] = []
+        self._data_dir = Path(data_dir) if data_dir is not None else Path("var")
+        self._executor: ThreadPoolExecutor | None = None
+        self._local = threading.local()
+        self._conns: list[psycopg.Connection[Any]] = []
+        self._conns_lock = threading.Lock()
+        self._pool: AsyncConnectionPool | None = None
+        self._pending: set[asyncio.Task[Any]] = set()
+        self.retries = 0  # transactions run again after losing a race (for tests and benchmarks)
+
+    @property
+    def label(self) -> str:
+        return redact(self.url)
+
+    @property
+    def data_dir(self) -> Path:
+        return self._data_dir
+
+    # -- life cycle -------------------------------------------------------------------------------------
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        conn = psycopg.connect(self.url, autocommit=True, row_factory=_row_factory)
+        conn.execute("SET TIME ZONE 'UTC'")
+        return conn
+
+    async def open(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._executor = ThreadPoolExecutor(max_workers=self.writer_count, thread_name_prefix="hallops-pg-writer")
+        try:
+            applied = await loop.run_in_executor(self._executor, self._migrate)
+            if applied:
+                log.info("applied migrations %s to %s", ", ".join(applied), self.label)
+            self._pool = AsyncConnectionPool(self.url, min_size=2, max_size=self.reader_count, open=False,
+                                             kwargs={"autocommit": True, "row_factory": _row_factory})
+            await self._pool.open(wait=True, timeout=30)
+        except BaseException:
+            await self.close()
+            raise
+
+    def _migrate(self) -> list[str]:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            return migrations.apply_postgres(conn)
+
+    async def close(self) -> None:
+        # Let running jobs finish: each was promised to someone.
+        while self._pending:
+            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        with self._conns_lock:
+            for c in self._conns:
+                c.close()
+            self._conns.clear()
+
+    # -- writing ----------------------------------------------------------------------------------------
+
+    async def write(self, fn: Callable[[Tx], T]) -> T:
+        if self._executor is None:
+            raise RuntimeError("database is not open")
+        # The job runs to the end and its events are published even if the caller is cancelled (the client
+        # hung up): the ticket exists, and a retry with the same Idempotency-Key gets it back.
+        task = asyncio.ensure_future(self._write(fn))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        return await asyncio.shield(task)
+
+    async def _write(self, fn: Callable[[Tx], T]) -> T:
+        loop = asyncio.get_running_loop()
+        value, events = await loop.run_in_executor(self._executor, self._run_job, fn)
+        if events:
+            for listener in self.on_commit:
+                try:
+                    listener(events)
+                except Exception:
+                    log.exception("event listener failed")
+        return value
+
+    def _writer_conn(self) -> psycopg.Connection[Any]:
+        conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = self._connect()
+            self._local.conn = conn
+            with self._conns_lock:
+                self._conns.append(conn)
+        return conn
+
+    def _run_job(self, fn: Callable[[Tx], T]) -> tuple[T, list[Event]]:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            conn = self._writer_conn()
+            tx = PgTx(conn, self.clock())
+            try:
+                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+                value = fn(tx)
+                last: dict[int, int] = {}
+                for ev in tx.events:
+                    last[ev.hall_id] = ev.seq
+                for hall_id, seq in last.items():
+                    conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"{hall_id}:{seq}"))
+                conn.execute("COMMIT")
+                return value, tx.events
+            except _RETRY:
+                conn.execute("ROLLBACK")
+                self.retries += 1
+                if attempt == MAX_ATTEMPTS:
+                    raise
+                time.sleep(random.uniform(0, 0.002 * min(attempt, 10)))
+            except psycopg.OperationalError:
+                # The connection broke (server restart): drop it; the next job connects again.
+                with contextlib.suppress(Exception):
+                    conn.close()
+                self._local.conn = None
+                raise
+            except BaseException:
+                if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    conn.execute("ROLLBACK")
+                raise
+        raise AssertionError("unreachable")
+
+    # -- reading ----------------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Reader]:
+        if self._pool is None:
+            raise RuntimeError("database is not open")
+        async with self._pool.connection() as conn, conn.transaction():
+            await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield PgReader(conn)
+
+    async def all(self, sql: str, params: Params = ()) -> list[Row]:
+        if self._pool is None:
+            raise RuntimeError("database is not open")
+        async with self._pool.connection() as conn:
+            return await PgReader(conn).all(sql, params)
+
+    # -- following other processes ------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def follow(self, notify: Callable[[int, int], None]) -> AsyncIterator[None]:
+        listening = asyncio.Event()
+        task = asyncio.create_task(self._listen(notify, listening), name="hallops-pg-listen")
+        try:
+            await asyncio.wait_for(listening.wait(), 30)
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _listen(self, notify: Callable[[int, int], None], listening: asyncio.Event) -> None:
+        delay = 0.2
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(self.url, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    # Whatever was committed while not listening: each hall's latest sequence number.
+                    cur = await conn.execute("SELECT id, event_seq FROM halls")
+                    for hall_id, seq in await cur.fetchall():
+                        notify(int(hall_id), int(seq))
+                    listening.set()
+                    delay = 0.2
+                    async for n in conn.notifies():
+                        hall, _, seq = n.payload.partition(":")
+                        notify(int(hall), int(seq))
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                log.warning("listening for events failed (%s); again in %.1f s", e, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
