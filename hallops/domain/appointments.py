@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from hallops.domain.errors import Conflict, InvalidInput
+from hallops.domain.errors import Conflict, E, InvalidInput
 
 CODE_RE = re.compile(r"^[0-9A-Z]{4,16}$")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 -]{3,19}$")
@@ -47,7 +47,7 @@ def normalize_code(text: str) -> str:
     """What the citizen typed, as stored: upper case, no spaces or dashes."""
     code = re.sub(r"[\s-]", "", text or "").upper()
     if not CODE_RE.match(code):
-        raise InvalidInput("bad_code", "预约码应为 4–16 位数字或字母 (an appointment code is 4-16 digits or letters)",
+        raise InvalidInput(E.BAD_CODE, "预约码应为 4–16 位数字或字母 (an appointment code is 4-16 digits or letters)",
                            field="code")
     return code
 
@@ -65,13 +65,13 @@ def parse_local_start(text: str, tz: ZoneInfo, *, where: str = "start") -> float
     try:
         naive = dt.datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
     except ValueError:
-        raise InvalidInput("bad_start", f"{where}：时间 {text!r} 无效，应为 YYYY-MM-DD HH:MM "
+        raise InvalidInput(E.BAD_START, f"{where}：时间 {text!r} 无效，应为 YYYY-MM-DD HH:MM "
                                         f"({where}: {text!r} is not a valid local time YYYY-MM-DD HH:MM)",
                            field=where) from None
     local = naive.replace(tzinfo=tz)
     # Aware from here on: a round trip through UTC shows whether the wall time exists in this zone.
     if local.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None) != naive:
-        raise InvalidInput("bad_start", f"{where}：当地没有 {text} 这一时刻（夏令时调整）"
+        raise InvalidInput(E.BAD_START, f"{where}：当地没有 {text} 这一时刻（夏令时调整）"
                                         f"({where}: {text} does not exist in {tz.key})", field=where)
     return local.timestamp()
 
@@ -83,12 +83,12 @@ def _hhmm(ts: float, tz: ZoneInfo) -> str:
 def check_in_allowed(slot_start: float, now: float, window: CheckInWindow, tz: ZoneInfo) -> None:
     """Raise unless `now` is inside the check-in window around the slot's start."""
     if now < window.opens(slot_start):
-        raise Conflict("checkin_too_early",
+        raise Conflict(E.CHECKIN_TOO_EARLY,
                        f"预约时段 {_hhmm(slot_start, tz)} 开始，请于 {_hhmm(window.opens(slot_start), tz)} 后签到 "
                        f"(too early: check in from {_hhmm(window.opens(slot_start), tz)})",
                        opens_at=window.opens(slot_start))
     if now > window.closes(slot_start):
-        raise Conflict("checkin_too_late",
+        raise Conflict(E.CHECKIN_TOO_LATE,
                        f"已超过签到时间（预约 {_hhmm(slot_start, tz)}，最晚 {_hhmm(window.closes(slot_start), tz)}），"
                        f"请取普通号 (too late to check in; please take an ordinary ticket)",
                        closed_at=window.closes(slot_start))
@@ -112,11 +112,11 @@ def day_slots(day: dt.date, start: dt.time, end: dt.time, every_minutes: int,
               tz: ZoneInfo) -> list[tuple[float, float]]:
     """Slots of `every_minutes` from `start` to `end` (local) on `day`, as (start, end) seconds."""
     if not 5 <= every_minutes <= 240:
-        raise InvalidInput("bad_slot_length", "时段长度应为 5–240 分钟 (slot length must be 5-240 minutes)")
+        raise InvalidInput(E.BAD_SLOT_LENGTH, "时段长度应为 5–240 分钟 (slot length must be 5-240 minutes)")
     t = dt.datetime.combine(day, start, tzinfo=tz)
     stop = dt.datetime.combine(day, end, tzinfo=tz)
     if stop <= t:
-        raise InvalidInput("bad_slot_span", "结束时间须晚于开始时间 (end must be after start)")
+        raise InvalidInput(E.BAD_SLOT_SPAN, "结束时间须晚于开始时间 (end must be after start)")
     out = []
     step = dt.timedelta(minutes=every_minutes)
     while t + step <= stop:
@@ -152,7 +152,7 @@ def parse_bookings_csv(text: str, tz: ZoneInfo) -> list[Booking]:
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     rows = [r for r in reader if any(c.strip() for c in r)]
     if not rows:
-        raise InvalidInput("empty_csv", "文件为空 (the file has no rows)")
+        raise InvalidInput(E.EMPTY_CSV, "文件为空 (the file has no rows)")
     header = [h.strip().lower() for h in rows[0]]
     idx: dict[str, int] = {}
     for key, names in _COLUMNS.items():
@@ -161,10 +161,10 @@ def parse_bookings_csv(text: str, tz: ZoneInfo) -> list[Booking]:
                 idx[key] = i
     missing = [k for k in ("queue", "start") if k not in idx]
     if missing:
-        raise InvalidInput("csv_columns", f"缺少列：{', '.join(missing)} (missing columns: {', '.join(missing)}; "
+        raise InvalidInput(E.CSV_COLUMNS, f"缺少列：{', '.join(missing)} (missing columns: {', '.join(missing)}; "
                                           f"expected code,name,phone,queue,start)", missing=missing)
     if len(rows) - 1 > MAX_IMPORT_ROWS:
-        raise InvalidInput("csv_too_long", f"一次最多导入 {MAX_IMPORT_ROWS} 条 (at most {MAX_IMPORT_ROWS} rows)")
+        raise InvalidInput(E.CSV_TOO_LONG, f"一次最多导入 {MAX_IMPORT_ROWS} 条 (at most {MAX_IMPORT_ROWS} rows)")
     out: list[Booking] = []
     errors: list[dict[str, object]] = []
     for n, row in enumerate(rows[1:], start=2):
@@ -175,10 +175,10 @@ def parse_bookings_csv(text: str, tz: ZoneInfo) -> list[Booking]:
             code = normalize_code(col("code")) if col("code") else None
             phone = col("phone")
             if phone and not PHONE_RE.match(phone):
-                raise InvalidInput("bad_phone", "手机号格式不对 (bad phone number)", field="phone")
+                raise InvalidInput(E.BAD_PHONE, "手机号格式不对 (bad phone number)", field="phone")
             queue = col("queue").upper()
             if not re.fullmatch(r"[A-Z]{1,2}", queue):
-                raise InvalidInput("bad_queue", "业务类型应为号码前缀，如 A (queue must be a prefix like A)",
+                raise InvalidInput(E.BAD_QUEUE, "业务类型应为号码前缀，如 A (queue must be a prefix like A)",
                                    field="queue")
             start = parse_local_start(col("start"), tz, where="start")
             digits = re.sub(r"\D", "", phone)
@@ -189,11 +189,11 @@ def parse_bookings_csv(text: str, tz: ZoneInfo) -> list[Booking]:
     codes = [b.code for b in out if b.code]
     dupes = sorted({c for c in codes if codes.count(c) > 1})
     for c in dupes:
-        errors.append({"line": next(b.line for b in out if b.code == c), "error": "duplicate_code",
+        errors.append({"line": next(b.line for b in out if b.code == c), "error": E.DUPLICATE_CODE,
                        "message": f"预约码 {c} 重复 (code {c} appears twice)"})
     if errors:
         errors.sort(key=lambda e: int(str(e["line"])))
         first = errors[0]
-        raise InvalidInput("csv_invalid", f"第 {first['line']} 行：{first['message']}（共 {len(errors)} 处错误）",
+        raise InvalidInput(E.CSV_INVALID, f"第 {first['line']} 行：{first['message']}（共 {len(errors)} 处错误）",
                            errors=errors)
     return out

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from hallops.domain.errors import InvalidInput
+from hallops.domain.errors import E, InvalidInput
 
 PREFIX_RE = re.compile(r"^[A-Z]{1,2}$")
 _HOURS_RE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
@@ -51,11 +51,11 @@ class IssuingHours:
         for part in text.replace(" ", "").split(","):
             m = _HOURS_RE.match(part)
             if not m:
-                raise InvalidInput("bad_hours", f"取号时间格式应为 HH:MM-HH:MM (bad hours: {part!r})")
+                raise InvalidInput(E.BAD_HOURS, f"取号时间格式应为 HH:MM-HH:MM (bad hours: {part!r})")
             h1, m1, h2, m2 = (int(g) for g in m.groups())
             start, end = h1 * 60 + m1, h2 * 60 + m2
             if h1 > 23 or m1 > 59 or m2 > 59 or end > 1440 or start >= end:
-                raise InvalidInput("bad_hours", f"取号时间段无效 (bad hours span: {part!r})")
+                raise InvalidInput(E.BAD_HOURS, f"取号时间段无效 (bad hours span: {part!r})")
             spans.append(Span(start, end))
         spans.sort(key=lambda s: s.start)
         return cls(tuple(spans))

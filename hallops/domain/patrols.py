@@ -16,7 +16,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from hallops.domain.errors import Forbidden, InvalidInput
+from hallops.domain.errors import E, Forbidden, InvalidInput
 from hallops.domain.numbering import IssuingHours
 from hallops.domain.transitions import Transitions
 
@@ -86,7 +86,7 @@ class OpeningHours:
             if not part:
                 continue
             if not part.isdigit() or not 1 <= int(part) <= 7:
-                raise InvalidInput("bad_weekdays", f"开放日应为 1–7 的数字 (weekdays are 1-7: {part!r})")
+                raise InvalidInput(E.BAD_WEEKDAYS, f"开放日应为 1–7 的数字 (weekdays are 1-7: {part!r})")
             days.add(int(part))
         return cls(IssuingHours.parse(hours), frozenset(days))
 
@@ -225,7 +225,7 @@ def next_finding_status(current: FindingStatus, action: FindingAction) -> Findin
 def check_verifier(verifier_user_id: int | None, rectified_by_user_id: int | None) -> None:
     """Nobody verifies their own rectification: the check must be a second pair of eyes."""
     if verifier_user_id is not None and verifier_user_id == rectified_by_user_id:
-        raise Forbidden("own_rectification", "不能验收本人提交的整改 (you cannot verify your own rectification)")
+        raise Forbidden(E.OWN_RECTIFICATION, "不能验收本人提交的整改 (you cannot verify your own rectification)")
 
 
 def is_overdue(status: FindingStatus, due_at: float | None, now: float) -> bool:

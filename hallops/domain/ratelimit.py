@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hallops.domain.errors import TooManyRequests
+from hallops.domain.errors import E, TooManyRequests
 
 HOUR = 3600.0
 # A phone ticket cancelled this soon after it was taken was a mis-tap: it does not count against the phone.
@@ -49,10 +49,10 @@ def check(times: Sequence[float], now: float, limit: Limit) -> None:
     if wait <= 0:
         return
     if math.isinf(wait):
-        raise TooManyRequests("mobile_disabled", "本大厅暂不支持手机取号，请到自助取号机取号 "
+        raise TooManyRequests(E.MOBILE_DISABLED, "本大厅暂不支持手机取号，请到自助取号机取号 "
                                                  "(phone tickets are off here; use a kiosk)")
     minutes = max(1, math.ceil(wait / 60))
-    raise TooManyRequests("rate_limited",
+    raise TooManyRequests(E.RATE_LIMITED,
                           f"取号过于频繁，请 {minutes} 分钟后再试，或到自助取号机取号 "
                           f"(too many tickets from this {limit.what}; try again in {minutes} min)",
                           retry_after=math.ceil(wait), limit=limit.per_hour, scope=limit.what)
@@ -63,7 +63,7 @@ def check_cancel(times: Sequence[float], now: float) -> None:
     wait = retry_after(times, now, Limit("device", CANCELS_PER_HOUR))
     if wait > 0:
         minutes = max(1, math.ceil(wait / 60))
-        raise TooManyRequests("cancel_limited",
+        raise TooManyRequests(E.CANCEL_LIMITED,
                               f"取消过于频繁，请 {minutes} 分钟后再试，或到服务台咨询 "
                               f"(too many cancels from this phone; try again in {minutes} min)",
                               retry_after=math.ceil(wait), limit=CANCELS_PER_HOUR)

@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from hallops.domain.errors import InvalidInput
+from hallops.domain.errors import E, InvalidInput
 
 
 def percentile(sorted_values: Sequence[float], p: float) -> float | None:
@@ -108,7 +108,7 @@ LAST_DAY = dt.date(2099, 12, 31)
 
 def check_day(d: dt.date, name: str = "date") -> dt.date:
     if not FIRST_DAY <= d <= LAST_DAY:
-        raise InvalidInput("date_out_of_range", f"日期须在 {FIRST_DAY} 至 {LAST_DAY} 之间 ({name} must lie between "
+        raise InvalidInput(E.DATE_OUT_OF_RANGE, f"日期须在 {FIRST_DAY} 至 {LAST_DAY} 之间 ({name} must lie between "
                                                 f"{FIRST_DAY} and {LAST_DAY}: {d})", field=name)
     return d
 
@@ -129,7 +129,7 @@ class Period:
         check_day(self.start, "from")
         check_day(self.end, "to")
         if self.end < self.start:
-            raise InvalidInput("bad_period", f"结束日期早于开始日期 (period ends before it starts: {self.start} "
+            raise InvalidInput(E.BAD_PERIOD, f"结束日期早于开始日期 (period ends before it starts: {self.start} "
                                              f"to {self.end})")
 
     @classmethod
@@ -157,7 +157,7 @@ class Period:
             return cls.week_of(d)
         if kind is PeriodKind.MONTHLY:
             return cls.month_of(d)
-        raise InvalidInput("bad_period", f"请给出起止日期 (a custom period needs from and to: {kind})")
+        raise InvalidInput(E.BAD_PERIOD, f"请给出起止日期 (a custom period needs from and to: {kind})")
 
     @property
     def days(self) -> int:
@@ -191,7 +191,7 @@ def parse_date(value: str, name: str = "date") -> dt.date:
     try:
         d = dt.date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput("bad_date", f"日期格式应为 YYYY-MM-DD ({name} must be a date YYYY-MM-DD)",
+        raise InvalidInput(E.BAD_DATE, f"日期格式应为 YYYY-MM-DD ({name} must be a date YYYY-MM-DD)",
                            field=name) from None
     return check_day(d, name)
 

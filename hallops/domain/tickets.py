@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 
-from hallops.domain.errors import Conflict
+from hallops.domain.errors import Conflict, E
 from hallops.domain.model import TicketStatus
 from hallops.domain.transitions import Transitions
 
@@ -79,8 +79,7 @@ def next_status(current: TicketStatus, action: Action) -> TicketStatus:
 
 def check_recall(recall_count: int, limit: int) -> None:
     if limit and recall_count >= limit:
-        raise Conflict(
-            "recall_limit_reached",
+        raise Conflict(E.RECALL_LIMIT_REACHED,
             f"已重呼 {recall_count} 次，达到上限，请标记过号 (recall limit of {limit} reached; mark no-show)",
             limit=limit,
         )

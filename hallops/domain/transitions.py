@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from hallops.domain.errors import Conflict
+from hallops.domain.errors import Conflict, E
 
 S = TypeVar("S", bound=enum.StrEnum)
 A = TypeVar("A", bound=enum.StrEnum)
@@ -29,8 +29,7 @@ class Transitions(Generic[S, A]):
     def next(self, current: S, action: A) -> S:
         allowed, target = self.moves[action]
         if current not in allowed:
-            raise Conflict(
-                "illegal_transition",
+            raise Conflict(E.ILLEGAL_TRANSITION,
                 f"{self.noun_zh}状态为“{self.state_zh[current]}”，不能{self.action_zh[action]} "
                 f"(cannot {action.value} a {self.noun_en} that is {current.value})",
                 **{self.detail_key: current.value, "action": action.value})

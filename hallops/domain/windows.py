@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from hallops.domain.errors import Conflict
+from hallops.domain.errors import Conflict, E
 from hallops.domain.model import WindowState
 from hallops.domain.transitions import Transitions
 
@@ -39,6 +39,6 @@ def next_window_state(current: WindowState, action: WindowAction) -> WindowState
 
 def require_open_for_calls(state: WindowState) -> None:
     if state is not W.OPEN:
-        raise Conflict("window_not_open",
+        raise Conflict(E.WINDOW_NOT_OPEN,
                        f"窗口{STATE_ZH[state]}，不能叫号 (window is {state.value}; open or resume it first)",
                        state=state.value)

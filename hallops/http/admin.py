@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hallops.domain.errors import Forbidden, NotFound
+from hallops.domain.errors import E, Forbidden, NotFound
 from hallops.domain.model import Role
 from hallops.http import bodies
 from hallops.http.api import RouteTable, json_response, path_int
@@ -30,7 +30,7 @@ async def _layout_reply(request: web.Request, hid: int, kind: str, obj_id: int, 
 @routes.post("/api/v1/halls", summary="Create a hall", roles=ADMIN, body=bodies.HallSpec, responses={201: "created"})
 async def create_hall(request: web.Request, actor: Actor, body: bodies.HallSpec) -> web.Response:
     if actor.hall_id is not None:
-        raise Forbidden("forbidden", "本账号只管理一个大厅，不能新建大厅 (a hall-bound admin cannot create halls)")
+        raise Forbidden(E.FORBIDDEN, "本账号只管理一个大厅，不能新建大厅 (a hall-bound admin cannot create halls)")
     spec = body.model_dump(mode="json")
     hid = await request.app[STORE].write(lambda tx: layout.create_hall(tx, spec))
     return await _layout_reply(request, hid, "hall", hid, 201)
@@ -42,7 +42,7 @@ async def update_hall(request: web.Request, actor: Actor, body: bodies.HallChang
     hid = await hall_id(request, actor)
     ch = bodies.changes(body)
     if actor.role is Role.MANAGER and set(ch) - {"notice"}:
-        raise Forbidden("forbidden", "管理员以外只能修改公告 (managers may change the notice only)")
+        raise Forbidden(E.FORBIDDEN, "管理员以外只能修改公告 (managers may change the notice only)")
     await request.app[STORE].write(lambda tx: layout.update_hall(tx, hid, ch))
     return await _layout_reply(request, hid, "hall", hid)
 
@@ -134,6 +134,6 @@ async def revoke_token(request: web.Request, actor: Actor) -> web.Response:
     if actor.hall_id is not None:
         token = next((t for t in await store.list_tokens() if t["id"] == token_id), None)
         if token is None or not _visible(actor, token["hall_id"]):
-            raise NotFound("token_not_found", f"令牌不存在或已撤销 (no active token {token_id})")
+            raise NotFound(E.TOKEN_NOT_FOUND, f"令牌不存在或已撤销 (no active token {token_id})")
     await store.revoke_token(token_id)
     return web.Response(status=204)

@@ -17,7 +17,7 @@ from urllib.parse import quote
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from hallops.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized, UnsupportedMediaType
+from hallops.domain.errors import E, Forbidden, InvalidInput, NotFound, Unauthorized, UnsupportedMediaType
 from hallops.domain.model import Role
 from hallops.http.keys import ACTOR_KEY
 from hallops.storage.actors import Actor
@@ -77,9 +77,9 @@ def require_actor(request: web.Request, roles: frozenset[Role] | None) -> Actor 
     if roles is None:
         return actor
     if actor is None:
-        raise Unauthorized("unauthenticated", "请先登录或提供令牌 (sign in or send a bearer token)")
+        raise Unauthorized(E.UNAUTHENTICATED, "请先登录或提供令牌 (sign in or send a bearer token)")
     if actor.role not in roles:
-        raise Forbidden("forbidden",
+        raise Forbidden(E.FORBIDDEN,
                         f"角色 {actor.role.value} 无权执行此操作 (role {actor.role.value} may not do this)")
     return actor
 
@@ -91,20 +91,20 @@ async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
         data: Any = {}
     else:
         if request.content_type != "application/json":
-            raise UnsupportedMediaType("unsupported_media_type",
+            raise UnsupportedMediaType(E.UNSUPPORTED_MEDIA_TYPE,
                                        "请求体须为 JSON (send Content-Type: application/json)")
         try:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as e:
-            raise InvalidInput("bad_json", f"请求体不是有效的 JSON (body is not valid JSON: {e})") from None
+            raise InvalidInput(E.BAD_JSON, f"请求体不是有效的 JSON (body is not valid JSON: {e})") from None
     if not isinstance(data, dict):
-        raise InvalidInput("bad_json", "请求体须为 JSON 对象 (body must be a JSON object)")
+        raise InvalidInput(E.BAD_JSON, "请求体须为 JSON 对象 (body must be a JSON object)")
     try:
         return model.model_validate(data)
     except ValidationError as e:
         errors = _field_errors(e)
         first = errors[0]
-        raise InvalidInput("invalid_input", f"参数无效：{first['field']} — {first['message']} (invalid input)",
+        raise InvalidInput(E.INVALID_INPUT, f"参数无效：{first['field']} — {first['message']} (invalid input)",
                            errors=errors) from None
 
 
@@ -135,7 +135,7 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
 def path_int(request: web.Request, name: str) -> int:
     value = request.match_info[name]
     if not value.isdigit() or int(value) > MAX_ID:
-        raise NotFound("not_found", f"资源不存在 (no such {name})")
+        raise NotFound(E.NOT_FOUND, f"资源不存在 (no such {name})")
     return int(value)
 
 
@@ -144,7 +144,7 @@ def query_int(request: web.Request, name: str, default: int, *, lo: int = 0, hi:
     if value is None:
         return default
     if not re.fullmatch(r"\d{1,19}", value) or not lo <= int(value) <= hi:
-        raise InvalidInput("bad_query", f"参数 {name} 应为 {lo}–{hi} 之间的整数 ({name} must be an integer "
+        raise InvalidInput(E.BAD_QUERY, f"参数 {name} 应为 {lo}–{hi} 之间的整数 ({name} must be an integer "
                                         f"from {lo} to {hi})", field=name)
     return int(value)
 

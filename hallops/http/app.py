@@ -10,19 +10,21 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from hallops.background import background_ctx
 from hallops.config import Config
 from hallops.domain.model import Role
 from hallops.events.hub import EventHub
 from hallops.events.relay import Relay
 from hallops.http.auth import auth_middleware
 from hallops.http.errors import error_middleware
-from hallops.http.keys import CONFIG, DATABASE, HUB, RELAY, STORE
+from hallops.http.keys import CONFIG, DATABASE, HUB, RELAY, STORE, USECASES
 from hallops.http.routes import setup_routes
 from hallops.http.web import setup_web
 from hallops.storage.actors import Actor
 from hallops.storage.db import Clock, open_database
+from hallops.storage.ports import Ports
 from hallops.storage.rules import Rules, service_day_of
-from hallops.storage.store import Store
+from hallops.usecases import UseCases
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
@@ -39,9 +41,11 @@ def create_app(config: Config, *, clock: Clock = time.time) -> web.Application:
     app[CONFIG] = config
     db = open_database(config.database.path, clock=clock, **config.database.options())
     app[DATABASE] = db
-    store = Store(db, rules_from(config))
+    ports = Ports.build(db, rules_from(config))
+    store = ports.store
     store.token_cache_seconds = config.security.token_cache_seconds
     app[STORE] = store
+    app[USECASES] = UseCases.build(ports, config, clock)
     hub = EventHub()
     relay = Relay(db, hub.publish)
     db.on_commit.append(relay.committed)  # committed events only, each hall's in sequence order
@@ -49,6 +53,7 @@ def create_app(config: Config, *, clock: Clock = time.time) -> web.Application:
     app[RELAY] = relay
     # The database opens first and closes last: the features' own contexts are appended after it.
     app.cleanup_ctx.append(_database_ctx)
+    app.cleanup_ctx.append(background_ctx)  # every loop registered by the features (hallops/background.py)
     app.cleanup_ctx.append(_rollover_ctx)
     setup_web(app)
     setup_routes(app)

@@ -11,7 +11,7 @@ import hmac
 
 from aiohttp import web
 
-from hallops.domain.errors import Forbidden, Unauthorized
+from hallops.domain.errors import E, Forbidden, Unauthorized
 from hallops.http.errors import Handler
 from hallops.http.keys import ACTOR_KEY, CSRF_KEY, SESSION_COOKIE, STORE
 
@@ -26,10 +26,10 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("bad_authorization", "Authorization 头应为 Bearer <令牌> (use: Bearer <token>)")
+            raise Unauthorized(E.BAD_AUTHORIZATION, "Authorization 头应为 Bearer <令牌> (use: Bearer <token>)")
         actor = await store.token_actor(token.strip())
         if actor is None:
-            raise Unauthorized("invalid_token", "令牌无效或已撤销 (token unknown or revoked)")
+            raise Unauthorized(E.INVALID_TOKEN, "令牌无效或已撤销 (token unknown or revoked)")
         request[ACTOR_KEY] = actor
         return await handler(request)
     sid = request.cookies.get(SESSION_COOKIE)
@@ -42,5 +42,5 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
             if request.method not in SAFE_METHODS and (request.method, request.path) not in CSRF_EXEMPT:
                 sent = request.headers.get("X-CSRF-Token", "")
                 if not hmac.compare_digest(sent.encode(), csrf.encode()):
-                    raise Forbidden("csrf_failed", "页面已过期，请刷新后重试 (missing or wrong X-CSRF-Token)")
+                    raise Forbidden(E.CSRF_FAILED, "页面已过期，请刷新后重试 (missing or wrong X-CSRF-Token)")
     return await handler(request)

@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from hallops.domain.errors import NotFound
+from hallops.domain.errors import E, NotFound
 from hallops.domain.model import Role
 from hallops.http.api import RouteTable, json_response, path_int
 from hallops.http.keys import CONFIG, STORE
@@ -60,7 +60,7 @@ async def console_snapshot(request: web.Request, actor: Actor) -> web.Response:
     wid = path_int(request, "window_id")
     row = await store.db.one("SELECT id, hall_id FROM windows WHERE id = ? AND active = 1", (wid,))
     if row is None:
-        raise NotFound("window_not_found", f"窗口不存在 (no window {wid})")
+        raise NotFound(E.WINDOW_NOT_FOUND, f"窗口不存在 (no window {wid})")
     actor.check_hall(row["hall_id"])
     state = await store.hall_state(row["hall_id"])
     window = next(w for w in state["windows"] if w["id"] == wid)

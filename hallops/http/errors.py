@@ -10,14 +10,38 @@ from typing import Any
 
 from aiohttp import web
 
-from hallops.domain.errors import DomainError
+from hallops.domain.errors import (
+    Conflict,
+    DomainError,
+    E,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    UnsupportedMediaType,
+)
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-_HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type"}
+# The one place where a kind of refusal becomes an HTTP status.
+STATUS: dict[type[DomainError], int] = {
+    InvalidInput: 422, UnsupportedMediaType: 415, NotFound: 404, Conflict: 409, Forbidden: 403, Unauthorized: 401,
+    TooManyRequests: 429,
+}
+
+
+def status_of(e: DomainError) -> int:
+    for cls in type(e).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+_HTTP_CODES = {400: E.BAD_REQUEST, 401: E.UNAUTHENTICATED, 403: E.FORBIDDEN, 404: E.NOT_FOUND,
+               405: E.METHOD_NOT_ALLOWED, 413: E.PAYLOAD_TOO_LARGE, 415: E.UNSUPPORTED_MEDIA_TYPE}
 _HTTP_MESSAGES = {404: "资源不存在 (not found)", 405: "不支持该方法 (method not allowed)",
                   413: "请求体过大 (request body too large)"}
 
@@ -32,7 +56,7 @@ def wants_page(request: web.Request) -> bool:
     return not request.path.startswith("/api/") and "text/html" in request.headers.get("Accept", "")
 
 
-def error_page(request: web.Request, status: int, code: str, message: str) -> web.Response:
+def error_page(request: web.Request, status: int, code: E | str, message: str) -> web.Response:
     from hallops.http.web import render
 
     zh, en = _PAGE_TITLES.get(status, ("出错了", "Something went wrong"))
@@ -40,7 +64,7 @@ def error_page(request: web.Request, status: int, code: str, message: str) -> we
                   title_zh=zh, title_en=en)
 
 
-def error_response(status: int, code: str, message: str, detail: dict[str, Any] | None = None,
+def error_response(status: int, code: E | str, message: str, detail: dict[str, Any] | None = None,
                    headers: dict[str, str] | None = None) -> web.Response:
     body: dict[str, Any] = {"error": code, "message": message}
     if detail:
@@ -54,13 +78,14 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except DomainError as e:
+        status = status_of(e)
         if wants_page(request):
-            return error_page(request, e.status, e.code, e.message)
-        return error_response(e.status, e.code, e.message, e.detail)
+            return error_page(request, status, e.code, e.message)
+        return error_response(status, e.code, e.message, e.detail)
     except web.HTTPException as e:
         if e.status < 400:
             raise
-        code, message = _HTTP_CODES.get(e.status, "http_error"), _HTTP_MESSAGES.get(e.status, e.reason)
+        code, message = _HTTP_CODES.get(e.status, E.HTTP_ERROR), _HTTP_MESSAGES.get(e.status, e.reason)
         if wants_page(request):
             return error_page(request, e.status, code, message)
         headers = {k: v for k, v in e.headers.items() if k.lower() == "allow"}
@@ -68,10 +93,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except sqlite3.OperationalError as e:
         if "locked" in str(e) or "busy" in str(e):
             log.warning("database busy: %s %s", request.method, request.path)
-            return error_response(503, "database_busy", "系统繁忙，请稍后重试 (database busy, retry)",
+            return error_response(503, E.DATABASE_BUSY, "系统繁忙，请稍后重试 (database busy, retry)",
                                   headers={"Retry-After": "1"})
         log.exception("database error on %s %s", request.method, request.path)
-        return error_response(500, "internal_error", "服务器内部错误 (internal error)")
+        return error_response(500, E.INTERNAL_ERROR, "服务器内部错误 (internal error)")
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "internal_error", "服务器内部错误 (internal error)")
+        return error_response(500, E.INTERNAL_ERROR, "服务器内部错误 (internal error)")

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from hallops.domain.errors import InvalidInput
+from hallops.domain.errors import E, InvalidInput
 from hallops.domain.model import Role
 from hallops.http.api import RouteTable, json_response
 from hallops.http.keys import STORE
@@ -29,7 +29,7 @@ async def _hall_id(request: web.Request, actor: Actor) -> int:
     if ref is None:
         halls = await request.app[STORE].halls(actor)
         if len(halls) != 1:
-            raise InvalidInput("hall_required", "请指明大厅 (give ?hall=)", field="hall")
+            raise InvalidInput(E.HALL_REQUIRED, "请指明大厅 (give ?hall=)", field="hall")
         return int(halls[0]["id"])
     return int((await request.app[STORE].resolve_hall(ref, actor))["id"])
 

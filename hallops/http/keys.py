@@ -10,12 +10,14 @@ from hallops.events.relay import Relay
 from hallops.storage.actors import Actor
 from hallops.storage.db import Database
 from hallops.storage.store import Store
+from hallops.usecases import UseCases
 
 CONFIG = web.AppKey("config", Config)
 DATABASE = web.AppKey("database", Database)
 STORE = web.AppKey("store", Store)
 HUB = web.AppKey("hub", EventHub)
 RELAY = web.AppKey("relay", Relay)
+USECASES = web.AppKey("usecases", UseCases)
 
 # Per request: who is acting (absent for an anonymous request) and, for cookie sessions, the CSRF token.
 ACTOR_KEY = web.RequestKey("actor", Actor)

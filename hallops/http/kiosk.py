@@ -39,8 +39,9 @@ from pydantic import AwareDatetime, Field, StrictBool, StrictInt, StrictStr, Str
 
 from hallops.domain import appointments as ap
 from hallops.domain import ratelimit
-from hallops.domain.errors import InvalidInput, NotFound
+from hallops.domain.errors import E, InvalidInput, NotFound
 from hallops.domain.estimate import WaitRange, describe
+from hallops.domain.events import Ev
 from hallops.domain.model import Role
 from hallops.events.hub import EventHub
 from hallops.http.api import RouteTable, json_response, path_int, request_digest
@@ -81,8 +82,8 @@ CLOSE_TOO_MANY = WSCloseCode.POLICY_VIOLATION  # 1008: the page waits longer bef
 # What another ticket of the same queue can do that changes mine: join or leave the waiting line (people
 # ahead), or end a service (the recent service times behind the estimate). Starting, recalling, parking or a
 # no-show at a window change neither.
-NEWS_FROM_OTHERS = frozenset({"ticket.issued", "ticket.called", "ticket.transferred", "ticket.cancelled",
-                              "ticket.finished", "ticket.expired"})
+NEWS_FROM_OTHERS = frozenset({Ev.TICKET_ISSUED, Ev.TICKET_CALLED, Ev.TICKET_TRANSFERRED, Ev.TICKET_CANCELLED,
+                              Ev.TICKET_FINISHED, Ev.TICKET_EXPIRED})
 
 PhoneSockets = set[web.WebSocketResponse]
 PrintTasks = set["asyncio.Future[tuple[bool, str]]"]
@@ -158,7 +159,7 @@ async def _hall(request: web.Request, actor: Actor | None, ref: str | int | None
         else:
             halls = await store.halls(actor or PUBLIC_ACTOR)
             if len(halls) != 1:
-                raise InvalidInput("hall_required", "请指定大厅 (give \"hall\")", field="hall")
+                raise InvalidInput(E.HALL_REQUIRED, "请指定大厅 (give \"hall\")", field="hall")
             ref = halls[0]["id"]
     return await store.resolve_hall(ref, actor or PUBLIC_ACTOR)
 
@@ -166,7 +167,7 @@ async def _hall(request: web.Request, actor: Actor | None, ref: str | int | None
 def _token(request: web.Request) -> str:
     token = request.match_info["token"]
     if not TOKEN_RE.match(token):
-        raise NotFound("ticket_not_found", "号票不存在 (no such ticket)")
+        raise NotFound(E.TICKET_NOT_FOUND, "号票不存在 (no such ticket)")
     return token
 
 
@@ -331,7 +332,7 @@ async def phone_qr(request: web.Request, actor: Actor | None) -> web.Response:
     token = _token(request)
     ref = await kiosk_store.ticket_ref(request.app[STORE].db, token)
     if ref is None:
-        raise NotFound("ticket_not_found", "号票不存在 (no such ticket)")
+        raise NotFound(E.TICKET_NOT_FOUND, "号票不存在 (no such ticket)")
     return qr_svg(f"{await _base_url(request, ref['hall_id'])}/t/{token}")
 
 
@@ -406,7 +407,7 @@ async def kiosk_print(request: web.Request, actor: Actor, body: PrintTicket) -> 
     store = request.app[STORE]
     t = await kiosk_store.ticket_for_print(store.db, body.ticket_id)
     if t is None:
-        raise NotFound("ticket_not_found", "号票不存在 (no such ticket)")
+        raise NotFound(E.TICKET_NOT_FOUND, "号票不存在 (no such ticket)")
     actor.check_hall(t["hall_id"])
     printer = await kiosk_store.printer_for(store.db, actor.token_id)
     if printer["mode"] != "escpos":
@@ -504,7 +505,7 @@ async def day_appointments(request: web.Request, actor: Actor) -> web.Response:
         day = dt.date.fromisoformat(request.query.get("day") or service_day_of(store.now(), hall["timezone"],
                                                                                 store.rules))
     except ValueError:
-        raise InvalidInput("bad_query", "day 应为 YYYY-MM-DD (day must be YYYY-MM-DD)", field="day") from None
+        raise InvalidInput(E.BAD_QUERY, "day 应为 YYYY-MM-DD (day must be YYYY-MM-DD)", field="day") from None
     start = dt.datetime.combine(day, dt.time(0), tzinfo=tz).timestamp()
     view = await appt_store.day_view(store.db, hall_id=hall["id"], start=start, end=start + 86400, now=store.now())
     return json_response({"day": day.isoformat()} | view)
@@ -564,17 +565,17 @@ async def mobile_ticket(request: web.Request, actor: Actor | None, body: MobileT
     store = request.app[STORE]
     hall = await _hall(request, None)
     if body.priority != "none":
-        raise InvalidInput("priority_not_on_phone", "手机取号不能选择优先；老年人、残疾人优先请到自助取号机或服务台 "
+        raise InvalidInput(E.PRIORITY_NOT_ON_PHONE, "手机取号不能选择优先；老年人、残疾人优先请到自助取号机或服务台 "
                            "(priority is given at a kiosk or the help desk, not on the phone)", field="priority")
     device = await _device(request)
     if device is None:
         # Only a device the server named counts: this answer names one, and the page tries again with it.
-        err = error_response(422, "device_unknown", "请扫码打开取号页面后再取号 (open the hall's ticket page first)")
+        err = error_response(422, E.DEVICE_UNKNOWN, "请扫码打开取号页面后再取号 (open the hall's ticket page first)")
         await _new_device(request, err)
         return err
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (1 <= len(key) <= 128 and key.isprintable()):
-        raise InvalidInput("bad_idempotency_key", "Idempotency-Key 须为 1–128 个可打印字符 (bad Idempotency-Key)")
+        raise InvalidInput(E.BAD_IDEMPOTENCY_KEY, "Idempotency-Key 须为 1–128 个可打印字符 (bad Idempotency-Key)")
     queue = body.queue if isinstance(body.queue, int) else body.queue.upper()
     ticket, created = await store.db.write(lambda tx: kiosk_store.issue_mobile(
         tx, store.rules, hall_id=hall["id"], queue=queue, device=device, address=request.remote or "",
@@ -605,7 +606,7 @@ async def ticket_live(request: web.Request, actor: Actor | None) -> web.StreamRe
     store, hub, watches = request.app[STORE], request.app[HUB], request.app[PHONE_WATCHES]
     ref = await kiosk_store.ticket_ref(store.db, token)
     if ref is None:
-        raise NotFound("ticket_not_found", "号票不存在 (no such ticket)")
+        raise NotFound(E.TICKET_NOT_FOUND, "号票不存在 (no such ticket)")
     ws = web.WebSocketResponse(heartbeat=30, max_msg_size=1024)
     await ws.prepare(request)
     address = request.remote or "unknown"
@@ -647,7 +648,7 @@ async def _follow(ws: web.WebSocketResponse, store: Store, hub: EventHub, watche
         if ev.type.startswith("window."):
             w = ev.payload.get("window")
             return mine["wide"] or (isinstance(w, dict) and w.get("id") in mine["windows"])
-        return ev.type == "day.closed"
+        return ev.type == Ev.DAY_CLOSED
 
     with hub.subscribe(ref["hall_id"], accept=accept, maxsize=PHONE_QUEUE) as sub:
         # Subscribed first, then the hall's sequence number read: nothing committed after it can be missed.
@@ -668,7 +669,7 @@ async def _follow(ws: web.WebSocketResponse, store: Store, hub: EventHub, watche
             own_event: str | None = "connected"
             while True:
                 status = await watches.status(token, seen)
-                if status != last or own_event in ("ticket.recalled", "ticket.called"):
+                if status != last or own_event in (Ev.TICKET_RECALLED, Ev.TICKET_CALLED):
                     await ws.send_json({"type": "status", "status": status, "event": own_event})
                     last = status
                 if status["status"] in FINAL:
@@ -689,7 +690,7 @@ async def _follow(ws: web.WebSocketResponse, store: Store, hub: EventHub, watche
                     t = (ev.get("payload") or {}).get("ticket") or {}
                     if t.get("id") == mine["id"]:
                         own_event = ev["type"]
-                        if ev["type"] == "ticket.transferred":
+                        if ev["type"] == Ev.TICKET_TRANSFERRED:
                             mine.update(queue_id=t.get("queue_id"), queue=t.get("queue"), wide=True)
 
         writer = asyncio.create_task(pump(), name=f"phone-ws-{ref['id']}")

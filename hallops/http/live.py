@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from aiohttp import WSCloseCode, web
 
-from hallops.domain.errors import InvalidInput, Unauthorized
+from hallops.domain.errors import E, InvalidInput, Unauthorized
 from hallops.domain.model import Role
 from hallops.events import stream
 from hallops.http.api import RouteTable, query_int
@@ -50,8 +50,8 @@ async def screen_actor(request: web.Request, actor: Actor | None) -> Actor:
         found = await request.app[STORE].token_actor(token)
         if found is not None:
             return found
-        raise Unauthorized("invalid_token", "令牌无效或已撤销 (token unknown or revoked)")
-    raise Unauthorized("unauthenticated", "请先登录或提供显示屏令牌 (sign in or give a display token)")
+        raise Unauthorized(E.INVALID_TOKEN, "令牌无效或已撤销 (token unknown or revoked)")
+    raise Unauthorized(E.UNAUTHENTICATED, "请先登录或提供显示屏令牌 (sign in or give a display token)")
 
 
 async def _hall(request: web.Request, actor: Actor) -> dict[str, Any]:
@@ -69,7 +69,7 @@ async def live(request: web.Request, actor: Actor | None) -> web.StreamResponse:
     after = query_int(request, "after", -1)
     ws = stream.new_socket()
     if not ws.can_prepare(request).ok:
-        raise InvalidInput("websocket_required", "此地址只接受 WebSocket 连接 (connect with a websocket)")
+        raise InvalidInput(E.WEBSOCKET_REQUIRED, "此地址只接受 WebSocket 连接 (connect with a websocket)")
     stream.limit_send_buffer(request)
     await ws.prepare(request)
     sockets = request.app[SOCKETS]
@@ -91,10 +91,10 @@ def _langs(value: str | None) -> tuple[Lang, ...]:
     try:
         langs = tuple(Lang(v) for v in (value or "zh").replace("+", ",").split(",") if v)
     except ValueError:
-        raise InvalidInput("bad_query", "lang 应为 zh、en 或 zh,en (lang must be zh, en or zh,en)",
+        raise InvalidInput(E.BAD_QUERY, "lang 应为 zh、en 或 zh,en (lang must be zh, en or zh,en)",
                            field="lang") from None
     if not langs or len(langs) > 2:
-        raise InvalidInput("bad_query", "lang 应为 zh、en 或 zh,en (lang must be zh, en or zh,en)", field="lang")
+        raise InvalidInput(E.BAD_QUERY, "lang 应为 zh、en 或 zh,en (lang must be zh, en or zh,en)", field="lang")
     return langs
 
 
@@ -112,7 +112,7 @@ async def announcement(request: web.Request, actor: Actor | None) -> web.StreamR
     try:
         a = Announcement(ticket, window, Kind(request.query.get("kind", "call")))
     except ValueError as e:
-        raise InvalidInput("bad_query", f"号码、窗口或类型无效 (bad ticket, window or kind: {e})") from None
+        raise InvalidInput(E.BAD_QUERY, f"号码、窗口或类型无效 (bad ticket, window or kind: {e})") from None
     try:
         path = await request.app[VOICE].audio(a, _langs(request.query.get("lang")), repeat)
     except VoiceUnavailable as e:
@@ -129,14 +129,14 @@ def _settings(request: web.Request) -> dict[str, Any]:
     q = request.query
     voice = q.get("voice", "on")
     if voice not in ("on", "off", "browser"):
-        raise InvalidInput("bad_query", "voice 应为 on、off 或 browser (voice must be on, off or browser)",
+        raise InvalidInput(E.BAD_QUERY, "voice 应为 on、off 或 browser (voice must be on, off or browser)",
                            field="voice")
     orient = q.get("orient", "auto")
     if orient not in ("auto", "landscape", "portrait"):
-        raise InvalidInput("bad_query", "orient 应为 auto、landscape 或 portrait", field="orient")
+        raise InvalidInput(E.BAD_QUERY, "orient 应为 auto、landscape 或 portrait", field="orient")
     area = q.get("area", "")
     if len(area) > 50 or not re.fullmatch(r"[^<>\"'&]*", area):
-        raise InvalidInput("bad_query", "area 无效 (bad area)", field="area")
+        raise InvalidInput(E.BAD_QUERY, "area 无效 (bad area)", field="area")
     return {
         "voice": voice,
         "lang": ",".join(_langs(q.get("lang"))),

@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from hallops.domain.alerts import AlertKind
-from hallops.domain.errors import DomainError, InvalidInput
+from hallops.domain.errors import E, InvalidInput, UnsupportedMediaType
 from hallops.domain.model import Role
 from hallops.domain.patrols import CheckResult, FindingAction, FindingStatus, PatrolKind, Severity
 from hallops.http import findings_clerk
@@ -52,10 +52,6 @@ TILES: list[dict[str, Any]] = [
     {"zh": "我的整改", "en": "My findings", "href": "/findings/mine", "roles": {"clerk"}},
 ]
 DEFAULT_ALERT_INTERVAL = 15.0
-
-
-class UnsupportedMedia(DomainError):
-    status = 415
 
 
 # -- request bodies --------------------------------------------------------------------------------------
@@ -310,7 +306,7 @@ async def list_patrols(request: web.Request, actor: Actor) -> web.Response:
         try:
             dt.date.fromisoformat(day)
         except ValueError:
-            raise InvalidInput("bad_query", "day 应为 YYYY-MM-DD (day must be YYYY-MM-DD)", field="day") from None
+            raise InvalidInput(E.BAD_QUERY, "day 应为 YYYY-MM-DD (day must be YYYY-MM-DD)", field="day") from None
     return json_response({"patrols": await request.app[PATROLS].patrols(hid, day)})
 
 
@@ -369,7 +365,7 @@ async def list_findings(request: web.Request, actor: Actor) -> web.Response:
     hid = await hall_id(request, actor)
     status = request.query.get("status")
     if status is not None and status not in set(FindingStatus):
-        raise InvalidInput("bad_query", f"status 无效 (bad status {status!r})", field="status")
+        raise InvalidInput(E.BAD_QUERY, f"status 无效 (bad status {status!r})", field="status")
     window = query_int(request, "window", 0) or None
     out = await request.app[PATROLS].findings(
         hid, actor, request.app[STORE].now(), status=status, window_id=window,
@@ -455,7 +451,7 @@ async def add_photo(request: web.Request, actor: Actor) -> web.Response:
     fid = path_int(request, "finding_id")
     stage = request.query.get("stage") or ("found" if actor.is_supervisor else "rectified")
     if stage not in ("found", "rectified"):
-        raise InvalidInput("bad_query", "stage 应为 found 或 rectified (stage must be found or rectified)",
+        raise InvalidInput(E.BAD_QUERY, "stage 应为 found 或 rectified (stage must be found or rectified)",
                            field="stage")
     store, files = request.app[STORE], request.app[PHOTOS]
     # Refuse early (before reading 5 MB) when the finding is not there for this actor.
@@ -463,7 +459,7 @@ async def add_photo(request: web.Request, actor: Actor) -> web.Response:
     data = await _read_limited(request, MAX_PHOTO_BYTES)
     mime = sniff_image(data[:16])
     if mime is None:
-        raise UnsupportedMedia("unsupported_media_type",
+        raise UnsupportedMediaType(E.UNSUPPORTED_MEDIA_TYPE,
                                "照片须为 JPEG、PNG 或 WebP 图像 (a photo must be a JPEG, PNG or WebP image)")
     hall = await store.resolve_hall(finding["hall_id"], actor)
     month = dt.datetime.fromtimestamp(store.now(), zone(hall["timezone"])).strftime("%Y-%m")

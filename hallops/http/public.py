@@ -7,7 +7,7 @@ import re
 from aiohttp import web
 
 from hallops import __version__
-from hallops.domain.errors import NotFound
+from hallops.domain.errors import E, NotFound
 from hallops.http.api import RouteTable, json_response
 from hallops.http.keys import DATABASE, STORE
 from hallops.http.web import WEB_DIR
@@ -35,6 +35,6 @@ async def favicon(request: web.Request, actor: Actor | None) -> web.Response:
 async def ticket_status(request: web.Request, actor: Actor | None) -> web.Response:
     token = request.match_info["token"]
     if not TOKEN_RE.match(token):
-        raise NotFound("ticket_not_found", "号票不存在 (no such ticket)")
+        raise NotFound(E.TICKET_NOT_FOUND, "号票不存在 (no such ticket)")
     return json_response(await request.app[STORE].ticket_status(token),
                          headers={"Cache-Control": "no-store"})

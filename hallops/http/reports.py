@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from aiohttp import web
 from pydantic import Field, StrictBool, StrictStr, StringConstraints
 
-from hallops.domain.errors import InvalidInput
+from hallops.domain.errors import E, InvalidInput
 from hallops.domain.model import Role
 from hallops.domain.stats import Period, PeriodKind, parse_date
 from hallops.http.api import RouteTable, json_response, path_int
@@ -96,11 +96,11 @@ def _period(request: web.Request, today: dt.date) -> Period:
     try:
         pk = PeriodKind(kind)
     except ValueError:
-        raise InvalidInput("bad_period", "period 应为 daily、weekly、monthly 或 custom (bad period)",
+        raise InvalidInput(E.BAD_PERIOD, "period 应为 daily、weekly、monthly 或 custom (bad period)",
                            field="period") from None
     if pk is PeriodKind.CUSTOM:
         if "from" not in q or "to" not in q:
-            raise InvalidInput("bad_period", "自定义周期须给出 from 和 to (give from and to)", field="from")
+            raise InvalidInput(E.BAD_PERIOD, "自定义周期须给出 from 和 to (give from and to)", field="from")
         return Period(pk, parse_date(q["from"], "from"), parse_date(q["to"], "to"))
     return Period.of(pk, parse_date(q["date"], "date") if "date" in q else today)
 

@@ -7,7 +7,7 @@ from collections import deque
 
 from aiohttp import web
 
-from hallops.domain.errors import TooManyRequests, Unauthorized
+from hallops.domain.errors import E, TooManyRequests, Unauthorized
 from hallops.domain.model import STAFF_ROLES, Role
 from hallops.http import bodies
 from hallops.http.api import RouteTable, json_response
@@ -33,7 +33,7 @@ class LoginThrottle:
                 q.popleft()
             if q is not None and len(q) >= self.limit:
                 wait = int(q[0] + self.window - now) + 1
-                raise TooManyRequests("too_many_attempts", f"登录失败次数过多，请 {max(1, wait // 60)} 分钟后再试 "
+                raise TooManyRequests(E.TOO_MANY_ATTEMPTS, f"登录失败次数过多，请 {max(1, wait // 60)} 分钟后再试 "
                                                            "(too many failed sign-ins; try again later)",
                                       retry_after=wait)
 
@@ -62,7 +62,7 @@ async def login(request: web.Request, actor: Actor | None, body: bodies.Login) -
     user = await store.authenticate(body.username, body.password)
     if user is None:
         throttle.failed(keys, now)
-        raise Unauthorized("bad_credentials", "用户名或密码错误 (wrong username or password)")
+        raise Unauthorized(E.BAD_CREDENTIALS, "用户名或密码错误 (wrong username or password)")
     sid, csrf = await store.create_session(user["id"], cfg.security.session_hours)
     resp = json_response({"user": user, "csrf_token": csrf})
     resp.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax", secure=cfg.security.cookie_secure,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hallops.domain.errors import InvalidInput
+from hallops.domain.errors import E, InvalidInput
 from hallops.domain.model import Priority, Role
 from hallops.domain.tickets import Action
 from hallops.http import bodies
@@ -29,7 +29,7 @@ async def hall_for(request: web.Request, actor: Actor, ref: str | int | None) ->
     halls = await store.halls(actor)
     if len(halls) == 1:
         return int(halls[0]["id"])
-    raise InvalidInput("hall_required", "请指定大厅 (several halls exist: give \"hall\")", field="hall")
+    raise InvalidInput(E.HALL_REQUIRED, "请指定大厅 (several halls exist: give \"hall\")", field="hall")
 
 
 @routes.post("/api/v1/tickets", summary="Issue a ticket (取号); retry-safe with an Idempotency-Key header",
@@ -38,7 +38,7 @@ async def hall_for(request: web.Request, actor: Actor, ref: str | int | None) ->
 async def issue(request: web.Request, actor: Actor, body: bodies.IssueTicket) -> web.Response:
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (1 <= len(key) <= 128 and key.isprintable()):
-        raise InvalidInput("bad_idempotency_key", "Idempotency-Key 须为 1–128 个可打印字符 "
+        raise InvalidInput(E.BAD_IDEMPOTENCY_KEY, "Idempotency-Key 须为 1–128 个可打印字符 "
                                                   "(Idempotency-Key must be 1-128 printable characters)")
     hall_id = await hall_for(request, actor, body.hall)
     scope = f"token:{actor.token_id}" if actor.token_id is not None else f"user:{actor.user_id}"

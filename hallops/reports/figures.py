@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from hallops.domain.events import Ev
 from hallops.domain.stats import Spread, percentile_by_rank, rate
 from hallops.storage.reports import COUNTERS, DayRows, HallMeta, WorkEvent
 
@@ -196,17 +197,17 @@ def work_done(events: Iterable[WorkEvent], tickets: Iterable[Any]) -> list[tuple
     for e in events:
         if e.window_id is None:
             continue  # a waiting ticket transferred by a manager: no window's work
-        if e.type == "window.opened":
+        if e.type == Ev.WINDOW_OPENED:
             signed_in[e.window_id] = e.clerk_id
             continue
-        if e.type == "window.closed":
+        if e.type == Ev.WINDOW_CLOSED:
             signed_in[e.window_id] = None
             continue
-        if e.type == "ticket.called":
+        if e.type == Ev.TICKET_CALLED:
             counter = "call_backs" if e.reason == "call_back" else "calls"
-        elif e.type == "ticket.recalled":
+        elif e.type == Ev.TICKET_RECALLED:
             counter = "recalls"
-        elif e.type == "ticket.transferred":
+        elif e.type == Ev.TICKET_TRANSFERRED:
             counter = "transfers_out"
         else:
             continue

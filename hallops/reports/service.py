@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from hallops.domain.errors import InvalidInput
+from hallops.domain.errors import E, InvalidInput
 from hallops.domain.stats import Period, PeriodKind
 from hallops.reports.figures import DIMS, Accs, fold_day, merge_into, merge_rows
 from hallops.reports.figures import figures as to_figures
@@ -94,7 +94,7 @@ class Statistics:
         """The period's accumulators for `dims`, and the hall's per-day rows (for daily series)."""
         dims = list(dims)
         if period.days > MAX_DAYS:
-            raise InvalidInput("period_too_long", f"统计周期最长 {MAX_DAYS} 天 (at most {MAX_DAYS} days)")
+            raise InvalidInput(E.PERIOD_TOO_LONG, f"统计周期最长 {MAX_DAYS} 天 (at most {MAX_DAYS} days)")
         live = await self.ensure_rollup(meta, period)
         rows = await sql.rollup_rows(self.db, meta.hall["id"], dims, period.start.isoformat(),
                                      period.end.isoformat())
@@ -122,7 +122,7 @@ class Statistics:
         dims = ["hall", *[d for d in dims if d != "hall"]]
         for d in dims:
             if d not in DIMS:
-                raise InvalidInput("bad_dimension", f"未知的统计维度 {d!r} (unknown dimension; one of "
+                raise InvalidInput(E.BAD_DIMENSION, f"未知的统计维度 {d!r} (unknown dimension; one of "
                                                     f"{', '.join(DIMS)})", field="by")
         meta = await sql.hall_meta(self.db, hall_id)
         accs, series = await self.accumulate(meta, period, dims)

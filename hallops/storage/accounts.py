@@ -11,7 +11,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from hallops.domain.errors import Conflict, InvalidInput, NotFound
+from hallops.domain.errors import Conflict, E, InvalidInput, NotFound
 from hallops.domain.model import Role
 from hallops.storage.db import IntegrityError, Tx
 
@@ -29,7 +29,7 @@ def sha256(text: str) -> str:
 def hash_password(password: str) -> str:
     """CPU-heavy (argon2id): call it off the event loop."""
     if len(password) < 8:
-        raise InvalidInput("weak_password", "密码至少 8 位 (password must have at least 8 characters)")
+        raise InvalidInput(E.WEAK_PASSWORD, "密码至少 8 位 (password must have at least 8 characters)")
     return _hasher.hash(password)
 
 
@@ -48,25 +48,25 @@ def new_token() -> str:
 def add_user(tx: Tx, *, username: str, display_name: str, role: Role, password_hash: str,
              hall_id: int | None) -> dict[str, Any]:
     if not USERNAME_RE.match(username):
-        raise InvalidInput("bad_username", "用户名只能包含小写字母、数字、_ . - (bad username)")
+        raise InvalidInput(E.BAD_USERNAME, "用户名只能包含小写字母、数字、_ . - (bad username)")
     if role not in (Role.ADMIN, Role.MANAGER, Role.CLERK):
-        raise InvalidInput("bad_role",
+        raise InvalidInput(E.BAD_ROLE,
                            "账号角色应为 admin、manager 或 clerk (staff role must be admin, manager or clerk)")
     if hall_id is not None and tx.one("SELECT 1 FROM halls WHERE id = ?", (hall_id,)) is None:
-        raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
+        raise NotFound(E.HALL_NOT_FOUND, f"大厅不存在 (no hall {hall_id})")
     try:
         user_id = tx.insert("INSERT INTO users (username, display_name, role, password_hash, hall_id, created_at) "
                      "VALUES (?, ?, ?, ?, ?, ?)", (username, display_name, role.value, password_hash, hall_id,
                                                    tx.now))
     except IntegrityError as e:
-        raise Conflict("username_taken", f"用户名 {username} 已存在 (username taken)") from e
+        raise Conflict(E.USERNAME_TAKEN, f"用户名 {username} 已存在 (username taken)") from e
     return {"id": user_id, "username": username, "display_name": display_name, "role": role.value,
             "hall_id": hall_id}
 
 
 def set_password(tx: Tx, *, username: str, password_hash: str) -> None:
     if tx.run("UPDATE users SET password_hash = ? WHERE username = ?", (password_hash, username)) == 0:
-        raise NotFound("user_not_found", f"用户不存在 (no user {username})")
+        raise NotFound(E.USER_NOT_FOUND, f"用户不存在 (no user {username})")
     tx.run("DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)", (username,))
 
 
@@ -86,16 +86,16 @@ def delete_session(tx: Tx, *, session_id: str) -> None:
 def create_token(tx: Tx, *, role: Role, hall_id: int | None, window_id: int | None,
                  label: str) -> tuple[str, dict[str, Any]]:
     if hall_id is not None and tx.one("SELECT 1 FROM halls WHERE id = ?", (hall_id,)) is None:
-        raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
+        raise NotFound(E.HALL_NOT_FOUND, f"大厅不存在 (no hall {hall_id})")
     if window_id is not None:
         w = tx.one("SELECT hall_id FROM windows WHERE id = ?", (window_id,))
         if w is None:
-            raise NotFound("window_not_found", f"窗口不存在 (no window {window_id})")
+            raise NotFound(E.WINDOW_NOT_FOUND, f"窗口不存在 (no window {window_id})")
         if hall_id is not None and w["hall_id"] != hall_id:
-            raise InvalidInput("window_in_other_hall", "窗口不属于该大厅 (window is in another hall)")
+            raise InvalidInput(E.WINDOW_IN_OTHER_HALL, "窗口不属于该大厅 (window is in another hall)")
         hall_id = w["hall_id"]
         if role is not Role.CLERK and role is not Role.DISPLAY:
-            raise InvalidInput("window_needs_clerk_role", "只有 clerk 或 display 令牌可绑定窗口 "
+            raise InvalidInput(E.WINDOW_NEEDS_CLERK_ROLE, "只有 clerk 或 display 令牌可绑定窗口 "
                                                            "(only clerk and display tokens bind to a window)")
     token = new_token()
     token_id = tx.insert("INSERT INTO api_tokens (token_hash, role, hall_id, window_id, label, created_at) "
@@ -106,4 +106,4 @@ def create_token(tx: Tx, *, role: Role, hall_id: int | None, window_id: int | No
 
 def revoke_token(tx: Tx, *, token_id: int) -> None:
     if tx.run("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (tx.now, token_id)) == 0:
-        raise NotFound("token_not_found", f"令牌不存在或已撤销 (no active token {token_id})")
+        raise NotFound(E.TOKEN_NOT_FOUND, f"令牌不存在或已撤销 (no active token {token_id})")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hallops.domain.errors import Forbidden, NotFound
+from hallops.domain.errors import E, Forbidden, NotFound
 from hallops.domain.model import Role
 
 
@@ -25,7 +25,7 @@ class Actor:
     def check_hall(self, hall_id: int) -> None:
         """Another hall's objects do not exist for a hall-bound actor."""
         if self.hall_id is not None and self.hall_id != hall_id:
-            raise NotFound("not_found", "不存在或无权访问 (not found)")
+            raise NotFound(E.NOT_FOUND, "不存在或无权访问 (not found)")
 
     def check_window(self, window_id: int, signed_in_user_id: int | None) -> None:
         """A clerk acts only on the window they are signed in to (or their token is bound to)."""
@@ -36,5 +36,5 @@ class Actor:
                 return
             if self.user_id is not None and signed_in_user_id == self.user_id:
                 return
-            raise Forbidden("not_your_window", "只能操作本人登录的窗口 (you are not signed in to this window)")
-        raise Forbidden("forbidden", "无权操作窗口 (this role cannot act on windows)")
+            raise Forbidden(E.NOT_YOUR_WINDOW, "只能操作本人登录的窗口 (you are not signed in to this window)")
+        raise Forbidden(E.FORBIDDEN, "无权操作窗口 (this role cannot act on windows)")

@@ -24,7 +24,8 @@ from hallops.domain.alerts import (
     conditions,
     reconcile,
 )
-from hallops.domain.errors import Conflict, InvalidInput, NotFound
+from hallops.domain.errors import Conflict, E, InvalidInput, NotFound
+from hallops.domain.events import Ev
 from hallops.domain.patrols import local_minute
 from hallops.storage.actors import Actor
 from hallops.storage.db import Database, Tx
@@ -53,7 +54,7 @@ def tx_rules(tx: Tx, hall_id: int) -> Rules:
 def snapshot(tx: Tx, store_rules: StoreRules, hall_id: int) -> Snapshot:
     hall = tx.one("SELECT timezone FROM halls WHERE id = ?", (hall_id,))
     if hall is None:
-        raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
+        raise NotFound(E.HALL_NOT_FOUND, f"大厅不存在 (no hall {hall_id})")
     now = tx.now
     day = service_day_of(now, hall["timezone"], store_rules)
     queues = tx.all(
@@ -108,10 +109,10 @@ def evaluate(tx: Tx, store_rules: StoreRules, hall_id: int) -> dict[str, int]:
                      " last_value, peak_value, raised_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                      (hall_id, c.key, c.kind.value, c.level, c.message, c.queue_id, c.window_id, c.value, c.limit,
                       c.value, c.value, tx.now))
-        _emit(tx, alert_id, "alert.raised")
+        _emit(tx, alert_id, Ev.ALERT_RAISED)
     for key in plan.clear:
         tx.run("UPDATE alerts SET cleared_at = ? WHERE id = ?", (tx.now, active[key]))
-        _emit(tx, active[key], "alert.cleared")
+        _emit(tx, active[key], Ev.ALERT_CLEARED)
     for c in plan.keep:
         # The figure moves while the alert stands: kept up to date, but no new alert and no event.
         tx.run("UPDATE alerts SET last_value = ?, peak_value = max(peak_value, ?), message = ?, "
@@ -150,15 +151,15 @@ def _emit(tx: Tx, alert_id: int, type_: str) -> dict[str, Any]:
 def acknowledge(tx: Tx, *, alert_id: int, note: str, actor: Actor) -> dict[str, Any]:
     row = tx.one("SELECT * FROM alerts WHERE id = ?", (alert_id,))
     if row is None:
-        raise NotFound("alert_not_found", f"告警不存在 (no alert {alert_id})")
+        raise NotFound(E.ALERT_NOT_FOUND, f"告警不存在 (no alert {alert_id})")
     actor.check_hall(row["hall_id"])
     if row["acknowledged_at"] is not None:
-        raise Conflict("already_acknowledged",
+        raise Conflict(E.ALREADY_ACKNOWLEDGED,
                        f"该告警已由 {row['acknowledged_by_name']} 确认 (already acknowledged by "
                        f"{row['acknowledged_by_name']})", acknowledged_by=row["acknowledged_by_name"])
     tx.run("UPDATE alerts SET acknowledged_at = ?, acknowledged_by_user_id = ?, acknowledged_by_name = ?, "
            "ack_note = ? WHERE id = ?", (tx.now, actor.user_id, actor_name(actor), note, alert_id))
-    return _emit(tx, alert_id, "alert.acknowledged")
+    return _emit(tx, alert_id, Ev.ALERT_ACKNOWLEDGED)
 
 
 def set_rules(tx: Tx, *, hall_id: int, changes: Sequence[dict[str, Any]], actor: Actor) -> None:
@@ -169,11 +170,11 @@ def set_rules(tx: Tx, *, hall_id: int, changes: Sequence[dict[str, Any]], actor:
         queue_id = 0
         if ch.get("queue") is not None:
             if kind not in PER_QUEUE:
-                raise InvalidInput("not_per_queue", f"{kind.value} 不能按业务类型设置 (not set per queue)",
+                raise InvalidInput(E.NOT_PER_QUEUE, f"{kind.value} 不能按业务类型设置 (not set per queue)",
                                    field="queue")
             q = tx.one("SELECT id FROM queues WHERE hall_id = ? AND prefix = ?", (hall_id, str(ch["queue"]).upper()))
             if q is None:
-                raise InvalidInput("queue_not_found", f"业务类型不存在 (no queue {ch['queue']!r})", field="queue")
+                raise InvalidInput(E.QUEUE_NOT_FOUND, f"业务类型不存在 (no queue {ch['queue']!r})", field="queue")
             queue_id = q["id"]
         if ch.get("inherit"):
             tx.run("DELETE FROM alert_rules WHERE hall_id = ? AND kind = ? AND queue_id = ?",
@@ -186,7 +187,7 @@ def set_rules(tx: Tx, *, hall_id: int, changes: Sequence[dict[str, Any]], actor:
                "ON CONFLICT (hall_id, kind, queue_id) DO UPDATE SET enabled = excluded.enabled,"
                " threshold = excluded.threshold",
                (hall_id, kind.value, queue_id, 1 if ch.get("enabled", True) else 0, threshold))
-    tx.emit(hall_id, "alert.rules_changed", {"count": len(changes)})
+    tx.emit(hall_id, Ev.ALERT_RULES_CHANGED, {"count": len(changes)})
 
 
 class AlertReads:
@@ -226,7 +227,7 @@ async def floor_figures(db: Database, hall_id: int, now: float, store_rules: Sto
     when each window has had nobody at its counter."""
     hall = await db.one("SELECT timezone FROM halls WHERE id = ?", (hall_id,))
     if hall is None:
-        raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
+        raise NotFound(E.HALL_NOT_FOUND, f"大厅不存在 (no hall {hall_id})")
     tz = zone(hall["timezone"])
     day = service_day_of(now, hall["timezone"], store_rules)
     async with db.snapshot() as conn:

@@ -7,7 +7,8 @@ import secrets
 from typing import Any
 
 from hallops.domain import appointments as ap
-from hallops.domain.errors import Conflict, InvalidInput, NotFound
+from hallops.domain.errors import Conflict, E, InvalidInput, NotFound
+from hallops.domain.events import Ev
 from hallops.domain.model import Channel, Priority
 from hallops.storage import tickets
 from hallops.storage.actors import Actor
@@ -34,7 +35,7 @@ def create_slots(tx: Tx, *, hall_id: int, queue: str, spans: list[tuple[float, f
                           "created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                           (hall_id, q["id"], start, end, capacity, tx.now))
     if created:
-        tx.emit(hall_id, "appointments.slots_added", {"queue": q["prefix"], "count": created})
+        tx.emit(hall_id, Ev.APPOINTMENTS_SLOTS_ADDED, {"queue": q["prefix"], "count": created})
     return {"created": created, "skipped": len(spans) - created, "queue": q["prefix"]}
 
 
@@ -45,7 +46,7 @@ def _new_code(tx: Tx, hall_id: int) -> str:
         code = ap.code_from_number(secrets.randbelow(10 ** ap.CODE_DIGITS))
         if tx.one("SELECT 1 FROM appointments WHERE hall_id = ? AND code = ?", (hall_id, code)) is None:
             return code
-    raise Conflict("codes_exhausted", "预约码已用尽，请稍后重试 (could not find a free code)")
+    raise Conflict(E.CODES_EXHAUSTED, "预约码已用尽，请稍后重试 (could not find a free code)")
 
 
 def import_bookings(tx: Tx, *, hall_id: int, bookings: list[ap.Booking], source: str,
@@ -60,7 +61,7 @@ def import_bookings(tx: Tx, *, hall_id: int, bookings: list[ap.Booking], source:
         slot = tx.one("SELECT s.id, s.capacity, s.starts_at FROM appointment_slots s JOIN queues q ON q.id = s.queue_id"
                       " WHERE s.hall_id = ? AND q.prefix = ? AND s.starts_at = ?", (hall_id, b.queue, b.starts_at))
         if slot is None:
-            errors.append({"line": b.line, "error": "slot_not_found",
+            errors.append({"line": b.line, "error": E.SLOT_NOT_FOUND,
                            "message": f"业务 {b.queue} 在该时间没有预约时段 (no slot of queue {b.queue} then)"})
             continue
         if b.code is not None:
@@ -69,12 +70,12 @@ def import_bookings(tx: Tx, *, hall_id: int, bookings: list[ap.Booking], source:
                 if prior["slot_id"] == slot["id"]:
                     skipped += 1
                     continue
-                errors.append({"line": b.line, "error": "code_taken",
+                errors.append({"line": b.line, "error": E.CODE_TAKEN,
                                "message": f"预约码 {b.code} 已用于其他时段 (code {b.code} is booked elsewhere)"})
                 continue
         used = tx.one("SELECT count(*) FROM appointments WHERE slot_id = ? AND status <> 'cancelled'", (slot["id"],))
         if used is not None and used[0] >= slot["capacity"]:
-            errors.append({"line": b.line, "error": "slot_full",
+            errors.append({"line": b.line, "error": E.SLOT_FULL,
                            "message": f"该时段已约满（{slot['capacity']} 人）(slot is full)"})
             continue
         code = b.code or _new_code(tx, hall_id)
@@ -85,10 +86,10 @@ def import_bookings(tx: Tx, *, hall_id: int, bookings: list[ap.Booking], source:
                         "starts_at": iso(b.starts_at)})
     if errors:
         first = errors[0]
-        raise InvalidInput("bookings_refused", f"第 {first['line']} 行：{first['message']}（共 {len(errors)} 处错误，"
+        raise InvalidInput(E.BOOKINGS_REFUSED, f"第 {first['line']} 行：{first['message']}（共 {len(errors)} 处错误，"
                                                f"未导入任何预约）", errors=errors)
     if created:
-        tx.emit(hall_id, "appointments.booked", {"count": len(created), "source": source})
+        tx.emit(hall_id, Ev.APPOINTMENTS_BOOKED, {"count": len(created), "source": source})
     return {"created": created, "skipped": skipped}
 
 
@@ -96,9 +97,9 @@ def cancel(tx: Tx, *, hall_id: int, appointment_id: int, actor: Actor) -> dict[s
     actor.check_hall(hall_id)
     row = tx.one("SELECT id, status FROM appointments WHERE id = ? AND hall_id = ?", (appointment_id, hall_id))
     if row is None:
-        raise NotFound("appointment_not_found", "预约不存在 (no such appointment)")
+        raise NotFound(E.APPOINTMENT_NOT_FOUND, "预约不存在 (no such appointment)")
     if row["status"] != "booked":
-        raise Conflict("appointment_not_booked", "只能取消未签到的预约 (only a booking not yet checked in can be "
+        raise Conflict(E.APPOINTMENT_NOT_BOOKED, "只能取消未签到的预约 (only a booking not yet checked in can be "
                                                  "cancelled)")
     tx.run("UPDATE appointments SET status = 'cancelled' WHERE id = ?", (row["id"],))
     return {"id": row["id"], "status": "cancelled"}
@@ -119,9 +120,9 @@ def check_in(tx: Tx, rules: Rules, *, hall_id: int, code: str, actor: Actor) -> 
     code = ap.normalize_code(code)
     a = tx.one(_BOOKING_SQL, (hall_id, code))
     if a is None:
-        raise NotFound("appointment_not_found", "未找到该预约码，请核对后重试 (no appointment with this code)")
+        raise NotFound(E.APPOINTMENT_NOT_FOUND, "未找到该预约码，请核对后重试 (no appointment with this code)")
     if a["status"] == "cancelled":
-        raise Conflict("appointment_cancelled", "该预约已取消 (this appointment was cancelled)")
+        raise Conflict(E.APPOINTMENT_CANCELLED, "该预约已取消 (this appointment was cancelled)")
     if a["status"] == "checked_in":
         row = tickets.load_ticket(tx, a["ticket_id"])
         ticket = tickets.ticket_json(row) | {"people_ahead": tickets.people_ahead(tx, row, rules.policy)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hallops.domain.errors import NotFound
+from hallops.domain.errors import E, NotFound
 from hallops.storage.store import Store
 
 PAGE = 500
@@ -13,7 +13,7 @@ PAGE = 500
 async def event_seq(store: Store, hall_id: int) -> int:
     row = await store.db.one("SELECT event_seq FROM halls WHERE id = ?", (hall_id,))
     if row is None:
-        raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
+        raise NotFound(E.HALL_NOT_FOUND, f"大厅不存在 (no hall {hall_id})")
     return int(row[0])
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from hallops.domain import ratelimit
-from hallops.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hallops.domain.errors import Conflict, E, Forbidden, InvalidInput, NotFound
+from hallops.domain.events import Ev
 from hallops.domain.model import Channel, Priority, Role
 from hallops.domain.tickets import Action
 from hallops.storage import tickets
@@ -51,7 +52,7 @@ def save_settings(tx: Tx, *, hall_id: int, changes: dict[str, Any], actor: Actor
            f"(?, {', '.join('?' * len(cols))}, ?) ON CONFLICT (hall_id) DO UPDATE SET "
            f"{', '.join(f'{c} = excluded.{c}' for c in cols)}, updated_at = excluded.updated_at",
            (hall_id, *[current[c] for c in cols], tx.now))
-    tx.emit(hall_id, "hall.citizen_settings", {"settings": current})
+    tx.emit(hall_id, Ev.HALL_CITIZEN_SETTINGS, {"settings": current})
     return current
 
 
@@ -60,11 +61,11 @@ def save_settings(tx: Tx, *, hall_id: int, changes: dict[str, Any], actor: Actor
 def set_printer(tx: Tx, *, token_id: int, mode: str, host: str, port: int, actor: Actor) -> dict[str, Any]:
     tok = tx.one("SELECT id, role, hall_id, label FROM api_tokens WHERE id = ? AND revoked_at IS NULL", (token_id,))
     if tok is None or tok["role"] != Role.KIOSK.value:
-        raise InvalidInput("not_a_kiosk", "该令牌不是有效的取号机令牌 (not a live kiosk token)")
+        raise InvalidInput(E.NOT_A_KIOSK, "该令牌不是有效的取号机令牌 (not a live kiosk token)")
     if tok["hall_id"] is not None:
         actor.check_hall(tok["hall_id"])
     if mode == "escpos" and not host:
-        raise InvalidInput("printer_host_required", "请填写打印机地址 (give the printer's host)")
+        raise InvalidInput(E.PRINTER_HOST_REQUIRED, "请填写打印机地址 (give the printer's host)")
     tx.run("INSERT INTO kiosk_printers (token_id, mode, host, port, updated_at) VALUES (?, ?, ?, ?, ?) "
            "ON CONFLICT (token_id) DO UPDATE SET mode = excluded.mode, host = excluded.host, port = excluded.port, "
            "updated_at = excluded.updated_at", (token_id, mode, host, port, tx.now))
@@ -144,12 +145,12 @@ def cancel_mobile(tx: Tx, rules: Rules, *, token: str, device: str | None) -> di
     row = tx.one("SELECT t.id, t.hall_id, t.status, m.device FROM tickets t "
                  "LEFT JOIN mobile_issues m ON m.ticket_id = t.id WHERE t.token = ?", (token,))
     if row is None:
-        raise NotFound("ticket_not_found", "号票不存在 (no such ticket)")
+        raise NotFound(E.TICKET_NOT_FOUND, "号票不存在 (no such ticket)")
     if device is None or row["device"] != device:
-        raise Forbidden("not_your_ticket", "只能在取号的手机上取消；如需帮助请到服务台 "
+        raise Forbidden(E.NOT_YOUR_TICKET, "只能在取号的手机上取消；如需帮助请到服务台 "
                                            "(only the phone that took this ticket can cancel it)")
     if row["status"] != "waiting":
-        raise Conflict("ticket_not_waiting", "号票已叫号或已结束，不能取消 (the ticket is no longer waiting)",
+        raise Conflict(E.TICKET_NOT_WAITING, "号票已叫号或已结束，不能取消 (the ticket is no longer waiting)",
                        status=row["status"])
     cancels = [r[0] for r in tx.all(
         "SELECT t.ended_at FROM mobile_issues m JOIN tickets t ON t.id = m.ticket_id WHERE m.device = ? "

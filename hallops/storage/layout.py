@@ -7,7 +7,8 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
-from hallops.domain.errors import Conflict, InvalidInput, NotFound
+from hallops.domain.errors import Conflict, E, InvalidInput, NotFound
+from hallops.domain.events import Ev
 from hallops.domain.model import CrossRegionScope, QueueKind, WindowKind
 from hallops.domain.numbering import PREFIX_RE, IssuingHours
 from hallops.storage.db import IntegrityError, Row, Tx
@@ -17,18 +18,18 @@ CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
 def _integrity(e: IntegrityError, what: str) -> Conflict:
-    return Conflict("already_exists", f"{what}已存在 ({what} already exists: {e})")
+    return Conflict(E.ALREADY_EXISTS, f"{what}已存在 ({what} already exists: {e})")
 
 
 def _check_code(code: str, field: str = "code") -> None:
     if not CODE_RE.match(code):
-        raise InvalidInput("bad_code", f"{field} 只能含小写字母、数字和 - (bad {field} {code!r})", field=field)
+        raise InvalidInput(E.BAD_CODE, f"{field} 只能含小写字母、数字和 - (bad {field} {code!r})", field=field)
 
 
 def _hall(tx: Tx, hall_id: int) -> Row:
     row = tx.one("SELECT * FROM halls WHERE id = ?", (hall_id,))
     if row is None:
-        raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
+        raise NotFound(E.HALL_NOT_FOUND, f"大厅不存在 (no hall {hall_id})")
     return row
 
 
@@ -37,20 +38,20 @@ def _department_id(tx: Tx, hall_id: int, code: str | None) -> int | None:
         return None
     row = tx.one("SELECT id FROM departments WHERE hall_id = ? AND code = ?", (hall_id, code))
     if row is None:
-        raise InvalidInput("department_not_found", f"部门不存在 (no department {code!r})", field="department")
+        raise InvalidInput(E.DEPARTMENT_NOT_FOUND, f"部门不存在 (no department {code!r})", field="department")
     return int(row[0])
 
 
 def _queue_id(tx: Tx, hall_id: int, prefix: str) -> int:
     row = tx.one("SELECT id FROM queues WHERE hall_id = ? AND prefix = ?", (hall_id, prefix))
     if row is None:
-        raise InvalidInput("queue_not_found", f"业务类型不存在 (no queue {prefix!r})", field="queues")
+        raise InvalidInput(E.QUEUE_NOT_FOUND, f"业务类型不存在 (no queue {prefix!r})", field="queues")
     return int(row[0])
 
 
 def _changed(tx: Tx, hall_id: int, kind: str, obj_id: int) -> None:
     if not tx.quiet:
-        tx.emit(hall_id, "layout.changed", {"kind": kind, "id": obj_id})
+        tx.emit(hall_id, Ev.LAYOUT_CHANGED, {"kind": kind, "id": obj_id})
 
 
 _TABLES = {"departments": "departments", "queues": "queues", "service_items": "service_items",
@@ -61,7 +62,7 @@ def hall_of(tx: Tx, kind: str, obj_id: int) -> int:
     """The hall an object of the model belongs to (NotFound when there is none)."""
     row = tx.one(f"SELECT hall_id FROM {_TABLES[kind]} WHERE id = ?", (obj_id,))
     if row is None:
-        raise NotFound("not_found", f"对象不存在 (no {kind} {obj_id})")
+        raise NotFound(E.NOT_FOUND, f"对象不存在 (no {kind} {obj_id})")
     return int(row[0])
 
 
@@ -69,7 +70,7 @@ def _check_zone(name: str) -> None:
     try:
         zone(name)
     except (ZoneInfoNotFoundError, ValueError) as e:
-        raise InvalidInput("bad_timezone", f"未知时区 {name!r} (unknown time zone; e.g. Asia/Shanghai)",
+        raise InvalidInput(E.BAD_TIMEZONE, f"未知时区 {name!r} (unknown time zone; e.g. Asia/Shanghai)",
                            field="timezone") from e
 
 
@@ -121,7 +122,7 @@ def create_department(tx: Tx, hall_id: int, spec: dict[str, Any]) -> int:
 def update_department(tx: Tx, dept_id: int, changes: dict[str, Any]) -> int:
     row = tx.one("SELECT hall_id FROM departments WHERE id = ?", (dept_id,))
     if row is None:
-        raise NotFound("department_not_found", f"部门不存在 (no department {dept_id})")
+        raise NotFound(E.DEPARTMENT_NOT_FOUND, f"部门不存在 (no department {dept_id})")
     _update(tx, "departments", dept_id, changes, {"name", "name_en"})
     _changed(tx, row["hall_id"], "department", dept_id)
     return int(row["hall_id"])
@@ -132,7 +133,7 @@ def _queue_values(tx: Tx, hall_id: int, spec: dict[str, Any]) -> dict[str, Any]:
     if "prefix" in out:
         out["prefix"] = str(out["prefix"]).upper()
         if not PREFIX_RE.match(out["prefix"]):
-            raise InvalidInput("bad_prefix", "号码前缀应为 1–2 个大写字母 (prefix must be 1-2 letters)",
+            raise InvalidInput(E.BAD_PREFIX, "号码前缀应为 1–2 个大写字母 (prefix must be 1-2 letters)",
                                field="prefix")
     if "kind" in out:
         out["kind"] = QueueKind(out["kind"]).value
@@ -165,7 +166,7 @@ def create_queue(tx: Tx, hall_id: int, spec: dict[str, Any]) -> int:
 def update_queue(tx: Tx, queue_id: int, changes: dict[str, Any]) -> int:
     row = tx.one("SELECT hall_id FROM queues WHERE id = ?", (queue_id,))
     if row is None:
-        raise NotFound("queue_not_found", f"业务类型不存在 (no queue {queue_id})")
+        raise NotFound(E.QUEUE_NOT_FOUND, f"业务类型不存在 (no queue {queue_id})")
     _update(tx, "queues", queue_id, _queue_values(tx, row["hall_id"], changes), QUEUE_FIELDS)
     _changed(tx, row["hall_id"], "queue", queue_id)
     return int(row["hall_id"])
@@ -189,7 +190,7 @@ def create_service_item(tx: Tx, hall_id: int, spec: dict[str, Any]) -> int:
 def update_service_item(tx: Tx, item_id: int, changes: dict[str, Any]) -> int:
     row = tx.one("SELECT hall_id FROM service_items WHERE id = ?", (item_id,))
     if row is None:
-        raise NotFound("item_not_found", f"事项不存在 (no service item {item_id})")
+        raise NotFound(E.ITEM_NOT_FOUND, f"事项不存在 (no service item {item_id})")
     v = dict(changes)
     if "department" in v:
         v["department_id"] = _department_id(tx, row["hall_id"], v.pop("department"))
@@ -213,20 +214,20 @@ def _window_values(spec: dict[str, Any]) -> dict[str, Any]:
 
 def _check_scope(kind: str, scope: str | None) -> None:
     if kind == WindowKind.CROSS_REGION and scope is None:
-        raise InvalidInput("scope_required", "异地通办窗口须指定通办范围 (a cross_region window needs a scope)",
+        raise InvalidInput(E.SCOPE_REQUIRED, "异地通办窗口须指定通办范围 (a cross_region window needs a scope)",
                            field="scope")
     if kind != WindowKind.CROSS_REGION and scope is not None:
-        raise InvalidInput("scope_not_allowed", "只有异地通办窗口有通办范围 (only cross_region windows have a scope)",
+        raise InvalidInput(E.SCOPE_NOT_ALLOWED, "只有异地通办窗口有通办范围 (only cross_region windows have a scope)",
                            field="scope")
 
 
 def _set_window_queues(tx: Tx, hall_id: int, window_id: int, prefixes: list[str]) -> None:
     if not prefixes:
-        raise InvalidInput("queues_required", "窗口至少办理一种业务 (a window serves at least one queue)",
+        raise InvalidInput(E.QUEUES_REQUIRED, "窗口至少办理一种业务 (a window serves at least one queue)",
                            field="queues")
     ids = [_queue_id(tx, hall_id, p.upper()) for p in prefixes]
     if len(set(ids)) != len(ids):
-        raise InvalidInput("duplicate_queue", "业务类型重复 (a queue is listed twice)", field="queues")
+        raise InvalidInput(E.DUPLICATE_QUEUE, "业务类型重复 (a queue is listed twice)", field="queues")
     tx.run("DELETE FROM window_queues WHERE window_id = ?", (window_id,))
     tx.many("INSERT INTO window_queues (window_id, position, queue_id) VALUES (?, ?, ?)",
                         [(window_id, i, q) for i, q in enumerate(ids)])
@@ -254,11 +255,11 @@ def create_window(tx: Tx, hall_id: int, spec: dict[str, Any]) -> int:
 def update_window(tx: Tx, window_id: int, changes: dict[str, Any]) -> int:
     row = tx.one("SELECT * FROM windows WHERE id = ?", (window_id,))
     if row is None:
-        raise NotFound("window_not_found", f"窗口不存在 (no window {window_id})")
+        raise NotFound(E.WINDOW_NOT_FOUND, f"窗口不存在 (no window {window_id})")
     v = _window_values(changes)
     _check_scope(v.get("kind", row["kind"]), v["scope"] if "scope" in v else row["scope"])
     if v.get("active") is False and row["state"] != "closed":
-        raise Conflict("window_in_use", "窗口仍在服务，请先关闭再停用 (close the window before deactivating it)")
+        raise Conflict(E.WINDOW_IN_USE, "窗口仍在服务，请先关闭再停用 (close the window before deactivating it)")
     _update(tx, "windows", window_id, v, WINDOW_FIELDS)
     if "queues" in changes:
         _set_window_queues(tx, row["hall_id"], window_id, list(changes["queues"] or []))
@@ -287,5 +288,5 @@ def load_layout(tx: Tx, layout: dict[str, Any], password_hashes: dict[str, str])
         except IntegrityError as e:
             raise _integrity(e, f"用户 {u['username']} ") from e
     tx.quiet = False
-    tx.emit(hall_id, "layout.changed", {"kind": "hall", "id": hall_id, "loaded": True})
+    tx.emit(hall_id, Ev.LAYOUT_CHANGED, {"kind": "hall", "id": hall_id, "loaded": True})
     return hall_id

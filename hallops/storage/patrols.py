@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hallops.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hallops.domain.errors import Conflict, E, Forbidden, InvalidInput, NotFound
+from hallops.domain.events import Ev
 from hallops.domain.model import Role
 from hallops.domain.patrols import (
     DEFAULT_CHECKLIST,
@@ -110,7 +111,7 @@ def _hall_row(tx: Tx, hall_id: int, actor: Actor) -> Row:
     actor.check_hall(hall_id)
     row = tx.one("SELECT id, timezone FROM halls WHERE id = ?", (hall_id,))
     if row is None:
-        raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
+        raise NotFound(E.HALL_NOT_FOUND, f"大厅不存在 (no hall {hall_id})")
     return row
 
 
@@ -127,7 +128,7 @@ def ensure_checklist(tx: Tx, hall_id: int) -> list[Row]:
 def _load_patrol(tx: Tx, patrol_id: int, actor: Actor) -> Row:
     row = tx.one("SELECT * FROM patrols WHERE id = ?", (patrol_id,))
     if row is None:
-        raise NotFound("patrol_not_found", f"巡查记录不存在 (no patrol {patrol_id})")
+        raise NotFound(E.PATROL_NOT_FOUND, f"巡查记录不存在 (no patrol {patrol_id})")
     actor.check_hall(row["hall_id"])
     return row
 
@@ -162,7 +163,7 @@ def _save_settings(tx: Tx, hall_id: int, changes: dict[str, Any]) -> dict[str, A
            "ON CONFLICT (hall_id) DO UPDATE SET opening_hours = excluded.opening_hours, weekdays = excluded.weekdays,"
            " full_quota = excluded.full_quota, spot_quota = excluded.spot_quota,"
            " grace_minutes = excluded.grace_minutes", merged | {"hall": hall_id})
-    tx.emit(hall_id, "patrol.settings_changed", {"settings": merged})
+    tx.emit(hall_id, Ev.PATROL_SETTINGS_CHANGED, {"settings": merged})
     return merged
 
 
@@ -184,9 +185,9 @@ def set_checklist(tx: Tx, hall_id: int, items: Sequence[dict[str, str]], actor: 
     _hall_row(tx, hall_id, actor)
     codes = [it["code"] for it in items]
     if len(set(codes)) != len(codes):
-        raise InvalidInput("duplicate_item", "检查项编码重复 (checklist codes must be unique)")
+        raise InvalidInput(E.DUPLICATE_ITEM, "检查项编码重复 (checklist codes must be unique)")
     if OTHER_CATEGORY.code in codes:
-        raise InvalidInput("reserved_code", "“other” 为保留编码 (“other” is reserved)")
+        raise InvalidInput(E.RESERVED_CODE, "“other” 为保留编码 (“other” is reserved)")
     ensure_checklist(tx, hall_id)
     tx.run("UPDATE checklist_items SET active = 0 WHERE hall_id = ?", (hall_id,))
     for pos, it in enumerate(items):
@@ -194,7 +195,7 @@ def set_checklist(tx: Tx, hall_id: int, items: Sequence[dict[str, str]], actor: 
                "ON CONFLICT (hall_id, code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en,"
                " position = excluded.position, active = 1",
                (hall_id, it["code"], it["name"], it.get("name_en", ""), pos))
-    tx.emit(hall_id, "patrol.checklist_changed", {"items": codes})
+    tx.emit(hall_id, Ev.PATROL_CHECKLIST_CHANGED, {"items": codes})
     return [dict(r) for r in ensure_checklist(tx, hall_id)]
 
 
@@ -205,17 +206,17 @@ def start_patrol(tx: Tx, rules: Rules, *, hall_id: int, kind: PatrolKind, window
     hall = _hall_row(tx, hall_id, actor)
     if kind is PatrolKind.SPOT:
         if window_id is None:
-            raise InvalidInput("window_required", "重点窗口抽查须选择窗口 (a spot check needs a window)",
+            raise InvalidInput(E.WINDOW_REQUIRED, "重点窗口抽查须选择窗口 (a spot check needs a window)",
                                field="window")
         w = tx.one("SELECT id, key_window FROM windows WHERE id = ? AND hall_id = ? AND active = 1",
                    (window_id, hall_id))
         if w is None:
-            raise InvalidInput("window_not_found", f"窗口不存在 (no window {window_id})", field="window")
+            raise InvalidInput(E.WINDOW_NOT_FOUND, f"窗口不存在 (no window {window_id})", field="window")
         if not w["key_window"]:
-            raise InvalidInput("not_key_window", "只能抽查重点窗口 (spot checks are for key windows)",
+            raise InvalidInput(E.NOT_KEY_WINDOW, "只能抽查重点窗口 (spot checks are for key windows)",
                                field="window")
     elif window_id is not None:
-        raise InvalidInput("window_not_allowed", "全面巡查不针对单个窗口 (a full patrol covers the whole hall)",
+        raise InvalidInput(E.WINDOW_NOT_ALLOWED, "全面巡查不针对单个窗口 (a full patrol covers the whole hall)",
                            field="window")
     items = [r["code"] for r in ensure_checklist(tx, hall_id)]
     day = service_day_of(tx.now, hall["timezone"], rules)
@@ -223,13 +224,13 @@ def start_patrol(tx: Tx, rules: Rules, *, hall_id: int, kind: PatrolKind, window
                  " inspector_name, note, started_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
                  (hall_id, kind.value, day, PatrolStatus.OPEN.value, window_id, json.dumps(items), actor.user_id,
                   actor_name(actor), note, tx.now))
-    _emit_patrol(tx, pid, "patrol.started")
+    _emit_patrol(tx, pid, Ev.PATROL_STARTED)
     return pid
 
 
 def _require_open(row: Row) -> None:
     if row["status"] != PatrolStatus.OPEN:
-        raise Conflict("patrol_closed", f"巡查已{'完成' if row['status'] == 'done' else '取消'} "
+        raise Conflict(E.PATROL_CLOSED, f"巡查已{'完成' if row['status'] == 'done' else '取消'} "
                                         f"(the patrol is {row['status']})", status=row["status"])
 
 
@@ -237,14 +238,14 @@ def check_item(tx: Tx, *, patrol_id: int, item: str, result: CheckResult, note: 
     row = _load_patrol(tx, patrol_id, actor)
     _require_open(row)
     if item not in json.loads(row["items"]):
-        raise InvalidInput("unknown_item", f"检查项不存在 (no checklist item {item!r})", field="item")
+        raise InvalidInput(E.UNKNOWN_ITEM, f"检查项不存在 (no checklist item {item!r})", field="item")
     if result is CheckResult.PASS and tx.one("SELECT 1 FROM findings WHERE patrol_id = ? AND category = ?",
                                              (patrol_id, item)):
-        raise Conflict("item_has_finding", "该项已记录问题，不能标为合格 (this item already has a finding)")
+        raise Conflict(E.ITEM_HAS_FINDING, "该项已记录问题，不能标为合格 (this item already has a finding)")
     tx.run("INSERT INTO patrol_checks (patrol_id, item_code, result, note, at) VALUES (?,?,?,?,?) "
            "ON CONFLICT (patrol_id, item_code) DO UPDATE SET result = excluded.result, note = excluded.note,"
            " at = excluded.at", (patrol_id, item, result.value, note, tx.now))
-    _emit_patrol(tx, patrol_id, "patrol.checked", item=item, result=result.value)
+    _emit_patrol(tx, patrol_id, Ev.PATROL_CHECKED, item=item, result=result.value)
 
 
 def finish_patrol(tx: Tx, *, patrol_id: int, note: str | None, actor: Actor) -> None:
@@ -254,20 +255,20 @@ def finish_patrol(tx: Tx, *, patrol_id: int, note: str | None, actor: Actor) -> 
                                               (patrol_id,))]
     left = missing_items(json.loads(row["items"]), checked)
     if left:
-        raise Conflict("items_unchecked", f"还有 {len(left)} 项未检查 ({len(left)} checklist items not done)",
+        raise Conflict(E.ITEMS_UNCHECKED, f"还有 {len(left)} 项未检查 ({len(left)} checklist items not done)",
                        items=left)
     tx.run("UPDATE patrols SET status = 'done', finished_at = ?, note = coalesce(?, note) WHERE id = ?",
            (tx.now, note, patrol_id))
-    _emit_patrol(tx, patrol_id, "patrol.finished")
+    _emit_patrol(tx, patrol_id, Ev.PATROL_FINISHED)
 
 
 def cancel_patrol(tx: Tx, *, patrol_id: int, actor: Actor) -> None:
     row = _load_patrol(tx, patrol_id, actor)
     _require_open(row)
     if tx.one("SELECT 1 FROM findings WHERE patrol_id = ?", (patrol_id,)):
-        raise Conflict("patrol_has_findings", "巡查已记录问题，请完成巡查 (the patrol has findings; finish it)")
+        raise Conflict(E.PATROL_HAS_FINDINGS, "巡查已记录问题，请完成巡查 (the patrol has findings; finish it)")
     tx.run("UPDATE patrols SET status = 'cancelled', finished_at = ? WHERE id = ?", (tx.now, patrol_id))
-    _emit_patrol(tx, patrol_id, "patrol.cancelled")
+    _emit_patrol(tx, patrol_id, Ev.PATROL_CANCELLED)
 
 
 # -- findings --------------------------------------------------------------------------------------------
@@ -324,7 +325,7 @@ def load_finding(tx: Tx, finding_id: int, actor: Actor) -> Row:
     cond, params = _visible_sql(actor)
     row = tx.one(f"{FINDING_SELECT} WHERE f.id = :id AND {cond}", {"id": finding_id, **params})
     if row is None:
-        raise NotFound("finding_not_found", f"问题不存在或无权查看 (no finding {finding_id})")
+        raise NotFound(E.FINDING_NOT_FOUND, f"问题不存在或无权查看 (no finding {finding_id})")
     actor.check_hall(row["hall_id"])
     return row
 
@@ -346,7 +347,7 @@ def _emit_finding(tx: Tx, finding_id: int, type_: str, actor: Actor, **extra: An
 def _user_in_hall(tx: Tx, user_id: int, hall_id: int, field: str) -> Row:
     u = tx.one("SELECT id, display_name, role, hall_id FROM users WHERE id = ? AND active = 1", (user_id,))
     if u is None or (u["hall_id"] is not None and u["hall_id"] != hall_id):
-        raise InvalidInput("user_not_found", f"人员不存在 (no staff member {user_id})", field=field)
+        raise InvalidInput(E.USER_NOT_FOUND, f"人员不存在 (no staff member {user_id})", field=field)
     return u
 
 
@@ -358,23 +359,23 @@ def create_finding(tx: Tx, *, hall_id: int, spec: dict[str, Any], actor: Actor) 
     if patrol_id is not None:
         p = _load_patrol(tx, patrol_id, actor)
         if p["hall_id"] != hall_id:
-            raise InvalidInput("patrol_not_found", "巡查不属于该大厅 (patrol of another hall)", field="patrol")
+            raise InvalidInput(E.PATROL_NOT_FOUND, "巡查不属于该大厅 (patrol of another hall)", field="patrol")
         _require_open(p)
         items |= set(json.loads(p["items"]))
     if category not in items:
-        raise InvalidInput("unknown_category", f"问题类别不存在 (no category {category!r})", field="category")
+        raise InvalidInput(E.UNKNOWN_CATEGORY, f"问题类别不存在 (no category {category!r})", field="category")
     window_id, clerk_id, area = spec.get("window"), spec.get("clerk"), (spec.get("area") or "").strip()
     window = None
     if window_id is not None:
         window = tx.one("SELECT id, clerk_user_id, area FROM windows WHERE id = ? AND hall_id = ?",
                         (window_id, hall_id))
         if window is None:
-            raise InvalidInput("window_not_found", f"窗口不存在 (no window {window_id})", field="window")
+            raise InvalidInput(E.WINDOW_NOT_FOUND, f"窗口不存在 (no window {window_id})", field="window")
         area = area or window["area"]
     if clerk_id is not None:
         _user_in_hall(tx, clerk_id, hall_id, "clerk")
     if window is None and clerk_id is None and not area:
-        raise InvalidInput("subject_required", "请指明窗口、人员或区域 (name a window, a clerk or an area)",
+        raise InvalidInput(E.SUBJECT_REQUIRED, "请指明窗口、人员或区域 (name a window, a clerk or an area)",
                            field="window")
     # Who fixes it: as given, else the clerk named, else whoever is signed in at the window now.
     responsible_id = spec.get("responsible")
@@ -388,7 +389,7 @@ def create_finding(tx: Tx, *, hall_id: int, spec: dict[str, Any], actor: Actor) 
     due_at = spec.get("due_at")
     due = due_at.timestamp() if isinstance(due_at, dt.datetime) else default_due(severity, tx.now)
     if due <= tx.now:
-        raise InvalidInput("due_in_past", "整改期限须晚于现在 (the due date must be in the future)", field="due_at")
+        raise InvalidInput(E.DUE_IN_PAST, "整改期限须晚于现在 (the due date must be in the future)", field="due_at")
     escalation, repeats = Escalation.NONE, 1
     if window_id is not None:
         times = [r[0] for r in tx.all("SELECT created_at FROM findings WHERE window_id = ? AND category = ?",
@@ -406,9 +407,9 @@ def create_finding(tx: Tx, *, hall_id: int, spec: dict[str, Any], actor: Actor) 
                "ON CONFLICT (patrol_id, item_code) DO UPDATE SET result = 'finding', at = excluded.at",
                (patrol_id, category, tx.now))
     _log(tx, fid, actor, "opened", None, FindingStatus.OPEN.value, spec["description"])
-    out = _emit_finding(tx, fid, "finding.opened", actor)
+    out = _emit_finding(tx, fid, Ev.FINDING_OPENED, actor)
     if escalation is not Escalation.NONE:
-        tx.emit(hall_id, "finding.escalated", {"finding": finding_brief(load_finding(tx, fid, actor), tx.now),
+        tx.emit(hall_id, Ev.FINDING_ESCALATED, {"finding": finding_brief(load_finding(tx, fid, actor), tx.now),
                                                "repeat_count": repeats})
     return out
 
@@ -417,13 +418,13 @@ def finding_action(tx: Tx, *, finding_id: int, action: FindingAction, note: str,
     row = load_finding(tx, finding_id, actor)
     if action in SUPERVISOR_ACTIONS:
         if not actor.is_supervisor:
-            raise Forbidden("forbidden", "只有管理人员可以验收或退回 (only managers verify or reopen)")
+            raise Forbidden(E.FORBIDDEN, "只有管理人员可以验收或退回 (only managers verify or reopen)")
         if action is FindingAction.VERIFY:
             check_verifier(actor.user_id, row["rectified_by_user_id"])
     current = FindingStatus(row["status"])
     new = next_finding_status(current, action)
     if action in (FindingAction.RECTIFY, FindingAction.REOPEN) and not note:
-        raise InvalidInput("note_required", "请填写说明 (say what was done, or why it is reopened)", field="note")
+        raise InvalidInput(E.NOTE_REQUIRED, "请填写说明 (say what was done, or why it is reopened)", field="note")
     sets = "status = :new, updated_at = :now"
     if action is FindingAction.RECTIFY:
         sets += (", rectification = :note, rectified_at = :now, rectified_by_user_id = :uid,"
@@ -444,21 +445,21 @@ def comment(tx: Tx, *, finding_id: int, note: str, actor: Actor) -> dict[str, An
     load_finding(tx, finding_id, actor)
     tx.run("UPDATE findings SET updated_at = ? WHERE id = ?", (tx.now, finding_id))
     _log(tx, finding_id, actor, "comment", None, None, note)
-    return _emit_finding(tx, finding_id, "finding.commented", actor)
+    return _emit_finding(tx, finding_id, Ev.FINDING_COMMENTED, actor)
 
 
 def update_finding(tx: Tx, *, finding_id: int, changes: dict[str, Any], actor: Actor) -> dict[str, Any]:
     """A manager changes who fixes it, by when, or how grave it is."""
     row = load_finding(tx, finding_id, actor)
     if row["status"] == FindingStatus.VERIFIED:
-        raise Conflict("finding_closed", "问题已验收，不能修改 (the finding is verified)")
+        raise Conflict(E.FINDING_CLOSED, "问题已验收，不能修改 (the finding is verified)")
     sets: dict[str, Any] = {}
     if changes.get("severity") is not None:
         sets["severity"] = Severity(changes["severity"]).value
     if isinstance(changes.get("due_at"), dt.datetime):
         due = changes["due_at"].timestamp()
         if due <= tx.now:
-            raise InvalidInput("due_in_past", "整改期限须晚于现在 (the due date must be in the future)",
+            raise InvalidInput(E.DUE_IN_PAST, "整改期限须晚于现在 (the due date must be in the future)",
                                field="due_at")
         sets["due_at"] = due
     if changes.get("responsible") is not None:
@@ -472,23 +473,23 @@ def update_finding(tx: Tx, *, finding_id: int, changes: dict[str, Any], actor: A
            {**sets, "now": tx.now, "id": finding_id})
     _log(tx, finding_id, actor, "update", None, None, json.dumps(
         {k: (iso(v) if k == "due_at" else v) for k, v in sets.items()}, ensure_ascii=False))
-    return _emit_finding(tx, finding_id, "finding.updated", actor)
+    return _emit_finding(tx, finding_id, Ev.FINDING_UPDATED, actor)
 
 
 def add_photo(tx: Tx, *, finding_id: int, stage: str, path: str, mime: str, size: int, sha256: str,
               actor: Actor) -> dict[str, Any]:
     row = load_finding(tx, finding_id, actor)
     if row["status"] == FindingStatus.VERIFIED:
-        raise Conflict("finding_closed", "问题已验收，不能再添加照片 (the finding is verified)")
+        raise Conflict(E.FINDING_CLOSED, "问题已验收，不能再添加照片 (the finding is verified)")
     if stage == "found" and not actor.is_supervisor:
-        raise Forbidden("forbidden", "工作人员只能上传整改照片 (clerks add photos of the fix)")
+        raise Forbidden(E.FORBIDDEN, "工作人员只能上传整改照片 (clerks add photos of the fix)")
     pid = tx.insert("INSERT INTO finding_photos (finding_id, hall_id, stage, path, mime, size, sha256, uploaded_at,"
                  " uploaded_by_user_id, uploaded_by_name) VALUES (?,?,?,?,?,?,?,?,?,?)",
                  (finding_id, row["hall_id"], stage, path, mime, size, sha256, tx.now, actor.user_id,
                   actor_name(actor)))
     tx.run("UPDATE findings SET updated_at = ? WHERE id = ?", (tx.now, finding_id))
     _log(tx, finding_id, actor, "photo", None, None, stage)
-    _emit_finding(tx, finding_id, "finding.photo_added", actor, photo={"id": pid, "stage": stage})
+    _emit_finding(tx, finding_id, Ev.FINDING_PHOTO_ADDED, actor, photo={"id": pid, "stage": stage})
     return photo_json({"id": pid, "stage": stage, "mime": mime, "size": size, "uploaded_at": tx.now,
                        "uploaded_by_name": actor_name(actor)})
 
@@ -524,7 +525,7 @@ class PatrolReads:
         """The day's quota, progress and schedule, with the day's patrols."""
         hall = await self.db.one("SELECT timezone FROM halls WHERE id = ?", (hall_id,))
         if hall is None:
-            raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
+            raise NotFound(E.HALL_NOT_FOUND, f"大厅不存在 (no hall {hall_id})")
         day = service_day_of(now, hall["timezone"], self.rules)
         settings = await self.settings(hall_id)
         async with self.db.snapshot() as conn:
@@ -567,7 +568,7 @@ class PatrolReads:
                 " (SELECT count(*) FROM patrol_checks c WHERE c.patrol_id = p.id) AS checked "
                 "FROM patrols p LEFT JOIN windows w ON w.id = p.window_id WHERE p.id = ?", (patrol_id,)))
             if not rows:
-                raise NotFound("patrol_not_found", f"巡查记录不存在 (no patrol {patrol_id})")
+                raise NotFound(E.PATROL_NOT_FOUND, f"巡查记录不存在 (no patrol {patrol_id})")
             p = rows[0]
             actor.check_hall(p["hall_id"])
             names = await conn.all(
@@ -633,7 +634,7 @@ class PatrolReads:
                 "SELECT at, actor_name, actor_role, action, from_status, to_status, note FROM finding_log "
                 "WHERE finding_id = ? ORDER BY id", (finding_id,))
         if not rows:
-            raise NotFound("finding_not_found", f"问题不存在或无权查看 (no finding {finding_id})")
+            raise NotFound(E.FINDING_NOT_FOUND, f"问题不存在或无权查看 (no finding {finding_id})")
         actor.check_hall(rows[0]["hall_id"])
         return finding_json(rows[0], now) | {
             "photos": [photo_json(p) for p in photos],
@@ -643,12 +644,12 @@ class PatrolReads:
         """A photo's file and type, if the actor may see its finding."""
         row = await self.db.one("SELECT * FROM finding_photos WHERE id = ?", (photo_id,))
         if row is None:
-            raise NotFound("photo_not_found", "照片不存在 (no such photo)")
+            raise NotFound(E.PHOTO_NOT_FOUND, "照片不存在 (no such photo)")
         actor.check_hall(row["hall_id"])
         cond, params = _visible_sql(actor)
         if await self.db.one(f"SELECT 1 FROM findings f WHERE f.id = :id AND {cond}",
                              {"id": row["finding_id"], **params}) is None:
-            raise NotFound("photo_not_found", "照片不存在 (no such photo)")
+            raise NotFound(E.PHOTO_NOT_FOUND, "照片不存在 (no such photo)")
         return dict(row)
 
     async def staff(self, hall_id: int) -> list[dict[str, Any]]:
@@ -696,7 +697,7 @@ class PhotoFiles:
     def path(self, rel: str) -> Path:
         p = (self.root / rel).resolve()
         if not p.is_relative_to(self.root.resolve()):
-            raise NotFound("photo_not_found", "照片不存在 (no such photo)")
+            raise NotFound(E.PHOTO_NOT_FOUND, "照片不存在 (no such photo)")
         return p
 
     def remove(self, rel: str) -> None:

@@ -9,7 +9,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hallops.domain.errors import Conflict, InvalidInput, NotFound
+from hallops.domain.errors import Conflict, E, InvalidInput, NotFound
+from hallops.domain.events import Ev
 from hallops.storage.db import Database, Row, Tx
 from hallops.storage.rules import zone
 
@@ -39,7 +40,7 @@ class HallMeta:
 
 
 # The events a day's figures read besides its tickets (see migration 0006: one partial index holds them).
-WORK_EVENTS = ("ticket.called", "ticket.recalled", "ticket.transferred", "window.opened", "window.closed")
+WORK_EVENTS = (Ev.TICKET_CALLED, Ev.TICKET_RECALLED, Ev.TICKET_TRANSFERRED, Ev.WINDOW_OPENED, Ev.WINDOW_CLOSED)
 _WORK_TYPES = ", ".join(f"'{t}'" for t in WORK_EVENTS)
 
 
@@ -74,7 +75,7 @@ async def hall_meta(db: Database, hall_id: int) -> HallMeta:
         users = await conn.all(
             "SELECT id, username, display_name FROM users WHERE hall_id = ? OR hall_id IS NULL", (hall_id,))
     if not hall:
-        raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
+        raise NotFound(E.HALL_NOT_FOUND, f"大厅不存在 (no hall {hall_id})")
     return HallMeta(dict(hall[0]), {r["id"]: dict(r) for r in queues}, {r["id"]: dict(r) for r in windows},
                     {r["id"]: dict(r) for r in depts}, {r["id"]: dict(r) for r in users})
 
@@ -248,7 +249,7 @@ def set_webhook_active(tx: Tx, hall_id: int, webhook_id: int, active: bool) -> d
     r = tx.one("UPDATE report_webhooks SET active = ? WHERE id = ? AND hall_id = ? RETURNING *",
                (int(active), webhook_id, hall_id))
     if r is None:
-        raise NotFound("webhook_not_found", f"推送地址不存在 (no webhook {webhook_id})")
+        raise NotFound(E.WEBHOOK_NOT_FOUND, f"推送地址不存在 (no webhook {webhook_id})")
     return webhook_json(r)
 
 
@@ -273,7 +274,7 @@ def save_briefing(tx: Tx, hall_id: int, kind: str, start: str, end: str, data: d
 async def briefing(db: Database, briefing_id: int) -> dict[str, Any]:
     r = await db.one(f"SELECT {BRIEFING_LIST}, data FROM briefings WHERE id = ?", (briefing_id,))
     if r is None:
-        raise NotFound("briefing_not_found", f"简报不存在 (no briefing {briefing_id})")
+        raise NotFound(E.BRIEFING_NOT_FOUND, f"简报不存在 (no briefing {briefing_id})")
     out = dict(r)
     out["data"] = json.loads(out["data"])
     return out
@@ -299,16 +300,16 @@ def annotate(tx: Tx, briefing_id: int, hall_id: int, text: str, by: str) -> None
                      "WHERE id = ? AND hall_id = ?",
                  (text, by, tx.now, briefing_id, hall_id))
     if changed == 0:
-        raise NotFound("briefing_not_found", f"简报不存在 (no briefing {briefing_id})")
+        raise NotFound(E.BRIEFING_NOT_FOUND, f"简报不存在 (no briefing {briefing_id})")
 
 
 def publish(tx: Tx, briefing_id: int, hall_id: int, by: str, messages: dict[int, str]) -> list[int]:
     """Mark published and queue one delivery per active webhook (message bodies fixed now)."""
     if not messages:
-        raise Conflict("no_webhooks", "尚未配置工作群推送地址 (no active work-group webhook for this hall)")
+        raise Conflict(E.NO_WEBHOOKS, "尚未配置工作群推送地址 (no active work-group webhook for this hall)")
     if tx.run("UPDATE briefings SET published_at = ?, published_by = ? WHERE id = ? AND hall_id = ?",
               (tx.now, by, briefing_id, hall_id)) == 0:
-        raise NotFound("briefing_not_found", f"简报不存在 (no briefing {briefing_id})")
+        raise NotFound(E.BRIEFING_NOT_FOUND, f"简报不存在 (no briefing {briefing_id})")
     ids = []
     for webhook_id, body in messages.items():
         ids.append(tx.insert("INSERT INTO briefing_deliveries (briefing_id, webhook_id, state, next_attempt_at, "
@@ -343,9 +344,9 @@ def retry_delivery(tx: Tx, delivery_id: int, hall_id: int) -> None:
     r = tx.one("SELECT d.state FROM briefing_deliveries d JOIN briefings b ON b.id = d.briefing_id "
                "WHERE d.id = ? AND b.hall_id = ?", (delivery_id, hall_id))
     if r is None:
-        raise NotFound("delivery_not_found", f"推送记录不存在 (no delivery {delivery_id})")
+        raise NotFound(E.DELIVERY_NOT_FOUND, f"推送记录不存在 (no delivery {delivery_id})")
     if r["state"] == "sent":
-        raise Conflict("already_sent", "该推送已成功，无需重试 (this delivery was sent)")
+        raise Conflict(E.ALREADY_SENT, "该推送已成功，无需重试 (this delivery was sent)")
     tx.run("UPDATE briefing_deliveries SET state = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ?",
            (tx.now, delivery_id))
 
@@ -366,5 +367,5 @@ def check_hhmm(value: str) -> str:
     try:
         t = dt.time.fromisoformat(value)
     except ValueError:
-        raise InvalidInput("bad_time", f"时间格式应为 HH:MM (time must be HH:MM: {value!r})") from None
+        raise InvalidInput(E.BAD_TIME, f"时间格式应为 HH:MM (time must be HH:MM: {value!r})") from None
     return t.strftime("%H:%M")

@@ -18,8 +18,9 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from hallops.domain.errors import NotFound
+from hallops.domain.errors import E, NotFound
 from hallops.domain.estimate import ServiceStats, estimate_from_stats, service_stats
+from hallops.domain.events import Ev
 from hallops.domain.model import Channel, Priority, Role
 from hallops.domain.tickets import Action
 from hallops.domain.windows import WindowAction
@@ -188,7 +189,7 @@ class Store:
         else:
             row = await self.db.one("SELECT * FROM halls WHERE code = ?", (str(ref),))
         if row is None:
-            raise NotFound("hall_not_found", f"大厅不存在 (no hall {ref!r})")
+            raise NotFound(E.HALL_NOT_FOUND, f"大厅不存在 (no hall {ref!r})")
         actor.check_hall(row["id"])
         return dict(row)
 
@@ -216,7 +217,7 @@ class Store:
                 "JOIN windows w ON w.id = wq.window_id WHERE w.hall_id = ? ORDER BY wq.window_id, wq.position",
                 (hall_id,))
         if not hall:
-            raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
+            raise NotFound(E.HALL_NOT_FOUND, f"大厅不存在 (no hall {hall_id})")
         served: dict[int, list[str]] = {}
         for r in wq:
             served.setdefault(r["window_id"], []).append(r["prefix"])
@@ -240,7 +241,7 @@ class Store:
             hall_rows = list(await conn.all(
                 "SELECT id, code, name, timezone, notice, event_seq FROM halls WHERE id = ?", (hall_id,)))
             if not hall_rows:
-                raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
+                raise NotFound(E.HALL_NOT_FOUND, f"大厅不存在 (no hall {hall_id})")
             hall = hall_rows[0]
             day = service_day_of(now, hall["timezone"], self.rules)
             queues = await conn.all(
@@ -309,7 +310,7 @@ class Store:
     async def ticket(self, ticket_id: int, actor: Actor) -> dict[str, Any]:
         row = await self.db.one(f"SELECT {TICKET_COLUMNS} FROM {TICKET_FROM} WHERE t.id = ?", (ticket_id,))
         if row is None:
-            raise NotFound("ticket_not_found", f"号票不存在 (no ticket {ticket_id})")
+            raise NotFound(E.TICKET_NOT_FOUND, f"号票不存在 (no ticket {ticket_id})")
         actor.check_hall(row["hall_id"])
         out = ticket_json(row)
         out["items"] = [dict(r) for r in await self.db.all(
@@ -334,7 +335,7 @@ class Store:
         row = await self.db.one(f"SELECT {TICKET_COLUMNS}, q.avg_service_minutes FROM {TICKET_FROM} "
                                 "WHERE t.token = ?", (token,))
         if row is None:
-            raise NotFound("ticket_not_found", "号票不存在 (no such ticket)")
+            raise NotFound(E.TICKET_NOT_FOUND, "号票不存在 (no such ticket)")
         ahead = 0
         estimate = None
         if row["status"] == "waiting":
@@ -377,7 +378,7 @@ def _call_json(type_: str, at: float, p: dict[str, Any]) -> dict[str, Any]:
     return {"ticket_id": t["id"], "number": t["number"], "queue": t["queue"], "window": w.get("number"),
             "window_id": w.get("id"), "window_name": w.get("name"), "area": w.get("area"), "called_at": iso(at),
             "recall_count": t.get("recall_count", 0),
-            "kind": "recall" if type_ == "ticket.recalled" else p.get("reason", "call")}
+            "kind": "recall" if type_ == Ev.TICKET_RECALLED else p.get("reason", "call")}
 
 
 def event_json(ev: Event) -> dict[str, Any]:

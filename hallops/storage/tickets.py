@@ -7,7 +7,8 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from hallops.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hallops.domain.errors import Conflict, E, Forbidden, InvalidInput, NotFound
+from hallops.domain.events import Ev
 from hallops.domain.model import Channel, Priority, Role, TicketStatus, TransferPlacement, WindowState
 from hallops.domain.numbering import IssuingHours, format_number
 from hallops.domain.policy import APPOINTMENT_BIT, BOOST_CLASSES, Candidate, PolicyParams, boost_class, choose_next
@@ -38,14 +39,14 @@ APPOINTMENT_REACH = 12 * 3600.0
 def load_ticket(tx: Tx, ticket_id: int) -> Row:
     row = tx.one(f"SELECT {TICKET_COLUMNS} FROM {TICKET_FROM} WHERE t.id = ?", (ticket_id,))
     if row is None:
-        raise NotFound("ticket_not_found", f"号票不存在 (no ticket {ticket_id})")
+        raise NotFound(E.TICKET_NOT_FOUND, f"号票不存在 (no ticket {ticket_id})")
     return row
 
 
 def load_window(tx: Tx, window_id: int, actor: Actor) -> Row:
     row = tx.one("SELECT * FROM windows WHERE id = ? AND active = 1", (window_id,))
     if row is None:
-        raise NotFound("window_not_found", f"窗口不存在 (no window {window_id})")
+        raise NotFound(E.WINDOW_NOT_FOUND, f"窗口不存在 (no window {window_id})")
     actor.check_hall(row["hall_id"])
     return row
 
@@ -57,8 +58,8 @@ def find_queue(tx: Tx, hall_id: int, ref: str | int) -> Row:
                  f"WHERE {col} = ? AND q.hall_id = ? AND q.active = 1", (value, hall_id))
     if row is None:
         if tx.one("SELECT 1 FROM halls WHERE id = ?", (hall_id,)) is None:
-            raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
-        raise NotFound("queue_not_found", f"业务类型不存在 (no queue {ref!r} in this hall)")
+            raise NotFound(E.HALL_NOT_FOUND, f"大厅不存在 (no hall {hall_id})")
+        raise NotFound(E.QUEUE_NOT_FOUND, f"业务类型不存在 (no queue {ref!r} in this hall)")
     return row
 
 
@@ -89,7 +90,7 @@ def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channe
     if appointment_at is not None and (channel is not Channel.APPOINTMENT
                                        or abs(appointment_at - tx.now) > APPOINTMENT_REACH):
         # An appointment is boosted ahead of walk-ins: only a check-in near its slot may claim one.
-        raise InvalidInput("bad_appointment", "预约时间只用于预约签到，且须在当前时间前后 12 小时内 "
+        raise InvalidInput(E.BAD_APPOINTMENT, "预约时间只用于预约签到，且须在当前时间前后 12 小时内 "
                                               "(appointment_at is for appointment check-ins within 12 h of now)",
                            field="appointment_at")
     if idempotency is not None:
@@ -98,14 +99,14 @@ def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channe
                        "AND created_at > ?", (scope, key, tx.now - rules.idempotency_hours * 3600))
         if prior is not None:
             if prior["request_hash"] != digest:
-                raise InvalidInput("idempotency_key_reused",
+                raise InvalidInput(E.IDEMPOTENCY_KEY_REUSED,
                                    "该幂等键已用于另一请求 (Idempotency-Key was used for a different request)")
             row = load_ticket(tx, prior["ticket_id"])
             return ticket_json(row) | {"people_ahead": people_ahead(tx, row, rules.policy)}, False
     q = find_queue(tx, hall_id, queue)
     local = dt.datetime.fromtimestamp(tx.now, zone(q["timezone"]))
     if not IssuingHours.parse(q["hours"]).contains(local.time()):
-        raise Conflict("outside_hours", f"当前不在取号时间（{q['hours']}）(not issuing now; hours {q['hours']})",
+        raise Conflict(E.OUTSIDE_HOURS, f"当前不在取号时间（{q['hours']}）(not issuing now; hours {q['hours']})",
                        hours=q["hours"])
     day = service_day_of(tx.now, q["timezone"], rules)
     sort_at = appointment_at if appointment_at is not None else tx.now
@@ -119,7 +120,7 @@ def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channe
         assert serial_row is not None
         serial = int(serial_row[0])
         if q["daily_cap"] and serial > q["daily_cap"]:
-            raise Conflict("queue_full", "今日该业务号源已满 (today's tickets for this queue are all issued)",
+            raise Conflict(E.QUEUE_FULL, "今日该业务号源已满 (today's tickets for this queue are all issued)",
                            cap=q["daily_cap"])
         number = format_number(q["prefix"], serial)
         token = secrets.token_urlsafe(16)
@@ -135,7 +136,7 @@ def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channe
         except IntegrityError:  # the savepoint undid the failed insert alone: try the next number
             continue
     else:
-        raise Conflict("number_taken", f"号码 {number} 今日已使用 (numbers of this prefix are taken today)")
+        raise Conflict(E.NUMBER_TAKEN, f"号码 {number} 今日已使用 (numbers of this prefix are taken today)")
     if idempotency is not None:
         tx.run("INSERT INTO idempotency_keys (scope, key, request_hash, ticket_id, created_at) "
                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash,"
@@ -150,7 +151,7 @@ def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channe
         "transfer_count": 0, "park_count": 0, "queue_prefix": q["prefix"], "queue_name": q["name"],
         "queue_name_en": q["name_en"], "window_number": None, "window_name": None}
     ahead = people_ahead(tx, new, rules.policy, fresh=True)
-    tx.emit(hall_id, "ticket.issued", {"ticket": ticket_brief(new), "people_ahead": ahead})
+    tx.emit(hall_id, Ev.TICKET_ISSUED, {"ticket": ticket_brief(new), "people_ahead": ahead})
     return ticket_json(new) | {"people_ahead": ahead}, True
 
 
@@ -160,7 +161,7 @@ def _require_idle(tx: Tx, w: Row) -> None:
     if w["current_ticket_id"] is not None:
         cur = tx.one("SELECT number, status FROM tickets WHERE id = ?", (w["current_ticket_id"],))
         number = cur["number"] if cur else "?"
-        raise Conflict("window_busy",
+        raise Conflict(E.WINDOW_BUSY,
                        f"当前号票 {number} 尚未办结，请先办结、过号或转移 (window still has ticket {number})",
                        ticket_id=w["current_ticket_id"])
 
@@ -203,7 +204,7 @@ def call_next(tx: Tx, rules: Rules, *, window_id: int, actor: Actor) -> dict[str
                  (w["id"], tx.now, tx.now, w["clerk_user_id"] or actor.user_id, chosen.ticket_id))
     assert changed == 1, "a candidate must be waiting inside the same transaction"
     tx.run("UPDATE windows SET current_ticket_id = ? WHERE id = ?", (chosen.ticket_id, w["id"]))
-    return _event_ticket(tx, chosen.ticket_id, "ticket.called", window=window_brief(w), reason="call")
+    return _event_ticket(tx, chosen.ticket_id, Ev.TICKET_CALLED, window=window_brief(w), reason="call")
 
 
 # -- acting on one ticket --------------------------------------------------------------------------------
@@ -220,7 +221,7 @@ def ticket_action(tx: Tx, rules: Rules, *, ticket_id: int, action: Action, actor
     elif action not in (Action.CANCEL, Action.TRANSFER):
         next_status(status, action)  # a waiting ticket cannot be started, parked … : say so
     elif actor.role is Role.CLERK:
-        raise Forbidden("not_your_ticket", "只能操作本窗口的号票 (this ticket is not at your window)")
+        raise Forbidden(E.NOT_YOUR_TICKET, "只能操作本窗口的号票 (this ticket is not at your window)")
     new = next_status(status, action)
     wid = w["id"] if w is not None else None
     now = tx.now
@@ -230,7 +231,7 @@ def ticket_action(tx: Tx, rules: Rules, *, ticket_id: int, action: Action, actor
         check_recall(t["recall_count"], rules.recall_limit)
         tx.run("UPDATE tickets SET recall_count = recall_count + 1, called_at = ? WHERE id = ?", (now, t["id"]))
         extra["window"] = window_brief(w) if w is not None else None
-        return _event_ticket(tx, t["id"], "ticket.recalled", **extra)
+        return _event_ticket(tx, t["id"], Ev.TICKET_RECALLED, **extra)
     if action is Action.START:
         tx.run("UPDATE tickets SET status = ?, started_at = ? WHERE id = ?", (new, now, t["id"]))
     elif action is Action.PARK:
@@ -239,11 +240,11 @@ def ticket_action(tx: Tx, rules: Rules, *, ticket_id: int, action: Action, actor
     elif action is Action.CALL_BACK:
         assert w is not None
         if WindowState(w["state"]) is WindowState.CLOSED:
-            raise Conflict("window_not_open", "窗口已关闭，不能回呼 (window is closed)")
+            raise Conflict(E.WINDOW_NOT_OPEN, "窗口已关闭，不能回呼 (window is closed)")
         _require_idle(tx, w)
         tx.run("UPDATE tickets SET status = ?, called_at = ?, recall_count = 0 WHERE id = ?", (new, now, t["id"]))
         tx.run("UPDATE windows SET current_ticket_id = ? WHERE id = ?", (t["id"], wid))
-        return _event_ticket(tx, t["id"], "ticket.called", window=window_brief(w), reason="call_back")
+        return _event_ticket(tx, t["id"], Ev.TICKET_CALLED, window=window_brief(w), reason="call_back")
     elif action is Action.FINISH:
         items = _resolve_items(tx, t["hall_id"], body.get("items") or [])
         tx.many("INSERT INTO ticket_items (ticket_id, item_id, window_id, at) "
@@ -261,9 +262,9 @@ def ticket_action(tx: Tx, rules: Rules, *, ticket_id: int, action: Action, actor
         extra = _transfer(tx, rules, t, w, body)
     else:  # pragma: no cover - every action is handled above
         raise AssertionError(action)
-    type_ = {Action.START: "ticket.started", Action.PARK: "ticket.parked", Action.FINISH: "ticket.finished",
-             Action.NO_SHOW: "ticket.no_show", Action.CANCEL: "ticket.cancelled",
-             Action.TRANSFER: "ticket.transferred"}[action]
+    type_ = {Action.START: Ev.TICKET_STARTED, Action.PARK: Ev.TICKET_PARKED, Action.FINISH: Ev.TICKET_FINISHED,
+             Action.NO_SHOW: Ev.TICKET_NO_SHOW, Action.CANCEL: Ev.TICKET_CANCELLED,
+             Action.TRANSFER: Ev.TICKET_TRANSFERRED}[action]
     if w is not None:
         extra.setdefault("window", window_brief(w))
     return _event_ticket(tx, t["id"], type_, **extra)
@@ -275,7 +276,7 @@ def _resolve_items(tx: Tx, hall_id: int, refs: list[int | str]) -> list[int]:
         col = "id" if isinstance(ref, int) else "code"
         row = tx.one(f"SELECT id FROM service_items WHERE {col} = ? AND hall_id = ?", (ref, hall_id))
         if row is None:
-            raise InvalidInput("item_not_found", f"办理事项不存在 (no service item {ref!r})", item=ref)
+            raise InvalidInput(E.ITEM_NOT_FOUND, f"办理事项不存在 (no service item {ref!r})", item=ref)
         ids.append(row[0])
     return list(dict.fromkeys(ids))
 
@@ -285,7 +286,7 @@ def _transfer(tx: Tx, rules: Rules, t: Row, w: Row | None,
     """Back to waiting in another queue and/or for another window; the ticket keeps its number."""
     queue_ref, window_ref = body.get("queue"), body.get("window")
     if queue_ref is None and window_ref is None:
-        raise InvalidInput("transfer_target_missing", "请指定转移到的业务或窗口 (give a queue or a window)")
+        raise InvalidInput(E.TRANSFER_TARGET_MISSING, "请指定转移到的业务或窗口 (give a queue or a window)")
     placement = TransferPlacement(body.get("placement") or TransferPlacement.END)
     q = find_queue(tx, t["hall_id"], queue_ref) if queue_ref is not None else None
     target_w = None
@@ -293,7 +294,7 @@ def _transfer(tx: Tx, rules: Rules, t: Row, w: Row | None,
         target_w = tx.one("SELECT * FROM windows WHERE id = ? AND hall_id = ? AND active = 1",
                           (window_ref, t["hall_id"]))
         if target_w is None:
-            raise NotFound("window_not_found", f"目标窗口不存在 (no window {window_ref} in this hall)")
+            raise NotFound(E.WINDOW_NOT_FOUND, f"目标窗口不存在 (no window {window_ref} in this hall)")
     queue_id = q["id"] if q is not None else t["queue_id"]
     params = rules.policy
     boost = params.boost(Priority(t["priority"]), t["appointment_at"] is not None)
@@ -325,8 +326,8 @@ def _transfer(tx: Tx, rules: Rules, t: Row, w: Row | None,
 
 # -- windows ---------------------------------------------------------------------------------------------
 
-WINDOW_EVENTS = {WindowAction.OPEN: "window.opened", WindowAction.PAUSE: "window.paused",
-                 WindowAction.RESUME: "window.resumed", WindowAction.CLOSE: "window.closed"}
+WINDOW_EVENTS = {WindowAction.OPEN: Ev.WINDOW_OPENED, WindowAction.PAUSE: Ev.WINDOW_PAUSED,
+                 WindowAction.RESUME: Ev.WINDOW_RESUMED, WindowAction.CLOSE: Ev.WINDOW_CLOSED}
 
 
 def window_action(tx: Tx, *, window_id: int, action: WindowAction, actor: Actor,
@@ -336,36 +337,36 @@ def window_action(tx: Tx, *, window_id: int, action: WindowAction, actor: Actor,
     if action is WindowAction.OPEN:
         if actor.role is Role.CLERK:
             if actor.window_id is not None and actor.window_id != w["id"]:
-                raise Forbidden("not_your_window", "该令牌绑定其他窗口 (this token is bound to another window)")
+                raise Forbidden(E.NOT_YOUR_WINDOW, "该令牌绑定其他窗口 (this token is bound to another window)")
             clerk_id = actor.user_id
         elif actor.is_supervisor:
             clerk_id = _clerk_by_name(tx, body.get("clerk"), w["hall_id"]) if body.get("clerk") else None
         else:
-            raise Forbidden("forbidden", "无权开启窗口 (this role cannot open windows)")
+            raise Forbidden(E.FORBIDDEN, "无权开启窗口 (this role cannot open windows)")
     else:
         actor.check_window(w["id"], w["clerk_user_id"])
     new = next_window_state(WindowState(w["state"]), action)
     if action is WindowAction.OPEN and clerk_id is not None:
         elsewhere = tx.one("SELECT number FROM windows WHERE clerk_user_id = ? AND id <> ?", (clerk_id, w["id"]))
         if elsewhere is not None:
-            raise Conflict("clerk_elsewhere",
+            raise Conflict(E.CLERK_ELSEWHERE,
                            f"该工作人员已登录 {elsewhere['number']} 号窗口，请先关闭 "
                            f"(already signed in at window {elsewhere['number']})")
     reason = None
     if action is WindowAction.PAUSE:
         reason = str(body.get("reason") or "").strip()
         if not reason:
-            raise InvalidInput("reason_required", "请填写暂停原因 (a reason is required to pause)")
+            raise InvalidInput(E.REASON_REQUIRED, "请填写暂停原因 (a reason is required to pause)")
     if action is WindowAction.CLOSE:
         _require_idle(tx, w)
         parked = tx.one("SELECT number FROM tickets WHERE window_id = ? AND status = 'parked'", (w["id"],))
         if parked is not None:
-            raise Conflict("tickets_parked", f"窗口仍有挂起的号票 {parked['number']}，请先回呼或转移 "
+            raise Conflict(E.TICKETS_PARKED, f"窗口仍有挂起的号票 {parked['number']}，请先回呼或转移 "
                                              f"(ticket {parked['number']} is parked here)")
         held = tx.one("SELECT count(*), min(number) FROM tickets WHERE target_window_id = ? AND status = 'waiting'",
                       (w["id"],))
         if held is not None and held[0]:
-            raise Conflict("tickets_waiting_for_window",
+            raise Conflict(E.TICKETS_WAITING_FOR_WINDOW,
                            f"有 {held[0]} 张号票（如 {held[1]}）转至本窗口等候，请先叫号或转到其他窗口 "
                            f"({held[0]} tickets were transferred to this window and wait for it)", count=held[0])
         clerk_id = None
@@ -382,7 +383,7 @@ def _clerk_by_name(tx: Tx, username: Any, hall_id: int) -> int:
     row = tx.one("SELECT id, hall_id FROM users WHERE username = ? AND role = 'clerk' AND active = 1",
                  (str(username),))
     if row is None or (row["hall_id"] is not None and row["hall_id"] != hall_id):
-        raise InvalidInput("clerk_not_found", f"工作人员不存在 (no clerk {username!r})")
+        raise InvalidInput(E.CLERK_NOT_FOUND, f"工作人员不存在 (no clerk {username!r})")
     return int(row["id"])
 
 
@@ -406,7 +407,7 @@ def close_day(tx: Tx, rules: Rules, *, hall_id: int, through_today: bool, actor:
     actor.check_hall(hall_id)
     hall = tx.one("SELECT timezone FROM halls WHERE id = ?", (hall_id,))
     if hall is None:
-        raise NotFound("hall_not_found", f"大厅不存在 (no hall {hall_id})")
+        raise NotFound(E.HALL_NOT_FOUND, f"大厅不存在 (no hall {hall_id})")
     today = service_day_of(tx.now, hall["timezone"], rules)
     op = "<=" if through_today else "<"
     expired = tx.all(f"UPDATE tickets SET status = 'expired', ended_at = ? WHERE hall_id = ? AND service_day {op} ?"
@@ -431,5 +432,5 @@ def close_day(tx: Tx, rules: Rules, *, hall_id: int, through_today: bool, actor:
               "days": sorted({r["service_day"] for r in expired}),
               "windows_closed": sorted(r["number"] for r in closed),
               "through": today if through_today else None}
-    tx.emit(hall_id, "day.closed", result)
+    tx.emit(hall_id, Ev.DAY_CLOSED, result)
     return result

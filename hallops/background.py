@@ -1,0 +1,61 @@
+"""Background work, in one place and one idiom: every loop of the server is a `Loop` registered here.
+
+Features register their loops with `register(app, Loop(...))` in their `setup(app)`; `create_app` runs them
+all in one cleanup context entered right after the database opened, so a loop never runs before the database
+opens or after it closes. Each loop runs `step()` every `interval` seconds (the first time at once, unless
+`delay_first`); a failing step is logged and tried again at the next interval; at shutdown every loop is
+cancelled and awaited before the database closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Loop:
+    name: str
+    interval: float
+    step: Callable[[], Awaitable[object]]
+    delay_first: bool = False
+    runs: int = field(default=0, init=False)
+
+    async def run(self) -> None:
+        if self.delay_first:
+            await asyncio.sleep(self.interval)
+        while True:
+            try:
+                await self.step()
+                self.runs += 1
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("background %s failed; again in %.0f s", self.name, self.interval)
+            await asyncio.sleep(self.interval)
+
+
+LOOPS = web.AppKey("background_loops", list[Loop])
+
+
+def register(app: web.Application, loop: Loop) -> Loop:
+    app.setdefault(LOOPS, []).append(loop)
+    return loop
+
+
+async def background_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Start every registered loop; at shutdown cancel and await them all."""
+    tasks = [asyncio.create_task(lp.run(), name=f"hallops-{lp.name}") for lp in app.get(LOOPS, [])]
+    yield
+    for t in tasks:
+        t.cancel()
+    for t in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await t

@@ -1,0 +1,61 @@
+"""Every event the hall raises, by name, with what its payload carries.
+
+Each change is recorded as an event in the same transaction (with the hall's next sequence number); screens,
+tablets, phones and other server processes follow them. The payloads are JSON objects; the keys listed here
+are the ones clients may rely on (`ticket`, `window` are the shapes of hallops/storage/views.py).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Ev(StrEnum):
+    # Tickets: payload {"ticket": ticket, "window": window | null, …}
+    TICKET_ISSUED = "ticket.issued"  # + "position"
+    TICKET_CALLED = "ticket.called"  # + "reason": "call" | "call_back" | "auto"
+    TICKET_RECALLED = "ticket.recalled"
+    TICKET_STARTED = "ticket.started"
+    TICKET_PARKED = "ticket.parked"
+    TICKET_FINISHED = "ticket.finished"  # + "items"
+    TICKET_NO_SHOW = "ticket.no_show"  # + "auto": true when the recall limit ran out
+    TICKET_CANCELLED = "ticket.cancelled"
+    TICKET_TRANSFERRED = "ticket.transferred"  # + "from", "to"
+    TICKET_EXPIRED = "ticket.expired"
+    DAY_CLOSED = "day.closed"  # {"expired": n, "windows_closed": n, "service_day"}
+    # Windows: payload {"window": window state}
+    WINDOW_OPENED = "window.opened"
+    WINDOW_PAUSED = "window.paused"  # + "reason"
+    WINDOW_RESUMED = "window.resumed"
+    WINDOW_CLOSED = "window.closed"
+    # The hall's layout and settings
+    LAYOUT_CHANGED = "layout.changed"  # {"kind", "id"}
+    HALL_CITIZEN_SETTINGS = "hall.citizen_settings"
+    # Appointments
+    APPOINTMENTS_SLOTS_ADDED = "appointments.slots_added"
+    APPOINTMENTS_BOOKED = "appointments.booked"
+    # Patrols and findings: payload {"patrol": …} / {"finding": …}
+    PATROL_STARTED = "patrol.started"
+    PATROL_CHECKED = "patrol.checked"
+    PATROL_FINISHED = "patrol.finished"
+    PATROL_CANCELLED = "patrol.cancelled"
+    PATROL_SETTINGS_CHANGED = "patrol.settings_changed"
+    PATROL_CHECKLIST_CHANGED = "patrol.checklist_changed"
+    FINDING_OPENED = "finding.opened"
+    FINDING_UPDATED = "finding.updated"
+    FINDING_COMMENTED = "finding.commented"
+    FINDING_PHOTO_ADDED = "finding.photo_added"
+    FINDING_ESCALATED = "finding.escalated"
+    FINDING_RECTIFYING = "finding.rectifying"
+    FINDING_RECTIFIED = "finding.rectified"
+    FINDING_VERIFIED = "finding.verified"
+    FINDING_REOPENED = "finding.reopened"
+    # Alerts: payload {"alert": …}
+    ALERT_RAISED = "alert.raised"
+    ALERT_CLEARED = "alert.cleared"
+    ALERT_ACKNOWLEDGED = "alert.acknowledged"
+    ALERT_RULES_CHANGED = "alert.rules_changed"
+
+
+# The events a lobby screen announces.
+CALLS = frozenset({Ev.TICKET_CALLED, Ev.TICKET_RECALLED})

@@ -1,0 +1,27 @@
+"""The ports: what the application layer (hallops/usecases/) may ask of storage, one object per subject.
+
+Each port is a class in its subject's storage module (tickets.py, patrols.py, …) holding the database, with
+async methods that run whole write jobs (`db.write(lambda tx: …)`) or snapshot reads and return plain values
+(dicts of column values, domain objects). The SQL is written once for both backends (see db.py). `Ports`
+gathers them; `create_app` builds it once from the open database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hallops.storage.db import Database
+from hallops.storage.rules import Rules
+from hallops.storage.store import Store
+
+
+@dataclass(frozen=True)
+class Ports:
+    db: Database  # for storage's own use and the health check; never handed to the layers above
+    rules: Rules
+    store: Store  # the older narrow interface, being split into the ports below
+
+    @classmethod
+    def build(cls, db: Database, rules: Rules) -> Ports:
+        store = Store(db, rules)
+        return cls(db, rules, store)

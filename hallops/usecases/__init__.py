@@ -1,0 +1,39 @@
+"""The application layer: one method per use case, the only door through which anything changes the hall.
+
+A use case takes the actor and plain arguments (ids, domain values, dicts of changes), checks the rules —
+who may do it (roles, hall, window) and what the domain allows (`hallops/domain/` decides, as pure code) —
+and calls storage through its ports (`hallops/storage/ports.py`). It never sees SQL, a transaction or a
+database object; handlers (hallops/http/) parse and respond and never see storage. Where a rule must be
+checked against rows inside the same transaction as the write (call next, transitions), the port loads the
+rows and hands them to a pure domain function given by the use case, in the transaction.
+
+One module per subject: `tickets.py`, `windows.py`, `halls.py`, `patrols.py`, `findings.py`, `alerts.py`,
+`kiosk.py`, `phones.py`, `appointments.py`, `reports.py`, `accounts.py`, `layout.py`. `UseCases` holds one
+object per subject; `create_app` builds it once and hangs it on the app (`http/keys.py`: USECASES).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hallops.config import Config
+from hallops.storage.ports import Ports
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every subject's use cases are built with."""
+
+    ports: Ports
+    config: Config
+    clock: Callable[[], float]
+
+
+@dataclass(frozen=True)
+class UseCases:
+    ctx: Context
+
+    @classmethod
+    def build(cls, ports: Ports, config: Config, clock: Callable[[], float]) -> UseCases:
+        return cls(Context(ports, config, clock))
