@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from hallops.domain.errors import E, Forbidden, InvalidInput, NotFound, Unauthorized, UnsupportedMediaType
 from hallops.domain.model import Role
-from hallops.http.keys import ACTOR_KEY
+from hallops.http.keys import ACTOR_KEY, HALL_KEY, STORE
 from hallops.storage.actors import Actor
 
 RouteHandler = Callable[..., Awaitable[web.StreamResponse]]
@@ -120,16 +120,36 @@ def _field_errors(e: ValidationError) -> list[dict[str, str]]:
 
 
 def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    has_hall = "{hall}" in route.path
+
     async def handler(request: web.Request) -> web.StreamResponse:
         if route.page and route.roles is not None and request.get(ACTOR_KEY) is None:
             raise web.HTTPFound(f"/login?next={quote(request.path_qs, safe='')}")
         actor = require_actor(request, route.roles)
+        if has_hall:
+            # The hall in the URL (code or id) is resolved once, here: another hall than a hall-bound actor's
+            # does not exist for them. Handlers read it with `hall_of(request)`.
+            request[HALL_KEY] = await resolve_hall(request, actor, request.match_info["hall"])
         if route.body is not None:
             body = await parse_body(request, route.body)
             return await route.handler(request, actor, body)
         return await route.handler(request, actor)
     handler.__name__ = route.handler.__name__
     return handler
+
+
+async def resolve_hall(request: web.Request, actor: Actor | None, ref: str | int) -> dict[str, Any]:
+    """A hall by its code or id, as `actor` may see it (anonymous visitors see every hall by code)."""
+    text = str(ref)
+    if text.isdigit() and (len(text) > 19 or int(text) > MAX_ID):
+        raise NotFound(E.HALL_NOT_FOUND, f"大厅不存在 (no hall {text[:24]!r})")
+    return await request.app[STORE].resolve_hall(int(text) if text.isdigit() else text,
+                                                 actor or Actor(Role.ADMIN, hall_id=None))
+
+
+def hall_of(request: web.Request) -> dict[str, Any]:
+    """The hall named in the URL, resolved by the route declaration (see `wrap`)."""
+    return request[HALL_KEY]
 
 
 def path_int(request: web.Request, name: str) -> int:

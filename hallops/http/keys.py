@@ -22,6 +22,8 @@ USECASES = web.AppKey("usecases", UseCases)
 # Per request: who is acting (absent for an anonymous request) and, for cookie sessions, the CSRF token.
 ACTOR_KEY = web.RequestKey("actor", Actor)
 CSRF_KEY = web.RequestKey("csrf", str)
+# The hall named in the URL, resolved once by the route declaration (http/api.py: wrap).
+HALL_KEY = web.RequestKey("hall", dict)
 SESSION_COOKIE = "hallops_session"
 
 
