@@ -94,6 +94,20 @@ def test_a_limit_of_zero_is_never_critical() -> None:
     assert level(Snapshot(NOW, (QueueLoad(1, "A", "综合", 5, 0, 20),)), rules) == "warning"
 
 
+def test_a_limit_of_one_is_critical_from_two() -> None:
+    rules = Rules(hall={AlertKind.QUEUE_LENGTH: Rule(True, 1)})
+    assert level(Snapshot(NOW, (QueueLoad(1, "A", "综合", 2, 0, 20),)), rules) == "critical"
+
+
+def test_window_durations_are_reported_to_a_tenth_of_a_minute() -> None:
+    over = 16 * MIN + 5 * SEC  # 16.083 minutes
+    for snap in (Snapshot(NOW, windows=(window(state="paused", state_since=NOW - over),)),
+                 Snapshot(NOW, windows=(window(idle_since=NOW - over, waiting_for_it=1),)),
+                 Snapshot(NOW, windows=(key_closed(NOW - over),), open_minutes=60)):
+        c = only(snap)
+        assert c is not None and c.value == 16.1
+
+
 # -- queue wait: the queue's target ---------------------------------------------------------------------
 
 @pytest.mark.parametrize(("wait_seconds", "expected"), [

@@ -213,6 +213,11 @@ def test_chinese_headers_in_any_order_and_short_rows() -> None:
     assert ap.parse_bookings_csv(text, SHANGHAI) == [ap.Booking(2, None, "", "8000", "A", SLOT)]
 
 
+def test_the_phone_tail_is_its_last_four_digits_whatever_the_separators() -> None:
+    text = "queue,start,phone\nA,2026-11-30 10:00,138 0013 80 00\nA,2026-11-30 10:00,+86 138-0013-800-1\n"
+    assert [b.phone_tail for b in ap.parse_bookings_csv(text, SHANGHAI)] == ["8000", "8001"]
+
+
 def test_a_name_is_cut_at_50_characters() -> None:
     text = f"queue,start,name\nA,2026-11-30 10:00,{'名' * 60}\n"
     (b,) = ap.parse_bookings_csv(text, SHANGHAI)
@@ -271,5 +276,6 @@ def test_every_error_is_listed_in_line_order_and_the_first_is_in_the_message() -
 def test_rows_are_numbered_as_in_the_file_even_after_blank_lines() -> None:
     with pytest.raises(InvalidInput) as e:
         ap.parse_bookings_csv("queue,start\nA,2026-11-30 10:00\n,\nA,tomorrow\n", SHANGHAI)
-    (err,) = e.value.detail["errors"]
-    assert (err["line"], err["error"], err["field"]) == (4, "bad_start", "start")
+    errors = e.value.detail["errors"]
+    assert isinstance(errors, list) and len(errors) == 1
+    assert (errors[0]["line"], errors[0]["error"], errors[0]["field"]) == (4, "bad_start", "start")

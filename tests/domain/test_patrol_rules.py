@@ -101,6 +101,14 @@ def test_a_slot_that_falls_on_the_end_of_a_span_stays_there() -> None:
     assert HALL.minute_at(180) == hm("12:00") and HALL.minute_at(181) == hm("13:01")
     assert HALL.minute_at(0) == hm("09:00")
     assert HALL.minute_at(500) == hm("17:00")  # past the day's opening time: its end
+    assert OpeningHours.parse("09:00-17:00").minute_at(500) == hm("17:00")
+
+
+def test_a_hall_open_one_minute_still_has_its_quota() -> None:
+    tiny = OpeningHours.parse("09:00-09:01")
+    assert slot_minutes(tiny, 1) == [hm("09:01")]
+    assert quota_progress(PatrolKind.SPOT, tiny, 1, 0, MONDAY, hm("09:02")) == QuotaProgress(
+        PatrolKind.SPOT, 1, 0, 1, True, 1.0, hm("09:01"))
 
 
 # -- opening hours --------------------------------------------------------------------------------------

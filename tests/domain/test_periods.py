@@ -149,6 +149,7 @@ def test_rates_and_changes() -> None:
     assert rate(0, 5) == 0.0 and rate(1, 0.0) is None and rate(2, 8) == 0.25
     assert change(80, 100) == Change(80, 100, -20, -0.2)
     assert change(3, None) == Change(3, None, None, None)
+    assert change(None, 3) == Change(None, 3, None, None)
     assert change(0, 0) == Change(0, 0, 0, None)
     assert change(0, 0).direction == "flat" and change(None, None).direction == "flat"
     assert change(1, 0).direction == "up" and change(-1, 0).direction == "down"
@@ -159,5 +160,5 @@ def test_backoff() -> None:
     assert backoff_seconds(3, 10, 40) == 40
     assert backoff_seconds(4, 10, 1000) == 80
     for attempt in (0, -1):
-        with pytest.raises(ValueError, match="attempt counts from 1"):
+        with pytest.raises(ValueError, match=r"^attempt counts from 1$"):
             backoff_seconds(attempt, 30, 600)

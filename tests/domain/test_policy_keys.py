@@ -74,7 +74,8 @@ def test_a_repeated_queue_keeps_its_first_rank() -> None:
     a, b = Candidate(1, 10, 400.0), Candidate(2, 20, 0.0)
     assert choose_next(5, [10, 20, 10], [a, b], P) is b  # 0 + 300 < 400
     assert choose_next(5, [10, 20, 10], [Candidate(1, 10, 301.0), b], P) is b
-    assert choose_next(5, [10, 20, 10], [Candidate(1, 10, 299.0), b], P).ticket_id == 1
+    chosen = choose_next(5, [10, 20, 10], [Candidate(1, 10, 299.0), b], P)
+    assert chosen is not None and chosen.ticket_id == 1
 
 
 @pytest.mark.parametrize(("queues", "bound"), [(0, 3600.0), (1, 3600.0), (2, 3900.0), (3, 4200.0)])
