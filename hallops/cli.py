@@ -21,10 +21,10 @@ from typing import Any, TypeVar
 
 from hallops import __version__
 from hallops.config import Config, ConfigError, load_config
+from hallops.domain.actors import Actor
 from hallops.domain.errors import DomainError
 from hallops.domain.model import Role
 from hallops.storage import patrols
-from hallops.storage.actors import Actor
 from hallops.storage.db import open_database
 from hallops.storage.store import Store
 

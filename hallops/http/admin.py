@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hallops.domain.actors import Actor
 from hallops.domain.errors import E, Forbidden, NotFound
 from hallops.domain.model import Role
 from hallops.http import bodies
@@ -11,7 +12,6 @@ from hallops.http.api import RouteTable, json_response, path_int
 from hallops.http.halls import hall_id
 from hallops.http.keys import STORE
 from hallops.storage import layout
-from hallops.storage.actors import Actor
 from hallops.storage.db import Tx
 
 routes = RouteTable("admin")

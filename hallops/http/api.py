@@ -17,10 +17,10 @@ from urllib.parse import quote
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from hallops.domain.actors import Actor
 from hallops.domain.errors import E, Forbidden, InvalidInput, NotFound, Unauthorized, UnsupportedMediaType
 from hallops.domain.model import Role
 from hallops.http.keys import ACTOR_KEY, HALL_KEY, STORE
-from hallops.storage.actors import Actor
 
 RouteHandler = Callable[..., Awaitable[web.StreamResponse]]
 MAX_ID = 2**63 - 1

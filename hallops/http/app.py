@@ -12,6 +12,7 @@ from aiohttp import web
 
 from hallops.background import background_ctx
 from hallops.config import Config
+from hallops.domain.actors import Actor
 from hallops.domain.model import Role
 from hallops.events.hub import EventHub
 from hallops.events.relay import Relay
@@ -20,7 +21,6 @@ from hallops.http.errors import error_middleware
 from hallops.http.keys import CONFIG, DATABASE, HUB, RELAY, STORE, USECASES
 from hallops.http.routes import setup_routes
 from hallops.http.web import setup_web
-from hallops.storage.actors import Actor
 from hallops.storage.db import Clock, open_database
 from hallops.storage.ports import Ports
 from hallops.storage.rules import Rules, service_day_of

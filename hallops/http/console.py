@@ -13,13 +13,13 @@ from typing import Any
 
 from aiohttp import web
 
+from hallops.domain.actors import Actor
 from hallops.domain.errors import E, NotFound
 from hallops.domain.model import Role
 from hallops.http.api import RouteTable, json_response, path_int
 from hallops.http.keys import CONFIG, STORE
 from hallops.http.web import render
 from hallops.storage import kiosk as kiosk_store
-from hallops.storage.actors import Actor
 from hallops.storage.rules import service_day_of
 from hallops.storage.views import iso
 

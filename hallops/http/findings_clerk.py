@@ -12,12 +12,12 @@ from typing import Any
 
 from aiohttp import web
 
+from hallops.domain.actors import Actor
 from hallops.domain.errors import E, InvalidInput
 from hallops.domain.model import Role
 from hallops.http.api import RouteTable, json_response
 from hallops.http.keys import STORE
 from hallops.http.web import render
-from hallops.storage.actors import Actor
 from hallops.storage.patrols import PatrolReads
 
 routes = RouteTable("findings")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hallops.domain.actors import Actor
 from hallops.domain.model import Role
 from hallops.http import bodies
 from hallops.http.api import RouteTable, json_response, query_int
 from hallops.http.keys import STORE
-from hallops.storage.actors import Actor
 
 routes = RouteTable("halls")
 ANY_ROLE = frozenset(Role)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from hallops.config import Config
+from hallops.domain.actors import Actor
 from hallops.events.hub import EventHub
 from hallops.events.relay import Relay
-from hallops.storage.actors import Actor
 from hallops.storage.db import Database
 from hallops.storage.store import Store
 from hallops.usecases import UseCases

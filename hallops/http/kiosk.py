@@ -39,6 +39,7 @@ from pydantic import AwareDatetime, Field, StrictBool, StrictInt, StrictStr, Str
 
 from hallops.domain import appointments as ap
 from hallops.domain import ratelimit
+from hallops.domain.actors import Actor
 from hallops.domain.errors import E, InvalidInput, NotFound
 from hallops.domain.estimate import WaitRange, describe
 from hallops.domain.events import Ev
@@ -52,7 +53,6 @@ from hallops.http.web import render
 from hallops.printing import escpos
 from hallops.storage import appointments as appt_store
 from hallops.storage import kiosk as kiosk_store
-from hallops.storage.actors import Actor
 from hallops.storage.db import Event
 from hallops.storage.rules import service_day_of, zone
 from hallops.storage.store import Store

@@ -17,13 +17,13 @@ from urllib.parse import quote
 
 from aiohttp import WSCloseCode, web
 
+from hallops.domain.actors import Actor
 from hallops.domain.errors import E, InvalidInput, Unauthorized
 from hallops.domain.model import Role
 from hallops.events import stream
 from hallops.http.api import RouteTable, query_int
 from hallops.http.keys import CONFIG, HUB, STORE
 from hallops.http.web import render
-from hallops.storage.actors import Actor
 from hallops.voice.engine import VoiceEngine, VoiceUnavailable, default_cache_dir
 from hallops.voice.text import Announcement, Kind, Lang
 

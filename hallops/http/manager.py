@@ -27,6 +27,7 @@ from pydantic import (
     StringConstraints,
 )
 
+from hallops.domain.actors import Actor
 from hallops.domain.alerts import AlertKind
 from hallops.domain.errors import E, InvalidInput, UnsupportedMediaType
 from hallops.domain.model import Role
@@ -38,7 +39,6 @@ from hallops.http.halls import hall_id
 from hallops.http.keys import CONFIG, DATABASE, STORE
 from hallops.http.web import render
 from hallops.storage import alerts, patrols
-from hallops.storage.actors import Actor
 from hallops.storage.patrols import MAX_PHOTO_BYTES, PatrolReads, PhotoFiles, photo_digest, sniff_image
 from hallops.storage.rules import zone
 

@@ -6,11 +6,11 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from hallops.domain.actors import Actor
 from hallops.domain.model import Role
 from hallops.http.api import RouteTable
 from hallops.http.keys import STORE
 from hallops.http.web import render
-from hallops.storage.actors import Actor
 
 routes = RouteTable("pages")
 ANYONE = frozenset(Role)

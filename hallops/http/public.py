@@ -7,11 +7,11 @@ import re
 from aiohttp import web
 
 from hallops import __version__
+from hallops.domain.actors import Actor
 from hallops.domain.errors import E, NotFound
 from hallops.http.api import RouteTable, json_response
 from hallops.http.keys import DATABASE, STORE
 from hallops.http.web import WEB_DIR
-from hallops.storage.actors import Actor
 
 routes = RouteTable("public")
 FAVICON = WEB_DIR / "static" / "favicon.svg"

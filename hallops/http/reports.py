@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from aiohttp import web
 from pydantic import Field, StrictBool, StrictStr, StringConstraints
 
+from hallops.domain.actors import Actor
 from hallops.domain.errors import E, InvalidInput
 from hallops.domain.model import Role
 from hallops.domain.stats import Period, PeriodKind, parse_date
@@ -28,7 +29,6 @@ from hallops.reports.scheduler import generate
 from hallops.reports.scheduler import run as run_scheduler
 from hallops.reports.service import Statistics
 from hallops.storage import reports as sql
-from hallops.storage.actors import Actor
 from hallops.storage.store import Store
 
 routes = RouteTable("reports")

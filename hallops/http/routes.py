@@ -7,10 +7,10 @@ from typing import Any
 from aiohttp import web
 
 from hallops import __version__
+from hallops.domain.actors import Actor
 from hallops.domain.model import Role
 from hallops.http import admin, console, halls, kiosk, live, manager, pages, public, reports, session, tickets, windows
 from hallops.http.api import Route, RouteTable, json_response, openapi_document, wrap
-from hallops.storage.actors import Actor
 
 _meta = RouteTable("meta")
 

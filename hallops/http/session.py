@@ -7,12 +7,12 @@ from collections import deque
 
 from aiohttp import web
 
+from hallops.domain.actors import Actor
 from hallops.domain.errors import E, TooManyRequests, Unauthorized
 from hallops.domain.model import STAFF_ROLES, Role
 from hallops.http import bodies
 from hallops.http.api import RouteTable, json_response
 from hallops.http.keys import CONFIG, CSRF_KEY, SESSION_COOKIE, STORE
-from hallops.storage.actors import Actor
 
 routes = RouteTable("session")
 ANYONE = frozenset(Role)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hallops.domain.actors import Actor
 from hallops.domain.errors import E, InvalidInput
 from hallops.domain.model import Priority, Role
 from hallops.domain.tickets import Action
 from hallops.http import bodies
 from hallops.http.api import RouteTable, json_response, path_int, request_digest
 from hallops.http.keys import STORE
-from hallops.storage.actors import Actor
 
 routes = RouteTable("tickets")
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hallops.domain.actors import Actor
 from hallops.domain.model import Role
 from hallops.domain.windows import WindowAction
 from hallops.http import bodies
 from hallops.http.api import RouteTable, json_response, path_int
 from hallops.http.keys import STORE
-from hallops.storage.actors import Actor
 
 routes = RouteTable("windows")
 SERVERS = frozenset({Role.ADMIN, Role.MANAGER, Role.CLERK})

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from hallops.domain.actors import Actor
 from hallops.domain.alerts import (
     DEFAULT_RULES,
     KIND_LABELS,
@@ -27,7 +28,6 @@ from hallops.domain.alerts import (
 from hallops.domain.errors import Conflict, E, InvalidInput, NotFound
 from hallops.domain.events import Ev
 from hallops.domain.patrols import local_minute
-from hallops.storage.actors import Actor
 from hallops.storage.db import Database, Tx
 from hallops.storage.patrols import actor_name, hall_progress, tx_done_today, tx_settings
 from hallops.storage.rules import Rules as StoreRules

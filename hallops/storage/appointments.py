@@ -7,11 +7,11 @@ import secrets
 from typing import Any
 
 from hallops.domain import appointments as ap
+from hallops.domain.actors import Actor
 from hallops.domain.errors import Conflict, E, InvalidInput, NotFound
 from hallops.domain.events import Ev
 from hallops.domain.model import Channel, Priority
 from hallops.storage import tickets
-from hallops.storage.actors import Actor
 from hallops.storage.db import Database, Row, Tx
 from hallops.storage.kiosk import read_settings_tx, settings_from_row
 from hallops.storage.rules import Rules, zone

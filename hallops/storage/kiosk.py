@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from hallops.domain import ratelimit
+from hallops.domain.actors import Actor
 from hallops.domain.errors import Conflict, E, Forbidden, InvalidInput, NotFound
 from hallops.domain.events import Ev
 from hallops.domain.model import Channel, Priority, Role
 from hallops.domain.tickets import Action
 from hallops.storage import tickets
-from hallops.storage.actors import Actor
 from hallops.storage.db import Database, Row, Tx
 from hallops.storage.rules import Rules
 from hallops.storage.views import iso

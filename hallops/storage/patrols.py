@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hallops.domain.actors import Actor
 from hallops.domain.errors import Conflict, E, Forbidden, InvalidInput, NotFound
 from hallops.domain.events import Ev
 from hallops.domain.model import Role
@@ -43,7 +44,6 @@ from hallops.domain.patrols import (
     next_finding_status,
     quota_progress,
 )
-from hallops.storage.actors import Actor
 from hallops.storage.db import Database, Row, Tx
 from hallops.storage.rules import Rules, service_day_of, zone
 from hallops.storage.views import iso

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from hallops.domain.actors import Actor
 from hallops.domain.errors import E, NotFound
 from hallops.domain.estimate import ServiceStats, estimate_from_stats, service_stats
 from hallops.domain.events import Ev
@@ -25,7 +26,6 @@ from hallops.domain.model import Channel, Priority, Role
 from hallops.domain.tickets import Action
 from hallops.domain.windows import WindowAction
 from hallops.storage import accounts, layout, tickets
-from hallops.storage.actors import Actor
 from hallops.storage.db import Database, Event, Tx
 from hallops.storage.rules import Rules, service_day_of, zone
 from hallops.storage.views import TICKET_COLUMNS, TICKET_FROM, ahead_args, ahead_sql, iso, ticket_json

@@ -7,6 +7,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from hallops.domain.actors import Actor
 from hallops.domain.errors import Conflict, E, Forbidden, InvalidInput, NotFound
 from hallops.domain.events import Ev
 from hallops.domain.model import Channel, Priority, Role, TicketStatus, TransferPlacement, WindowState
@@ -14,7 +15,6 @@ from hallops.domain.numbering import IssuingHours, format_number
 from hallops.domain.policy import APPOINTMENT_BIT, BOOST_CLASSES, Candidate, PolicyParams, boost_class, choose_next
 from hallops.domain.tickets import Action, check_recall, next_status
 from hallops.domain.windows import WindowAction, next_window_state, require_open_for_calls
-from hallops.storage.actors import Actor
 from hallops.storage.db import IntegrityError, Row, Tx
 from hallops.storage.rules import Rules, service_day_of, zone
 from hallops.storage.views import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hallops.domain.actors import Actor
 from hallops.domain.model import Role
-from hallops.storage.actors import Actor
 from tests.conftest import SHANGHAI, Hall
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from hallops.cli import demo_layout
+from hallops.domain.actors import Actor
 from hallops.domain.errors import Conflict
 from hallops.domain.model import Channel, Priority, Role
 from hallops.domain.windows import WindowAction
 from hallops.storage import migrations
-from hallops.storage.actors import Actor
 from hallops.storage.db import Tx
 from hallops.storage.rules import Rules
 from hallops.storage.sqlite import SQLiteDatabase as Database

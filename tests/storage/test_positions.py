@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from hallops.cli import demo_layout
+from hallops.domain.actors import Actor
 from hallops.domain.model import Channel, Priority, Role
 from hallops.domain.policy import Candidate, queue_key
 from hallops.domain.tickets import Action
 from hallops.domain.windows import WindowAction
-from hallops.storage.actors import Actor
 from hallops.storage.rules import Rules
 from hallops.storage.sqlite import SQLiteDatabase as Database
 from hallops.storage.store import Store

@@ -1,5 +1,7 @@
-"""Who is acting, as the storage layer checks it inside the transaction (so a check and its write see
-the same rows)."""
+"""Who is acting: a signed-in staff member or a device/script token, with the checks of where they may act.
+
+A domain value: use cases check it, and storage checks it inside a transaction when a check and its write
+must see the same rows."""
 
 from __future__ import annotations
 
