@@ -1,9 +1,16 @@
-"""Shared fixtures: a real server (aiohttp test server) on a real SQLite file in a temp folder."""
+"""Shared fixtures: a real server (aiohttp test server) on a real database.
+
+By default the database is a real SQLite file in a temp folder. With HALLOPS_TEST_DATABASE set to a PostgreSQL
+URL (`.ci/run` starts a throwaway cluster and runs the suite both ways), every test gets a fresh database of its
+own on that server, copied from a template migrated once per run.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+import itertools
+import os
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,14 +143,73 @@ def clock() -> Clock:
     return Clock()
 
 
+def postgres_url() -> str | None:
+    """The PostgreSQL server the suite runs on, or None for SQLite."""
+    return os.environ.get("HALLOPS_TEST_DATABASE") or None
+
+
+on_postgres = pytest.mark.skipif(postgres_url() is None, reason="runs on PostgreSQL (HALLOPS_TEST_DATABASE)")
+sqlite_only = pytest.mark.skipif(postgres_url() is not None, reason="looks inside the SQLite file")
+
+
+def _with_db(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str | None]:
+    """A database migrated once per run, copied for each test (CREATE DATABASE … TEMPLATE is fast)."""
+    url = postgres_url()
+    if url is None:
+        yield None
+        return
+    import psycopg
+
+    from hallops.storage import migrations
+
+    name = f"hallops_tpl_{os.getpid()}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+    with psycopg.connect(_with_db(url, name), autocommit=True) as conn:
+        migrations.apply_postgres(conn)
+    yield name
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def database(tmp_path: Path, pg_template: str | None) -> Iterator[str]:
+    """Where this test's data lives: a SQLite file, or a PostgreSQL URL of a database of its own."""
+    url = postgres_url()
+    if url is None or pg_template is None:
+        yield str(tmp_path / "hall.db")
+        return
+    import psycopg
+
+    name = f"hallops_t_{os.getpid()}_{next(_DB_NUMBERS)}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE {pg_template}")
+    yield _with_db(url, name)
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+_DB_NUMBERS = itertools.count(1)
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
+    """The SQLite file itself, for tests that look inside it (skipped on PostgreSQL)."""
+    if postgres_url() is not None:
+        pytest.skip("looks inside the SQLite file")
     return tmp_path / "hall.db"
 
 
 @pytest.fixture
-def config(db_path: Path) -> Config:
-    return load_config(None, db_path, env={})
+def config(database: str, tmp_path: Path) -> Config:
+    c = load_config(None, database, env={})
+    return c.model_copy(update={"database": c.database.model_copy(update={"data_dir": tmp_path})})
 
 
 @pytest.fixture
