@@ -115,7 +115,7 @@ def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channe
     # the counter steps on past it rather than refusing every ticket for the rest of the day.
     for _ in range(MAX_NUMBER_SKIPS):
         serial_row = tx.one("INSERT INTO day_counters (queue_id, service_day, last_serial) VALUES (?, ?, 1) "
-                            "ON CONFLICT (queue_id, service_day) DO UPDATE SET last_serial = last_serial + 1 "
+                            "ON CONFLICT (queue_id, service_day) DO UPDATE SET last_serial = day_counters.last_serial + 1 "
                             "RETURNING last_serial", (q["id"], day))
         assert serial_row is not None
         serial = int(serial_row[0])
@@ -174,10 +174,10 @@ def candidates(tx: Tx, hall_id: int, window_id: int, queue_ids: list[int]) -> li
     for c in BOOST_CLASSES:
         for q in queue_ids:
             heads.append(f"SELECT * FROM (SELECT {cols} FROM tickets WHERE queue_id = ? AND status = 'waiting' "
-                         f"AND target_window_id IS NULL AND boost_class = ? ORDER BY sort_at, id LIMIT 1)")
+                         f"AND target_window_id IS NULL AND boost_class = ? ORDER BY sort_at, id LIMIT 1) AS h")
             args += [q, c]
         heads.append(f"SELECT * FROM (SELECT {cols} FROM tickets WHERE target_window_id = ? AND status = 'waiting' "
-                     f"AND boost_class = ? ORDER BY sort_at, id LIMIT 1)")
+                     f"AND boost_class = ? ORDER BY sort_at, id LIMIT 1) AS h")
         args += [window_id, c]
     rows = tx.all(" UNION ALL ".join(heads), args)
     return [Candidate(r["id"], r["queue_id"], r["sort_at"], Priority(r["priority"]),
@@ -424,7 +424,7 @@ def close_day(tx: Tx, rules: Rules, *, hall_id: int, through_today: bool, actor:
                                     tzinfo=zone(hall["timezone"])).timestamp()
     closed = tx.all("UPDATE windows SET state = 'closed', pause_reason = NULL, state_since = ?, clerk_user_id = NULL"
                     " WHERE hall_id = ? AND state <> 'closed' AND current_ticket_id IS NULL"
-                    " AND (? OR coalesce(state_since, 0) < ?) RETURNING number",
+                    " AND (? = 1 OR coalesce(state_since, 0) < ?) RETURNING number",
                     (tx.now, hall_id, through_today, day_start))
     if not expired and not closed:
         return {"expired": 0, "windows_closed": [], "through": today if through_today else None}
