@@ -115,7 +115,8 @@ def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channe
     # the counter steps on past it rather than refusing every ticket for the rest of the day.
     for _ in range(MAX_NUMBER_SKIPS):
         serial_row = tx.one("INSERT INTO day_counters (queue_id, service_day, last_serial) VALUES (?, ?, 1) "
-                            "ON CONFLICT (queue_id, service_day) DO UPDATE SET last_serial = day_counters.last_serial + 1 "
+                            "ON CONFLICT (queue_id, service_day) "
+                            "DO UPDATE SET last_serial = day_counters.last_serial + 1 "
                             "RETURNING last_serial", (q["id"], day))
         assert serial_row is not None
         serial = int(serial_row[0])
