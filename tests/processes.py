@@ -22,8 +22,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def cli(db: Path, *args: str) -> str:
-    """Run `hallops ARGS --db DB` and return what it printed."""
+def cli(db: Path | str, *args: str) -> str:
+    """Run `hallops ARGS --db DB` (a SQLite file or a PostgreSQL URL) and return what it printed."""
     out = subprocess.run([sys.executable, "-m", "hallops", *args, "--db", str(db)], cwd=ROOT, check=True,
                          capture_output=True, text=True, timeout=60)
     return out.stdout
@@ -35,8 +35,11 @@ def demo_tokens(init_output: str) -> dict[str, str]:
 
 
 class ServerProcess:
-    def __init__(self, db: Path, port: int | None = None) -> None:
+    """`hallops serve` on a SQLite file or a PostgreSQL URL; files beside the database go to `data_dir`."""
+
+    def __init__(self, db: Path | str, port: int | None = None, data_dir: Path | None = None) -> None:
         self.db, self.port = db, port or free_port()
+        self.data_dir = data_dir or Path(db).parent
         self.proc: asyncio.subprocess.Process | None = None
 
     @property
@@ -47,7 +50,7 @@ class ServerProcess:
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "hallops", "serve", "--db", str(self.db), "--port", str(self.port), cwd=ROOT,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-            env=os.environ | {"HALLOPS_LOG_LEVEL": "WARNING", "HALLOPS_VOICE_CACHE": str(self.db.parent / "voice")})
+            env=os.environ | {"HALLOPS_LOG_LEVEL": "WARNING", "HALLOPS_VOICE_CACHE": str(self.data_dir / "voice")})
         deadline = time.monotonic() + 20
         async with aiohttp.ClientSession() as s:
             while time.monotonic() < deadline:

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh Debian machine (run as root or with sudo):
 # Debian's chromium (the browser tests drive it through Playwright), CJK fonts, espeak-ng and sox
-# (announcements), poppler-utils (PDF pages); then a virtualenv in .venv with hallops and its test extras.
+# (announcements), poppler-utils (PDF pages), postgresql (the second backend; tools/pg.sh runs a throwaway
+# cluster); then a virtualenv in .venv with hallops and its test extras.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-PKGS="chromium fonts-noto-cjk espeak-ng sox poppler-utils"
+PKGS="chromium fonts-noto-cjk espeak-ng sox poppler-utils postgresql"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

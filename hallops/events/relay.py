@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-from hallops.storage.db import Database, Event
+from hallops.storage.db import Event
+
+# Reads a hall's committed events with after < seq <= upto, in order.
+ReadEvents = Callable[[int, int, int], Awaitable[list[Event]]]
 
 log = logging.getLogger(__name__)
 
 
 class Relay:
-    def __init__(self, db: Database, publish: Callable[[list[Event]], None]) -> None:
-        self.db = db
+    def __init__(self, read: ReadEvents, publish: Callable[[list[Event]], None]) -> None:
+        self.read = read
         self.publish = publish
         self._last: dict[int, int] = {}  # hall → the last sequence number handed on
         self._wanted: dict[int, int] = {}  # hall → the highest sequence number known to be committed
@@ -90,7 +93,7 @@ class Relay:
                     seq += 1
                 if not evs:
                     try:
-                        evs = await self.db.events_between(hall_id, last, upto)
+                        evs = await self.read(hall_id, last, upto)
                     except Exception as e:
                         log.warning("reading events of hall %s after %s failed (%s); again", hall_id, last, e)
                         await asyncio.sleep(delay)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,6 +20,7 @@ from hallops.domain.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
+from hallops.storage.db import Busy
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +90,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             return error_page(request, e.status, code, message)
         headers = {k: v for k, v in e.headers.items() if k.lower() == "allow"}
         return error_response(e.status, code, message, headers=headers)
-    except sqlite3.OperationalError as e:
-        if "locked" in str(e) or "busy" in str(e):
-            log.warning("database busy: %s %s", request.method, request.path)
-            return error_response(503, E.DATABASE_BUSY, "系统繁忙，请稍后重试 (database busy, retry)",
-                                  headers={"Retry-After": "1"})
-        log.exception("database error on %s %s", request.method, request.path)
-        return error_response(500, E.INTERNAL_ERROR, "服务器内部错误 (internal error)")
+    except Busy:
+        log.warning("database busy: %s %s", request.method, request.path)
+        return error_response(503, E.DATABASE_BUSY, "系统繁忙，请稍后重试 (database busy, retry)",
+                              headers={"Retry-After": "1"})
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, E.INTERNAL_ERROR, "服务器内部错误 (internal error)")

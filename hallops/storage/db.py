@@ -66,6 +66,11 @@ class IntegrityError(Exception):
     """A constraint refused a statement (unique, foreign key, check), whichever the backend."""
 
 
+class Busy(Exception):
+    """The database cannot take the work now (locked past the busy timeout, or out of connections): the
+    request changed nothing and may be retried."""
+
+
 class Tx(ABC):
     """What a write job sees: its transaction, the time, and the events it raises."""
 
@@ -199,5 +204,5 @@ def open_database(target: str | Path, *, clock: Clock = time.time, **options: An
                                                        if k in SQLiteDatabase.OPTIONS})
 
 
-__all__ = ["Clock", "Database", "Dialect", "Event", "IntegrityError", "Params", "Reader", "Row", "Tx",
+__all__ = ["Busy", "Clock", "Database", "Dialect", "Event", "IntegrityError", "Params", "Reader", "Row", "Tx",
            "is_url", "open_database"]

@@ -33,10 +33,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import errors as pg_errors
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from hallops.storage import migrations
-from hallops.storage.db import POSTGRESQL, Clock, Database, Event, IntegrityError, Params, Reader, Row, Tx
+from hallops.storage.db import POSTGRESQL, Busy, Clock, Database, Event, IntegrityError, Params, Reader, Row, Tx
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -300,12 +300,12 @@ class PostgresDatabase(Database):
                 if attempt == MAX_ATTEMPTS:
                     raise
                 time.sleep(random.uniform(0, 0.002 * min(attempt, 10)))
-            except psycopg.OperationalError:
+            except psycopg.OperationalError as e:
                 # The connection broke (server restart): drop it; the next job connects again.
                 with contextlib.suppress(Exception):
                     conn.close()
                 self._local.conn = None
-                raise
+                raise Busy(str(e)) from e
             except BaseException:
                 if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                     conn.execute("ROLLBACK")
@@ -318,14 +318,23 @@ class PostgresDatabase(Database):
     async def snapshot(self) -> AsyncIterator[Reader]:
         if self._pool is None:
             raise RuntimeError("database is not open")
-        async with self._pool.connection() as conn, conn.transaction():
+        async with self._reader() as conn, conn.transaction():
             await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield PgReader(conn)
+
+    @contextlib.asynccontextmanager
+    async def _reader(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        assert self._pool is not None
+        try:
+            async with self._pool.connection(timeout=10) as conn:
+                yield conn
+        except (PoolTimeout, psycopg.OperationalError) as e:
+            raise Busy(str(e)) from e
 
     async def all(self, sql: str, params: Params = ()) -> list[Row]:
         if self._pool is None:
             raise RuntimeError("database is not open")
-        async with self._pool.connection() as conn:
+        async with self._reader() as conn:
             return await PgReader(conn).all(sql, params)
 
     # -- following other processes ------------------------------------------------------------------------

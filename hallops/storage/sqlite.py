@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from hallops.storage import migrations
-from hallops.storage.db import SQLITE, Clock, Database, Event, IntegrityError, Params, Reader, Row, Tx
+from hallops.storage.db import SQLITE, Busy, Clock, Database, Event, IntegrityError, Params, Reader, Row, Tx
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -192,6 +192,8 @@ class SQLiteDatabase(Database):
                 outcomes = await loop.run_in_executor(self._executor, self._run_batch, [f for f, _ in batch])
             except Exception as e:  # BEGIN or COMMIT failed (busy, disk full): nothing of the batch is stored
                 log.warning("write batch of %d failed: %s", len(batch), e)
+                if isinstance(e, sqlite3.OperationalError) and ("locked" in str(e) or "busy" in str(e)):
+                    e = Busy(str(e))
                 for _, fut in batch:
                     if not fut.done():
                         fut.set_exception(e)
