@@ -16,7 +16,8 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from hallops.domain.errors import E, Forbidden, InvalidInput
+from hallops.domain.actors import Actor
+from hallops.domain.errors import Conflict, E, Forbidden, InvalidInput, UnsupportedMediaType
 from hallops.domain.numbering import IssuingHours
 from hallops.domain.transitions import Transitions
 
@@ -261,3 +262,151 @@ def escalation_for(found_at: Sequence[float], now: float) -> tuple[Escalation, i
     if n >= ESCALATION_COUNT:
         return Escalation.REMINDER, n
     return Escalation.NONE, n
+
+
+# -- what the patrol and finding use cases allow (checked in the write job, on the rows it loaded) -------
+
+def check_patrol_window(kind: PatrolKind, window_id: int | None, key_window: bool | None) -> None:
+    """A spot check is of one active key window; a full patrol covers the whole hall (no window).
+    `key_window` is None when the window is not an active window of the hall."""
+    if kind is PatrolKind.SPOT:
+        if window_id is None:
+            raise InvalidInput(E.WINDOW_REQUIRED, "重点窗口抽查须选择窗口 (a spot check needs a window)",
+                               field="window")
+        if key_window is None:
+            raise InvalidInput(E.WINDOW_NOT_FOUND, f"窗口不存在 (no window {window_id})", field="window")
+        if not key_window:
+            raise InvalidInput(E.NOT_KEY_WINDOW, "只能抽查重点窗口 (spot checks are for key windows)",
+                               field="window")
+    elif window_id is not None:
+        raise InvalidInput(E.WINDOW_NOT_ALLOWED, "全面巡查不针对单个窗口 (a full patrol covers the whole hall)",
+                           field="window")
+
+
+def check_patrol_open(status: PatrolStatus) -> None:
+    """Only an open patrol is checked, finished, cancelled or given findings."""
+    if status is not PatrolStatus.OPEN:
+        raise Conflict(E.PATROL_CLOSED, f"巡查已{'完成' if status is PatrolStatus.DONE else '取消'} "
+                                        f"(the patrol is {status.value})", status=status.value)
+
+
+def check_item_answer(items: Sequence[str], item: str, result: CheckResult, has_finding: bool) -> None:
+    """An item of this patrol's checklist; one that already has a finding cannot pass."""
+    if item not in items:
+        raise InvalidInput(E.UNKNOWN_ITEM, f"检查项不存在 (no checklist item {item!r})", field="item")
+    if result is CheckResult.PASS and has_finding:
+        raise Conflict(E.ITEM_HAS_FINDING, "该项已记录问题，不能标为合格 (this item already has a finding)")
+
+
+def check_finish(items: Sequence[str], checked: Iterable[str]) -> None:
+    left = missing_items(items, checked)
+    if left:
+        raise Conflict(E.ITEMS_UNCHECKED, f"还有 {len(left)} 项未检查 ({len(left)} checklist items not done)",
+                       items=left)
+
+
+def check_cancel(finding_count: int) -> None:
+    """A patrol with findings is finished, never cancelled: its findings keep their patrol."""
+    if finding_count > 0:
+        raise Conflict(E.PATROL_HAS_FINDINGS, "巡查已记录问题，请完成巡查 (the patrol has findings; finish it)")
+
+
+def check_checklist_codes(codes: Sequence[str]) -> None:
+    if len(set(codes)) != len(codes):
+        raise InvalidInput(E.DUPLICATE_ITEM, "检查项编码重复 (checklist codes must be unique)")
+    if OTHER_CATEGORY.code in codes:
+        raise InvalidInput(E.RESERVED_CODE, "“other” 为保留编码 (“other” is reserved)")
+
+
+def check_finding_subject(window_id: int | None, clerk_id: int | None, area: str) -> None:
+    """A finding is about something: a window, a clerk or an area of the hall."""
+    if window_id is None and clerk_id is None and not area:
+        raise InvalidInput(E.SUBJECT_REQUIRED, "请指明窗口、人员或区域 (name a window, a clerk or an area)",
+                           field="window")
+
+
+def default_responsible(given: int | None, clerk_id: int | None, window_clerk_id: int | None) -> int | None:
+    """Who fixes a finding: as given, else the clerk it names, else whoever is signed in at its window."""
+    if given is not None:
+        return given
+    return clerk_id if clerk_id is not None else window_clerk_id
+
+
+def check_due(due_at: float, now: float) -> None:
+    if due_at <= now:
+        raise InvalidInput(E.DUE_IN_PAST, "整改期限须晚于现在 (the due date must be in the future)", field="due_at")
+
+
+def finding_step(current: FindingStatus, action: FindingAction, *, is_supervisor: bool, actor_user_id: int | None,
+                 rectified_by_user_id: int | None, note: str) -> FindingStatus:
+    """The status a finding moves to by `action`, or the refusal: only managers verify or reopen, nobody verifies
+    their own rectification, the move must be legal from `current`, a fix or a reopening says why."""
+    if action in SUPERVISOR_ACTIONS and not is_supervisor:
+        raise Forbidden(E.FORBIDDEN, "只有管理人员可以验收或退回 (only managers verify or reopen)")
+    if action is FindingAction.VERIFY:
+        check_verifier(actor_user_id, rectified_by_user_id)
+    new = next_finding_status(current, action)
+    if action in (FindingAction.RECTIFY, FindingAction.REOPEN) and not note:
+        raise InvalidInput(E.NOTE_REQUIRED, "请填写说明 (say what was done, or why it is reopened)", field="note")
+    return new
+
+
+def check_finding_changeable(status: FindingStatus) -> None:
+    if status is FindingStatus.VERIFIED:
+        raise Conflict(E.FINDING_CLOSED, "问题已验收，不能修改 (the finding is verified)")
+
+
+# -- photos -------------------------------------------------------------------------------------------------
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+
+
+class PhotoStage(enum.StrEnum):
+    FOUND = "found"  # taken when the finding was recorded (managers)
+    RECTIFIED = "rectified"  # of the fix
+
+
+def photo_stage(requested: str | None, is_supervisor: bool) -> PhotoStage:
+    """The stage of an uploaded photo: as asked, else managers photograph what they found, clerks their fix."""
+    if not requested:
+        return PhotoStage.FOUND if is_supervisor else PhotoStage.RECTIFIED
+    try:
+        return PhotoStage(requested)
+    except ValueError:
+        raise InvalidInput(E.BAD_QUERY, "stage 应为 found 或 rectified (stage must be found or rectified)",
+                           field="stage") from None
+
+
+def check_photo(status: FindingStatus, stage: PhotoStage, is_supervisor: bool) -> None:
+    """Photos go to a finding still open; clerks add photos of their fix only."""
+    if status is FindingStatus.VERIFIED:
+        raise Conflict(E.FINDING_CLOSED, "问题已验收，不能再添加照片 (the finding is verified)")
+    if stage is PhotoStage.FOUND and not is_supervisor:
+        raise Forbidden(E.FORBIDDEN, "工作人员只能上传整改照片 (clerks add photos of the fix)")
+
+
+def sniff_image(head: bytes) -> str | None:
+    """The image type from its first bytes (never from a file name or a header the client chose)."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def image_type(data: bytes) -> str:
+    """The type of an uploaded photo, or the refusal: JPEG, PNG and WebP only."""
+    mime = sniff_image(data[:16])
+    if mime is None:
+        raise UnsupportedMediaType(E.UNSUPPORTED_MEDIA_TYPE,
+                                   "照片须为 JPEG、PNG 或 WebP 图像 (a photo must be a JPEG, PNG or WebP image)")
+    return mime
+
+
+def actor_name(actor: Actor) -> str:
+    """The name a patrol, finding or alert keeps of who acted: the person's name, or the token's label."""
+    if actor.display_name:
+        return actor.display_name
+    return f"{actor.role.value} token {actor.token_id}" if actor.token_id else actor.role.value

@@ -1,4 +1,4 @@
-"""Alerts in SQLite: the hall's snapshot for the rules, one evaluation as one write job, the log, the settings.
+"""Alerts in storage: the hall's snapshot for the rules, one evaluation as one write job, the log, the settings.
 
 One evaluation reads the hall and writes the changes in the same transaction, so two evaluations (the
 background loop and a manager's "check now") can never raise the same alert twice; the partial unique index
@@ -190,9 +190,27 @@ def set_rules(tx: Tx, *, hall_id: int, changes: Sequence[dict[str, Any]], actor:
     tx.emit(hall_id, Ev.ALERT_RULES_CHANGED, {"count": len(changes)})
 
 
-class AlertReads:
-    def __init__(self, db: Database) -> None:
+class AlertsPort:
+    """Alerts for the use cases: one evaluation of every hall is one write job; reads are snapshots."""
+
+    def __init__(self, db: Database, store_rules: StoreRules) -> None:
         self.db = db
+        self.store_rules = store_rules
+
+    def now(self) -> float:
+        return self.db.clock()
+
+    async def evaluate_all(self) -> dict[int, dict[str, int]]:
+        return await self.db.write(lambda tx: evaluate_all(tx, self.store_rules))
+
+    async def acknowledge(self, alert_id: int, note: str, actor: Actor) -> dict[str, Any]:
+        return await self.db.write(lambda tx: acknowledge(tx, alert_id=alert_id, note=note, actor=actor))
+
+    async def set_rules(self, hall_id: int, changes: Sequence[dict[str, Any]], actor: Actor) -> None:
+        await self.db.write(lambda tx: set_rules(tx, hall_id=hall_id, changes=changes, actor=actor))
+
+    async def floor_figures(self, hall_id: int, now: float) -> dict[str, Any]:
+        return await floor_figures(self.db, hall_id, now, self.store_rules)
 
     async def alerts(self, hall_id: int, now: float, *, active_only: bool = False, since: float | None = None,
                      limit: int = 200) -> list[dict[str, Any]]:

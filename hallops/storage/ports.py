@@ -9,8 +9,12 @@ gathers them; `create_app` builds it once from the open database.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
+from hallops.storage.alerts import AlertsPort
 from hallops.storage.db import Database
+from hallops.storage.findings import FindingsPort
+from hallops.storage.patrols import PatrolsPort
 from hallops.storage.rules import Rules
 from hallops.storage.store import Store
 
@@ -25,3 +29,16 @@ class Ports:
     def build(cls, db: Database, rules: Rules) -> Ports:
         store = Store(db, rules)
         return cls(db, rules, store)
+
+    # The floor manager's subjects (patrols, findings, alerts): built on first use, one each per Ports.
+    @cached_property
+    def patrols(self) -> PatrolsPort:
+        return PatrolsPort(self.db, self.rules)
+
+    @cached_property
+    def findings(self) -> FindingsPort:
+        return FindingsPort(self.db)
+
+    @cached_property
+    def alerts(self) -> AlertsPort:
+        return AlertsPort(self.db, self.rules)

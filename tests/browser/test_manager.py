@@ -11,7 +11,7 @@ import zlib
 from playwright.async_api import Browser, Page, expect
 
 from hallops.domain.alerts import AlertKind
-from hallops.http.manager import ALERTS
+from hallops.http.keys import USECASES
 from hallops.storage.patrols import configure_demo
 from tests.browser.conftest import new_page, screenshot, sign_in
 from tests.conftest import SHANGHAI, Hall
@@ -117,8 +117,8 @@ async def test_an_alert_is_pushed_with_a_tone_acknowledged_and_cleared(browser: 
     for _ in range(3):
         await hall.issue("A")
     page = await open_tablet(browser, hall, 1280, 800)
-    evaluator = hall.client.server.app[ALERTS]
-    await evaluator.run_once()  # the background task's step, run now instead of in 15 s
+    evaluator = hall.client.server.app[USECASES].alerts
+    await evaluator.evaluate_all()  # the background loop's step, run now instead of in 15 s
     banner = page.locator("#alert-banner .alert-row")
     await expect(banner).to_contain_text("排队人数超限")
     await expect(banner).to_contain_text("等候 3 人")
@@ -140,7 +140,7 @@ async def test_an_alert_is_pushed_with_a_tone_acknowledged_and_cleared(browser: 
         await hall.manager.post(f"/api/v1/tickets/{body['ticket']['id']}/start")
         await hall.manager.post(f"/api/v1/tickets/{body['ticket']['id']}/finish")
     hall.clock.advance(90)
-    await evaluator.run_once()
+    await evaluator.evaluate_all()
     await expect(row).to_have_class("alert cleared warning")
     await expect(page.locator("#badge-alerts")).to_have_text("")
     await screenshot(page, "manager-alert-cleared-1280x800")

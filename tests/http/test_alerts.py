@@ -9,7 +9,7 @@ from typing import Any
 
 from hallops.domain.alerts import AlertKind
 from hallops.domain.patrols import DEFAULT_CHECKLIST
-from hallops.http.manager import ALERTS
+from hallops.http.keys import USECASES
 from tests.conftest import SHANGHAI, Api, Hall
 
 
@@ -87,8 +87,8 @@ async def test_an_alert_is_raised_once_acknowledged_by_name_and_cleared(hall: Ha
 async def test_evaluations_at_the_same_time_raise_one_alert(hall: Hall) -> None:
     await only(hall, AlertKind.QUEUE_LENGTH, extra=[{"kind": "queue_length", "queue": "C", "threshold": 0}])
     await hall.issue("C")
-    evaluator = hall.client.server.app[ALERTS]
-    await asyncio.gather(*(evaluator.run_once() for _ in range(5)))
+    evaluator = hall.client.server.app[USECASES].alerts
+    await asyncio.gather(*(evaluator.evaluate_all() for _ in range(5)))
     _, log = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/alerts")
     assert len(log["alerts"]) == 1
     # The background loop ran at start-up on its own.

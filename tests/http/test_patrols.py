@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import sqlite3
 import struct
 import zlib
-from pathlib import Path
 from typing import Any
 
+from hallops.background import LOOPS
 from hallops.domain.patrols import DEFAULT_CHECKLIST
-from hallops.http.manager import ALERTS
+from hallops.http.keys import DATABASE
 from hallops.storage.patrols import configure_demo
 from tests.conftest import SHANGHAI, Api, Hall
 
@@ -173,7 +172,7 @@ async def test_a_finding_names_a_window_a_clerk_or_an_area(hall: Hall) -> None:
     assert status == 422 and body["error"] == "due_in_past"
 
 
-async def test_photos_are_checked_by_their_bytes_and_kept_on_disk(hall: Hall, db_path: Path) -> None:
+async def test_photos_are_checked_by_their_bytes_and_kept_on_disk(hall: Hall) -> None:
     f = await new_finding(hall, window=hall.window_id(1))
     status, body = await upload(hall.manager, f["id"], b"<html>not an image</html>" * 10, content_type="image/jpeg")
     assert status == 415 and body["error"] == "unsupported_media_type"
@@ -183,9 +182,11 @@ async def test_photos_are_checked_by_their_bytes_and_kept_on_disk(hall: Hall, db
         assert r.status == 413 and (await r.json())["error"] == "payload_too_large"
     status, photo = await upload(hall.manager, f["id"], png())
     assert status == 201 and photo["stage"] == "found" and photo["mime"] == "image/png"
-    with sqlite3.connect(db_path) as conn:
-        (rel,) = conn.execute("SELECT path FROM finding_photos WHERE id = ?", (photo["id"],)).fetchone()
-    on_disk = db_path.parent / "photos" / rel
+    db = hall.client.server.app[DATABASE]
+    row = await db.one("SELECT path FROM finding_photos WHERE id = ?", (photo["id"],))
+    assert row is not None
+    rel = row["path"]
+    on_disk = db.data_dir / "photos" / rel
     assert on_disk.read_bytes() == png() and rel.startswith(f"{hall.hall_id}/2026-11/") and rel.endswith(".png")
     async with hall.client.get(photo["url"], headers={"Authorization": f"Bearer {hall.manager.token}"}) as r:
         assert r.status == 200 and r.content_type == "image/png" and await r.read() == png()
@@ -276,7 +277,7 @@ async def test_the_dashboard_gathers_the_hall(hall: Hall) -> None:
     assert d["today"]["issued"] == 1 and d["hourly"] == [{"hour": 9, "issued": 1, "served": 0}]
     assert {p["kind"] for p in d["quota"]["progress"]} == {"full", "spot"} and d["alerts"] == []
     assert d["findings"] == {"open": 0, "overdue": 0, "to_verify": 0, "escalated": 0}
-    assert hall.client.server.app[ALERTS].interval == 15.0
+    assert [lp.interval for lp in hall.client.server.app[LOOPS] if lp.name == "alerts"] == [15.0]
     clerk = await hall.login("clerk2", "demo-clerk")
     status, _ = await clerk.get(f"/api/v1/halls/{hall.hall_id}/dashboard")
     assert status == 403
