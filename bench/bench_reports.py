@@ -37,6 +37,7 @@ from hallops.http.web import DISPLAYS_DIR, WEB_DIR
 from hallops.reports.briefing import assemble
 from hallops.reports.render import render_pdf
 from hallops.reports.service import Statistics
+from hallops.storage.layout import LayoutStore
 from hallops.storage.rules import Rules
 from hallops.storage.sqlite import SQLiteDatabase as Database
 from hallops.storage.store import Store
@@ -176,7 +177,7 @@ async def main() -> None:
     await db.open()
     store = Store(db, Rules())
     if fresh:
-        hall_id = await store.load_layout(demo_layout())
+        hall_id = await LayoutStore(db).load_layout(demo_layout())
         await db.close()
         t = time.perf_counter()
         n, events = generate(path, hall_id, args.days, args.per_day)

@@ -13,6 +13,7 @@ import getpass
 import logging
 import os
 import sys
+import time
 import tomllib
 from collections.abc import Awaitable, Callable
 from importlib import resources
@@ -21,12 +22,14 @@ from typing import Any, TypeVar
 
 from hallops import __version__
 from hallops.config import Config, ConfigError, load_config
-from hallops.domain.actors import Actor
 from hallops.domain.errors import DomainError
 from hallops.domain.model import Role
 from hallops.storage import patrols
 from hallops.storage.db import open_database
+from hallops.storage.ports import Ports
 from hallops.storage.store import Store
+from hallops.usecases import UseCases
+from hallops.usecases.accounts import OPERATOR
 
 log = logging.getLogger("hallops")
 T = TypeVar("T")
@@ -48,22 +51,36 @@ async def _with_store(config: Config, fn: Callable[[Store], Awaitable[T]]) -> T:
         await db.close()
 
 
-async def ensure_demo(store: Store) -> tuple[bool, dict[str, str]]:
+async def _with_usecases(config: Config, fn: Callable[[UseCases], Awaitable[T]]) -> T:
+    """Run `fn` with the application layer on the configured database, as the server would build it."""
+    from hallops.http.app import rules_from
+
+    db = open_database(config.database.path, **(config.database.options() | {"readers": 1}))
+    await db.open()
+    try:
+        return await fn(UseCases.build(Ports.build(db, rules_from(config)), config, time.time))
+    finally:
+        await db.close()
+
+
+async def ensure_demo(uc: UseCases) -> tuple[bool, dict[str, str]]:
     """Load the demo hall into an empty database; (re)issue the demo tokens. Returns (loaded, tokens)."""
-    admin = Actor(Role.ADMIN)
+    store = uc.ctx.ports.store
     loaded = False
-    if not await store.halls(admin):
-        await store.load_layout(demo_layout())
+    if not await store.halls(OPERATOR):
+        await uc.layout.load(demo_layout())
         loaded = True
-    hall = (await store.halls(admin))[0]
+    hall = (await store.halls(OPERATOR))[0]
     # The demo hall is open every day (whoever tries it, whenever): patrols are scheduled every day too.
     await patrols.configure_demo(store, hall["id"])
-    for t in await store.list_tokens():
+    accounts = uc.accounts
+    for t in await accounts.tokens(OPERATOR):
         if t["label"] in DEMO_TOKEN_LABELS and t["revoked_at"] is None:
-            await store.revoke_token(t["id"])
+            await accounts.revoke_token(OPERATOR, t["id"])
     tokens = {}
     for label, role in zip(DEMO_TOKEN_LABELS, (Role.KIOSK, Role.MANAGER, Role.DISPLAY), strict=True):
-        tokens[label], _ = await store.create_token(role=role, hall_id=hall["id"], label=label)
+        tokens[label], _ = await accounts.create_token(OPERATOR, role=role, hall=hall["id"], window=None,
+                                                       label=label)
     return loaded, tokens
 
 
@@ -119,7 +136,7 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     if overrides:
         config = config.model_copy(update={"server": config.server.model_copy(update=overrides)})
     if args.demo:
-        _, tokens = asyncio.run(_with_store(config, ensure_demo))
+        _, tokens = asyncio.run(_with_usecases(config, ensure_demo))
         _print_demo(config, tokens)
     app = create_app(config)
     tune_gc()
@@ -131,26 +148,26 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_init(args: argparse.Namespace, config: Config) -> int:
-    async def run(store: Store) -> None:
+    async def run(uc: UseCases) -> None:
         if args.layout:
             spec = tomllib.loads(await asyncio.to_thread(Path(args.layout).read_text, encoding="utf-8"))
-            hall_id = await store.load_layout(spec)
+            hall_id = await uc.layout.load(spec)
             print(f"loaded hall {spec['hall']['code']} (id {hall_id}) from {args.layout}")
         if args.demo:
-            loaded, tokens = await ensure_demo(store)
+            loaded, tokens = await ensure_demo(uc)
             print("demo hall loaded" if loaded else "demo hall already present")
             for label, tok in tokens.items():
                 print(f"  {label:13} {tok}")
-    asyncio.run(_with_store(config, run))
+    asyncio.run(_with_usecases(config, run))
     print(f"database ready: {config.database.path}")
     return 0
 
 
 def cmd_migrate(args: argparse.Namespace, config: Config) -> int:
-    async def run(store: Store) -> list[int]:
+    async def run(uc: UseCases) -> list[int]:
         # Opening the database applies what is missing (and logs it).
-        return [r[0] for r in await store.db.all("SELECT version FROM schema_migrations ORDER BY version")]
-    versions = asyncio.run(_with_store(config, run))
+        return await uc.ctx.ports.schema_versions()
+    versions = asyncio.run(_with_usecases(config, run))
     print(f"{config.database.path}: schema at migration {max(versions) if versions else 0:04d} "
           f"({len(versions)} applied)")
     return 0
@@ -160,26 +177,20 @@ def cmd_user_add(args: argparse.Namespace, config: Config) -> int:
     password = os.environ.get("HALLOPS_PASSWORD") or (
         sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass("password: "))
 
-    async def run(store: Store) -> dict[str, Any]:
-        hall_id = None
-        if args.hall:
-            hall_id = (await store.resolve_hall(args.hall, Actor(Role.ADMIN)))["id"]
-        return await store.add_user(username=args.username, display_name=args.name or args.username,
-                                    role=Role(args.role), password=password, hall_id=hall_id)
-    user = asyncio.run(_with_store(config, run))
+    async def run(uc: UseCases) -> dict[str, Any]:
+        return await uc.accounts.add_user(OPERATOR, username=args.username, display_name=args.name or args.username,
+                                          role=Role(args.role), password=password, hall=args.hall or None)
+    user = asyncio.run(_with_usecases(config, run))
     print(f"added {user['role']} {user['username']} (id {user['id']})")
     return 0
 
 
 def cmd_token_create(args: argparse.Namespace, config: Config) -> int:
-    async def run(store: Store) -> str:
-        hall_id = None
-        if args.hall:
-            hall_id = (await store.resolve_hall(args.hall, Actor(Role.ADMIN)))["id"]
-        token, _ = await store.create_token(role=Role(args.role), hall_id=hall_id, window_id=args.window,
-                                            label=args.label or "")
+    async def run(uc: UseCases) -> str:
+        token, _ = await uc.accounts.create_token(OPERATOR, role=Role(args.role), hall=args.hall or None,
+                                                  window=args.window, label=args.label or "")
         return token
-    print(asyncio.run(_with_store(config, run)))
+    print(asyncio.run(_with_usecases(config, run)))
     return 0
 
 

@@ -22,7 +22,8 @@ from hallops.cli import demo_layout
 from hallops.config import Config, load_config
 from hallops.domain.model import Role
 from hallops.http.app import create_app
-from hallops.http.keys import STORE
+from hallops.http.keys import STORE, USECASES
+from hallops.storage.ports import Ports
 from hallops.storage.store import Store
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -104,6 +105,11 @@ class Hall:
     display: Api
     anon: Api
     layout: dict[str, Any]
+
+    @property
+    def ports(self) -> Ports:
+        """Storage's ports, for tests that set a hall up or look behind the API."""
+        return self.client.server.app[USECASES].ctx.ports
 
     def window_id(self, number: int) -> int:
         return self._windows[number]
@@ -223,11 +229,12 @@ async def client(config: Config, clock: Clock) -> AsyncIterator[TestClient]:
 async def hall(client: TestClient, clock: Clock) -> AsyncIterator[Hall]:
     store = client.server.app[STORE]
     layout = demo_layout()
-    hall_id = await store.load_layout(layout)
+    ports = client.server.app[USECASES].ctx.ports
+    hall_id = await ports.layout.load_layout(layout)
 
     async def token(role: Role) -> Api:
-        tok, _ = await store.create_token(role=role, hall_id=None if role is Role.ADMIN else hall_id,
-                                          label=f"test-{role.value}")
+        tok, _ = await ports.accounts.create_token(role=role, hall_id=None if role is Role.ADMIN else hall_id,
+                                                   label=f"test-{role.value}")
         return Api(client, token=tok)
 
     h = Hall(client, store, clock, hall_id, await token(Role.ADMIN), await token(Role.MANAGER),

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from hallops.domain.errors import E, Forbidden, Unauthorized
 from hallops.http.errors import Handler
-from hallops.http.keys import ACTOR_KEY, CSRF_KEY, SESSION_COOKIE, STORE
+from hallops.http.keys import ACTOR_KEY, CSRF_KEY, SESSION_COOKIE, USECASES
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_EXEMPT = frozenset({("POST", "/api/v1/session")})
@@ -21,20 +21,20 @@ CSRF_EXEMPT = frozenset({("POST", "/api/v1/session")})
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    store = request.app[STORE]
+    accounts = request.app[USECASES].accounts
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized(E.BAD_AUTHORIZATION, "Authorization 头应为 Bearer <令牌> (use: Bearer <token>)")
-        actor = await store.token_actor(token.strip())
+        actor = await accounts.bearer(token.strip())
         if actor is None:
             raise Unauthorized(E.INVALID_TOKEN, "令牌无效或已撤销 (token unknown or revoked)")
         request[ACTOR_KEY] = actor
         return await handler(request)
     sid = request.cookies.get(SESSION_COOKIE)
     if sid:
-        found = await store.session_actor(sid)
+        found = await accounts.session(sid)
         if found is not None:
             actor, csrf = found
             request[ACTOR_KEY] = actor

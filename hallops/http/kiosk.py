@@ -48,7 +48,7 @@ from hallops.events.hub import EventHub
 from hallops.http.api import RouteTable, json_response, path_int, request_digest
 from hallops.http.bodies import Body, HallRef, QueueRef
 from hallops.http.errors import error_response
-from hallops.http.keys import HUB, STORE
+from hallops.http.keys import HUB, STORE, USECASES
 from hallops.http.web import render
 from hallops.printing import escpos
 from hallops.storage import appointments as appt_store
@@ -211,12 +211,13 @@ async def phone_status(store: Store, token: str) -> dict[str, Any]:
 
 async def _device(request: web.Request) -> str | None:
     """The device this request's cookie names, if the server signed it."""
-    key = await request.app[STORE].secret("device-cookie")
+    key = await request.app[USECASES].accounts.signing_key("device-cookie")
     return ratelimit.device_from_cookie(key, request.cookies.get(DEVICE_COOKIE))
 
 
 async def _new_device(request: web.Request, resp: web.StreamResponse) -> str:
-    device_id, cookie = ratelimit.new_device_cookie(await request.app[STORE].secret("device-cookie"))
+    device_id, cookie = ratelimit.new_device_cookie(
+        await request.app[USECASES].accounts.signing_key("device-cookie"))
     # HttpOnly: page scripts cannot copy or reset it; Lax: another site cannot post with it.
     resp.set_cookie(DEVICE_COOKIE, cookie, max_age=DEVICE_COOKIE_MAX_AGE, httponly=True, samesite="Lax", path="/")
     return device_id

@@ -22,7 +22,7 @@ from hallops.domain.errors import E, InvalidInput, Unauthorized
 from hallops.domain.model import Role
 from hallops.events import stream
 from hallops.http.api import RouteTable, query_int
-from hallops.http.keys import CONFIG, HUB, STORE
+from hallops.http.keys import CONFIG, HUB, STORE, USECASES
 from hallops.http.web import render
 from hallops.voice.engine import VoiceEngine, VoiceUnavailable, default_cache_dir
 from hallops.voice.text import Announcement, Kind, Lang
@@ -47,7 +47,7 @@ async def screen_actor(request: web.Request, actor: Actor | None) -> Actor:
         return actor
     token = request.query.get("token", "")
     if token:
-        found = await request.app[STORE].token_actor(token)
+        found = await request.app[USECASES].accounts.bearer(token)
         if found is not None:
             return found
         raise Unauthorized(E.INVALID_TOKEN, "令牌无效或已撤销 (token unknown or revoked)")

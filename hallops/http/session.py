@@ -1,4 +1,7 @@
-"""Signing staff in and out (cookie sessions for the pages)."""
+"""Signing staff in and out (cookie sessions for the pages).
+
+The failed sign-in throttle counts per server process: with N processes behind a load balancer a guesser
+gets up to N times the limit (each guess still costs an argon2 check on the server)."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from hallops.domain.errors import E, TooManyRequests, Unauthorized
 from hallops.domain.model import STAFF_ROLES, Role
 from hallops.http import bodies
 from hallops.http.api import RouteTable, json_response
-from hallops.http.keys import CONFIG, CSRF_KEY, SESSION_COOKIE, STORE
+from hallops.http.keys import CONFIG, CSRF_KEY, SESSION_COOKIE, USECASES
 
 routes = RouteTable("session")
 ANYONE = frozenset(Role)
@@ -54,16 +57,15 @@ def setup(app: web.Application) -> None:
 @routes.post("/api/v1/session", summary="Sign in with username and password; sets the session cookie",
              roles=None, body=bodies.Login, responses={200: "signed in; body has csrf_token"})
 async def login(request: web.Request, actor: Actor | None, body: bodies.Login) -> web.Response:
-    store, cfg = request.app[STORE], request.app[CONFIG]
-    throttle = request.app[THROTTLE]
+    cfg, throttle = request.app[CONFIG], request.app[THROTTLE]
     keys = [f"addr:{request.remote}", f"user:{body.username.lower()}"]
     now = time.monotonic()
     throttle.check(keys, now)
-    user = await store.authenticate(body.username, body.password)
-    if user is None:
+    try:
+        user, sid, csrf = await request.app[USECASES].accounts.sign_in(body.username, body.password)
+    except Unauthorized:
         throttle.failed(keys, now)
-        raise Unauthorized(E.BAD_CREDENTIALS, "用户名或密码错误 (wrong username or password)")
-    sid, csrf = await store.create_session(user["id"], cfg.security.session_hours)
+        raise
     resp = json_response({"user": user, "csrf_token": csrf})
     resp.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax", secure=cfg.security.cookie_secure,
                     max_age=int(cfg.security.session_hours * 3600), path="/")
@@ -74,7 +76,7 @@ async def login(request: web.Request, actor: Actor | None, body: bodies.Login) -
 async def logout(request: web.Request, actor: Actor) -> web.Response:
     sid = request.cookies.get(SESSION_COOKIE)
     if sid:
-        await request.app[STORE].delete_session(sid)
+        await request.app[USECASES].accounts.sign_out(sid)
     resp = web.Response(status=204)
     resp.del_cookie(SESSION_COOKIE, path="/")
     return resp

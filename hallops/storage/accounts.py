@@ -1,19 +1,30 @@
-"""Staff accounts, sessions and device/script tokens. Only hashes are stored: argon2id for passwords,
-SHA-256 for session ids and tokens (they are long random strings, so a fast hash is enough)."""
+"""Staff accounts, sessions, device/script tokens and signing keys: the accounts port (`AccountStore`), the
+signing-key port (`SigningKeys`) and their write jobs.
+
+Only hashes are stored: argon2id for passwords, SHA-256 for session ids and tokens (they are long random
+strings, so a fast hash is enough).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import hmac
+import os
 import re
 import secrets
+import time
+from collections.abc import Mapping
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from hallops.domain.actors import Actor
 from hallops.domain.errors import Conflict, E, InvalidInput, NotFound
 from hallops.domain.model import Role
-from hallops.storage.db import IntegrityError, Tx
+from hallops.storage.db import Database, IntegrityError, Tx
+from hallops.storage.views import iso
 
 TOKEN_PREFIX = "hop_"
 USERNAME_RE = re.compile(r"^[a-z0-9_][a-z0-9_.-]{1,31}$")
@@ -107,3 +118,124 @@ def create_token(tx: Tx, *, role: Role, hall_id: int | None, window_id: int | No
 def revoke_token(tx: Tx, *, token_id: int) -> None:
     if tx.run("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (tx.now, token_id)) == 0:
         raise NotFound(E.TOKEN_NOT_FOUND, f"令牌不存在或已撤销 (no active token {token_id})")
+
+
+def signing_key(tx: Tx, name: str) -> str:
+    """The stored key for `name`, made now if there is none. Two processes making it at once keep one: the
+    loser's insert does nothing (or, on PostgreSQL, its transaction is run again) and it reads the winner's."""
+    tx.run("INSERT INTO server_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+           (name, secrets.token_hex(32), tx.now))
+    row = tx.one("SELECT value FROM server_secrets WHERE name = ?", (name,))
+    assert row is not None
+    return str(row[0])
+
+
+class AccountStore:
+    """The accounts port: staff, sessions and tokens, as whole write jobs and snapshot reads."""
+
+    def __init__(self, db: Database, *, token_cache_seconds: float = 10.0) -> None:
+        self.db = db
+        # A verified bearer token is remembered this long, per process: a token revoked through another
+        # process stops working here within it (config: security.token_cache_seconds).
+        self.token_cache_seconds = token_cache_seconds
+        self._token_cache: dict[str, tuple[float, Actor | None]] = {}
+
+    async def add_user(self, *, username: str, display_name: str, role: Role, password: str,
+                       hall_id: int | None) -> dict[str, Any]:
+        pw_hash = await asyncio.to_thread(hash_password, password)
+        return await self.db.write(lambda tx: add_user(
+            tx, username=username, display_name=display_name, role=role, password_hash=pw_hash, hall_id=hall_id))
+
+    async def set_password(self, username: str, password: str) -> None:
+        pw_hash = await asyncio.to_thread(hash_password, password)
+        await self.db.write(lambda tx: set_password(tx, username=username, password_hash=pw_hash))
+
+    async def authenticate(self, username: str, password: str) -> dict[str, Any] | None:
+        row = await self.db.one("SELECT id, username, display_name, role, hall_id, password_hash FROM users "
+                                "WHERE username = ? AND active = 1", (username,))
+        ok = await asyncio.to_thread(verify_password, row["password_hash"] if row else None, password)
+        if not ok or row is None:
+            return None
+        return {k: row[k] for k in ("id", "username", "display_name", "role", "hall_id")}
+
+    async def create_session(self, user_id: int, hours: float) -> tuple[str, str]:
+        return await self.db.write(lambda tx: create_session(tx, user_id=user_id, hours=hours))
+
+    async def delete_session(self, session_id: str) -> None:
+        await self.db.write(lambda tx: delete_session(tx, session_id=session_id))
+
+    async def session_actor(self, session_id: str) -> tuple[Actor, str] | None:
+        row = await self.db.one(
+            "SELECT u.id, u.role, u.display_name, u.hall_id, s.csrf_token FROM sessions s JOIN users u "
+            "ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1",
+            (sha256(session_id), self.db.clock()))
+        if row is None:
+            return None
+        return Actor(Role(row["role"]), user_id=row["id"], display_name=row["display_name"],
+                     hall_id=row["hall_id"]), row["csrf_token"]
+
+    async def token_actor(self, token: str) -> Actor | None:
+        """Look a bearer token up, remembering the answer briefly: devices poll often."""
+        now = time.monotonic()
+        hit = self._token_cache.get(token)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        row = await self.db.one("SELECT id, role, hall_id, window_id, label FROM api_tokens "
+                                "WHERE token_hash = ? AND revoked_at IS NULL", (sha256(token),))
+        actor = None if row is None else Actor(Role(row["role"]), hall_id=row["hall_id"],
+                                               window_id=row["window_id"], token_id=row["id"],
+                                               display_name=row["label"])
+        if len(self._token_cache) > 10_000:
+            self._token_cache.clear()
+        self._token_cache[token] = (now + self.token_cache_seconds, actor)
+        return actor
+
+    async def create_token(self, *, role: Role, hall_id: int | None = None, window_id: int | None = None,
+                           label: str = "") -> tuple[str, dict[str, Any]]:
+        return await self.db.write(lambda tx: create_token(
+            tx, role=role, hall_id=hall_id, window_id=window_id, label=label))
+
+    async def revoke_token(self, token_id: int) -> None:
+        await self.db.write(lambda tx: revoke_token(tx, token_id=token_id))
+        self._token_cache.clear()
+
+    async def token_hall(self, token_id: int) -> tuple[bool, int | None]:
+        """(whether the token exists, the hall it is bound to)."""
+        row = await self.db.one("SELECT hall_id FROM api_tokens WHERE id = ?", (token_id,))
+        return (False, None) if row is None else (True, row["hall_id"])
+
+    async def list_tokens(self) -> list[dict[str, Any]]:
+        rows = await self.db.all("SELECT id, role, hall_id, window_id, label, created_at, revoked_at "
+                                 "FROM api_tokens ORDER BY id")
+        return [{**dict(r), "created_at": iso(r["created_at"]), "revoked_at": iso(r["revoked_at"])} for r in rows]
+
+    async def list_users(self) -> list[dict[str, Any]]:
+        rows = await self.db.all("SELECT id, username, display_name, role, hall_id, active FROM users ORDER BY id")
+        return [dict(r) for r in rows]
+
+
+class SigningKeys:
+    """The signing-key port: a 32-byte key per purpose. Derived from HALLOPS_SECRET_KEY when set (so processes
+    agree without reading the database); otherwise made once, kept in the database, and shared by every
+    process on it."""
+
+    def __init__(self, db: Database, env: Mapping[str, str] | None = None) -> None:
+        self.db = db
+        self._env = os.environ if env is None else env
+        self._keys: dict[str, bytes] = {}
+
+    async def key(self, name: str) -> bytes:
+        env_key = self._env.get("HALLOPS_SECRET_KEY")
+        if env_key:
+            return hmac.new(env_key.encode(), name.encode(), hashlib.sha256).digest()
+        cached = self._keys.get(name)
+        if cached is not None:
+            return cached
+        row = await self.db.one("SELECT value FROM server_secrets WHERE name = ?", (name,))
+        value = str(row[0]) if row is not None else await self.db.write(lambda tx: signing_key(tx, name))
+        self._keys[name] = bytes.fromhex(value)
+        return self._keys[name]
+
+    def forget(self) -> None:
+        """Drop the keys read so far (a test that changes the environment)."""
+        self._keys.clear()

@@ -1,9 +1,12 @@
 """The hall model — halls, departments, queues, service items, windows — written by admins or loaded
-from a layout file (`hallops init --demo` loads hallops/demo_hall.toml)."""
+from a layout file (`hallops init --demo` loads hallops/demo_hall.toml): the layout port (`LayoutStore`)
+and its write jobs."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
@@ -11,7 +14,8 @@ from hallops.domain.errors import Conflict, E, InvalidInput, NotFound
 from hallops.domain.events import Ev
 from hallops.domain.model import CrossRegionScope, QueueKind, WindowKind
 from hallops.domain.numbering import PREFIX_RE, IssuingHours
-from hallops.storage.db import IntegrityError, Row, Tx
+from hallops.storage.accounts import hash_password
+from hallops.storage.db import Database, IntegrityError, Row, Tx
 from hallops.storage.rules import zone
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -290,3 +294,47 @@ def load_layout(tx: Tx, layout: dict[str, Any], password_hashes: dict[str, str])
     tx.quiet = False
     tx.emit(hall_id, Ev.LAYOUT_CHANGED, {"kind": "hall", "id": hall_id, "loaded": True})
     return hall_id
+
+
+KINDS = ("departments", "queues", "service_items", "windows")
+_CREATE: dict[str, Callable[[Tx, int, dict[str, Any]], int]] = {
+    "departments": create_department, "queues": create_queue, "service_items": create_service_item,
+    "windows": create_window}
+_UPDATE: dict[str, Callable[[Tx, int, dict[str, Any]], int]] = {
+    "departments": update_department, "queues": update_queue, "service_items": update_service_item,
+    "windows": update_window}
+
+
+class LayoutStore:
+    """The layout port: whole-hall loads and changes to one object of the model, each one write job."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def load_layout(self, spec: dict[str, Any]) -> int:
+        users = spec.get("users", [])
+        # A layout file gives many accounts the same starting password: hash each distinct one once.
+        distinct = sorted({u["password"] for u in users})
+        hashed = await asyncio.gather(*(asyncio.to_thread(hash_password, p) for p in distinct))
+        by_password = dict(zip(distinct, hashed, strict=True))
+        hashes = {u["username"]: by_password[u["password"]] for u in users}
+        return await self.db.write(lambda tx: load_layout(tx, spec, hashes))
+
+    async def create_hall(self, spec: dict[str, Any]) -> int:
+        return await self.db.write(lambda tx: create_hall(tx, spec))
+
+    async def update_hall(self, hall_id: int, changes: dict[str, Any]) -> None:
+        await self.db.write(lambda tx: update_hall(tx, hall_id, changes))
+
+    async def create(self, kind: str, hall_id: int, spec: dict[str, Any]) -> int:
+        """Add a department, queue, service item or window (`kind` one of KINDS); returns its id."""
+        return await self.db.write(lambda tx: _CREATE[kind](tx, hall_id, spec))
+
+    async def update(self, kind: str, obj_id: int, changes: dict[str, Any],
+                     check_hall: Callable[[int], None]) -> int:
+        """Change one object; `check_hall` sees its hall before the change, in the same transaction (and may
+        refuse). Returns the hall's id."""
+        def job(tx: Tx) -> int:
+            check_hall(hall_of(tx, kind, obj_id))
+            return _UPDATE[kind](tx, obj_id, changes)
+        return await self.db.write(job)

@@ -1,20 +1,15 @@
 """`Store`: everything the layers above may ask of storage, as async methods.
 
 This is the seam for a second backend: handlers, the hub and the CLI use only these methods and the
-plain dicts they return, never SQL. Writes run as whole-transaction jobs (tickets.py, layout.py,
-accounts.py) on the single writer; reads run on the reader pool.
+plain dicts they return, never SQL. Writes run as whole-transaction jobs (tickets.py) on the single writer;
+reads run on the reader pool. Accounts, tokens and signing keys moved to `accounts.AccountStore` and
+`accounts.SigningKeys`, layout writes to `layout.LayoutStore` (ports.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import hashlib
-import hmac
 import json
-import os
-import secrets
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -22,10 +17,10 @@ from hallops.domain.actors import Actor
 from hallops.domain.errors import E, NotFound
 from hallops.domain.estimate import ServiceStats, estimate_from_stats, service_stats
 from hallops.domain.events import Ev
-from hallops.domain.model import Channel, Priority, Role
+from hallops.domain.model import Channel, Priority
 from hallops.domain.tickets import Action
 from hallops.domain.windows import WindowAction
-from hallops.storage import accounts, layout, tickets
+from hallops.storage import tickets
 from hallops.storage.db import Database, Event, Tx
 from hallops.storage.rules import Rules, service_day_of, zone
 from hallops.storage.views import TICKET_COLUMNS, TICKET_FROM, ahead_args, ahead_sql, iso, ticket_json
@@ -37,9 +32,6 @@ class Store:
     def __init__(self, db: Database, rules: Rules) -> None:
         self.db = db
         self.rules = rules
-        self._token_cache: dict[str, tuple[float, Actor | None]] = {}
-        self._secrets: dict[str, bytes] = {}
-        self.token_cache_seconds = 10.0
 
     async def write(self, fn: Callable[[Tx], T]) -> T:
         return await self.db.write(fn)
@@ -72,113 +64,6 @@ class Store:
     async def close_day(self, hall_id: int, *, through_today: bool, actor: Actor) -> dict[str, Any]:
         return await self.db.write(lambda tx: tickets.close_day(
             tx, self.rules, hall_id=hall_id, through_today=through_today, actor=actor))
-
-    # -- layout (admin) ------------------------------------------------------------------------------------
-
-    async def load_layout(self, spec: dict[str, Any]) -> int:
-        users = spec.get("users", [])
-        # A layout file gives many accounts the same starting password: hash each distinct one once.
-        distinct = sorted({u["password"] for u in users})
-        hashed = await asyncio.gather(*(asyncio.to_thread(accounts.hash_password, p) for p in distinct))
-        by_password = dict(zip(distinct, hashed, strict=True))
-        hashes = {u["username"]: by_password[u["password"]] for u in users}
-        return await self.db.write(lambda tx: layout.load_layout(tx, spec, hashes))
-
-    # -- accounts ------------------------------------------------------------------------------------------
-
-    async def add_user(self, *, username: str, display_name: str, role: Role, password: str,
-                       hall_id: int | None) -> dict[str, Any]:
-        pw_hash = await asyncio.to_thread(accounts.hash_password, password)
-        return await self.db.write(lambda tx: accounts.add_user(
-            tx, username=username, display_name=display_name, role=role, password_hash=pw_hash,
-            hall_id=hall_id))
-
-    async def set_password(self, username: str, password: str) -> None:
-        pw_hash = await asyncio.to_thread(accounts.hash_password, password)
-        await self.db.write(lambda tx: accounts.set_password(tx, username=username, password_hash=pw_hash))
-
-    async def authenticate(self, username: str, password: str) -> dict[str, Any] | None:
-        row = await self.db.one("SELECT id, username, display_name, role, hall_id, password_hash FROM users "
-                                "WHERE username = ? AND active = 1", (username,))
-        ok = await asyncio.to_thread(accounts.verify_password, row["password_hash"] if row else None, password)
-        if not ok or row is None:
-            return None
-        return {k: row[k] for k in ("id", "username", "display_name", "role", "hall_id")}
-
-    async def create_session(self, user_id: int, hours: float) -> tuple[str, str]:
-        return await self.db.write(lambda tx: accounts.create_session(tx, user_id=user_id, hours=hours))
-
-    async def delete_session(self, session_id: str) -> None:
-        await self.db.write(lambda tx: accounts.delete_session(tx, session_id=session_id))
-
-    async def session_actor(self, session_id: str) -> tuple[Actor, str] | None:
-        row = await self.db.one(
-            "SELECT u.id, u.role, u.display_name, u.hall_id, s.csrf_token FROM sessions s JOIN users u "
-            "ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1",
-            (accounts.sha256(session_id), self.now()))
-        if row is None:
-            return None
-        return Actor(Role(row["role"]), user_id=row["id"], display_name=row["display_name"],
-                     hall_id=row["hall_id"]), row["csrf_token"]
-
-    async def token_actor(self, token: str) -> Actor | None:
-        """Look a bearer token up, remembering the answer briefly: devices poll often."""
-        now = time.monotonic()
-        hit = self._token_cache.get(token)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        row = await self.db.one("SELECT id, role, hall_id, window_id, label FROM api_tokens "
-                                "WHERE token_hash = ? AND revoked_at IS NULL", (accounts.sha256(token),))
-        actor = None if row is None else Actor(Role(row["role"]), hall_id=row["hall_id"],
-                                               window_id=row["window_id"], token_id=row["id"],
-                                               display_name=row["label"])
-        if len(self._token_cache) > 10_000:
-            self._token_cache.clear()
-        self._token_cache[token] = (now + self.token_cache_seconds, actor)
-        return actor
-
-    async def create_token(self, *, role: Role, hall_id: int | None = None, window_id: int | None = None,
-                           label: str = "") -> tuple[str, dict[str, Any]]:
-        return await self.db.write(lambda tx: accounts.create_token(
-            tx, role=role, hall_id=hall_id, window_id=window_id, label=label))
-
-    async def revoke_token(self, token_id: int) -> None:
-        await self.db.write(lambda tx: accounts.revoke_token(tx, token_id=token_id))
-        self._token_cache.clear()
-
-    async def list_tokens(self) -> list[dict[str, Any]]:
-        rows = await self.db.all("SELECT id, role, hall_id, window_id, label, created_at, revoked_at "
-                                 "FROM api_tokens ORDER BY id")
-        return [{**dict(r), "created_at": iso(r["created_at"]), "revoked_at": iso(r["revoked_at"])} for r in rows]
-
-    async def list_users(self) -> list[dict[str, Any]]:
-        rows = await self.db.all("SELECT id, username, display_name, role, hall_id, active FROM users ORDER BY id")
-        return [dict(r) for r in rows]
-
-    # -- signing keys --------------------------------------------------------------------------------------
-
-    async def secret(self, name: str) -> bytes:
-        """A 32-byte key for signing, one per purpose. From HALLOPS_SECRET_KEY when set (so several server
-        processes agree without sharing a file); otherwise made once and kept in the database."""
-        env_key = os.environ.get("HALLOPS_SECRET_KEY")
-        if env_key:
-            return hmac.new(env_key.encode(), name.encode(), hashlib.sha256).digest()
-        cached = self._secrets.get(name)
-        if cached is not None:
-            return cached
-        row = await self.db.one("SELECT value FROM server_secrets WHERE name = ?", (name,))
-        if row is None:
-            def create(tx: Tx) -> str:
-                tx.run("INSERT INTO server_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                       (name, secrets.token_hex(32), tx.now))
-                made = tx.one("SELECT value FROM server_secrets WHERE name = ?", (name,))
-                assert made is not None
-                return str(made[0])
-            value = await self.db.write(create)
-        else:
-            value = row[0]
-        self._secrets[name] = bytes.fromhex(value)
-        return self._secrets[name]
 
     # -- reading -------------------------------------------------------------------------------------------
 

@@ -16,13 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 
 from hallops.config import Config
 from hallops.storage.ports import Ports
-from hallops.usecases.alerts import Alerts
-from hallops.usecases.findings import Findings
-from hallops.usecases.patrols import Patrols
+from hallops.usecases.accounts import Accounts
+from hallops.usecases.layout import Layout
 
 
 @dataclass(frozen=True)
@@ -43,14 +41,9 @@ class UseCases:
         return cls(Context(ports, config, clock))
 
     @property
-    def patrols(self) -> Patrols:
-        return Patrols(self.ctx)
+    def accounts(self) -> Accounts:
+        return Accounts(self.ctx)
 
     @property
-    def findings(self) -> Findings:
-        return Findings(self.ctx)
-
-    @cached_property
-    def alerts(self) -> Alerts:
-        # One object for the server's life: it counts the evaluations (the loop's and those asked for).
-        return Alerts(self.ctx)
+    def layout(self) -> Layout:
+        return Layout(self.ctx)

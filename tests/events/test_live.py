@@ -187,7 +187,7 @@ async def test_a_stalled_subscriber_is_cut_off_while_others_keep_receiving(hall:
 
 async def test_events_of_another_hall_never_arrive(hall: Hall) -> None:
     other = dict(hall.layout, hall=dict(hall.layout["hall"], code="other-hall", name="另一大厅"), users=[])
-    other_id = await hall.store.load_layout(other)
+    other_id = await hall.ports.layout.load_layout(other)
     here = await connect(hall)
     there = await connect(hall, token=hall.admin.token, hall_ref="other-hall")
     await here.next(), await here.next()

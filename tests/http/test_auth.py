@@ -24,8 +24,8 @@ async def test_a_bad_or_revoked_token_is_refused(hall: Hall) -> None:
     assert status == 401 and body["error"] == "invalid_token"
     status, body = await hall.anon.get("/api/v1/halls", headers={"Authorization": "Basic abc"})
     assert status == 401 and body["error"] == "bad_authorization"
-    hall.store.token_cache_seconds = 0
-    token, info = await hall.store.create_token(role=Role.KIOSK, hall_id=hall.hall_id, label="to-revoke")
+    hall.ports.accounts.token_cache_seconds = 0
+    token, info = await hall.ports.accounts.create_token(role=Role.KIOSK, hall_id=hall.hall_id, label="to-revoke")
     kiosk = Api(hall.client, token=token)
     assert (await kiosk.get("/api/v1/halls"))[0] == 200
     assert (await hall.admin.delete(f"/api/v1/tokens/{info['id']}"))[0] == 204
@@ -70,7 +70,7 @@ async def test_a_clerk_acts_only_on_their_own_window(hall: Hall) -> None:
 
 
 async def test_a_clerk_token_is_bound_to_its_window(hall: Hall) -> None:
-    token, _ = await hall.store.create_token(role=Role.CLERK, window_id=hall.window_id(4), label="w4")
+    token, _ = await hall.ports.accounts.create_token(role=Role.CLERK, window_id=hall.window_id(4), label="w4")
     clerk = Api(hall.client, token=token)
     assert (await clerk.post(f"/api/v1/windows/{hall.window_id(4)}/open"))[0] == 200
     await hall.issue("A")
@@ -114,7 +114,7 @@ async def test_another_halls_objects_do_not_exist_for_a_hall_bound_token(hall: H
 
 async def test_a_hall_bound_admin_cannot_reach_another_hall(hall: Hall) -> None:
     status, other = await hall.admin.post("/api/v1/halls", {"code": "beibei", "name": "北碚区政务服务中心"})
-    token, _ = await hall.store.create_token(role=Role.ADMIN, hall_id=other["id"], label="beibei-admin")
+    token, _ = await hall.ports.accounts.create_token(role=Role.ADMIN, hall_id=other["id"], label="beibei-admin")
     local = Api(hall.client, token=token)
     w1 = hall.window_id(1)
     status, body = await local.patch(f"/api/v1/windows/{w1}", {"name": "PWNED", "active": False})

@@ -33,7 +33,7 @@ async def test_the_same_key_for_another_request_is_refused(hall: Hall) -> None:
 
 
 async def test_keys_of_two_kiosks_never_meet(hall: Hall) -> None:
-    token, _ = await hall.store.create_token(role=Role.KIOSK, hall_id=hall.hall_id, label="kiosk-2")
+    token, _ = await hall.ports.accounts.create_token(role=Role.KIOSK, hall_id=hall.hall_id, label="kiosk-2")
     other = Api(hall.client, token=token)
     h = {"Idempotency-Key": "same-key"}
     _, a = await hall.kiosk.post("/api/v1/tickets", {"queue": "A"}, headers=h)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient
 
 from hallops.domain import ratelimit
-from hallops.http.keys import STORE
 from tests.conftest import Api, Hall
 
 TAKE = "/api/v1/mobile/liangjiang/tickets"
@@ -36,7 +35,7 @@ def _cookie(api: Api) -> str:
 
 
 async def _key(hall: Hall) -> bytes:
-    return await hall.client.server.app[STORE].secret("device-cookie")
+    return await hall.ports.keys.key("device-cookie")
 
 
 async def test_a_made_up_device_cookie_names_no_device(hall: Hall) -> None:

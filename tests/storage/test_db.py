@@ -14,7 +14,9 @@ from hallops.domain.errors import Conflict
 from hallops.domain.model import Channel, Priority, Role
 from hallops.domain.windows import WindowAction
 from hallops.storage import migrations
+from hallops.storage.accounts import SigningKeys
 from hallops.storage.db import Tx
+from hallops.storage.layout import LayoutStore
 from hallops.storage.rules import Rules
 from hallops.storage.sqlite import SQLiteDatabase as Database
 from hallops.storage.store import Store
@@ -52,7 +54,7 @@ async def test_the_writer_runs_fsync_full(tmp_path: Path, clock: Clock) -> None:
 
 async def test_a_failing_job_rolls_back_alone_inside_a_group_commit(tmp_path: Path, clock: Clock) -> None:
     store = await open_store(tmp_path / "g.db", clock)
-    hall_id = await store.load_layout({"hall": {"code": "h", "name": "H"},
+    hall_id = await LayoutStore(store.db).load_layout({"hall": {"code": "h", "name": "H"},
                                        "queues": [{"prefix": "A", "name": "A", "kind": "general"}]})
 
     def good(tx: Tx) -> int:
@@ -76,7 +78,7 @@ async def test_a_failing_job_rolls_back_alone_inside_a_group_commit(tmp_path: Pa
 
 async def test_queued_writes_finish_before_close(tmp_path: Path, clock: Clock) -> None:
     store = await open_store(tmp_path / "c.db", clock)
-    hall_id = await store.load_layout({"hall": {"code": "h", "name": "H"},
+    hall_id = await LayoutStore(store.db).load_layout({"hall": {"code": "h", "name": "H"},
                                        "queues": [{"prefix": "A", "name": "A", "kind": "general"}]})
     pending = [asyncio.ensure_future(store.issue_ticket(hall_id=hall_id, queue="A", channel=Channel.KIOSK,
                                                         priority=Priority.NONE, actor=ADMIN)) for _ in range(20)]
@@ -91,7 +93,7 @@ async def test_queued_writes_finish_before_close(tmp_path: Path, clock: Clock) -
 async def test_numbering_and_queues_continue_after_a_restart(tmp_path: Path, clock: Clock) -> None:
     path = tmp_path / "r.db"
     store = await open_store(path, clock)
-    hall_id = await store.load_layout(demo_layout())
+    hall_id = await LayoutStore(store.db).load_layout(demo_layout())
     for _ in range(2):
         await store.issue_ticket(hall_id=hall_id, queue="A", channel=Channel.KIOSK, priority=Priority.NONE,
                                  actor=ADMIN)
@@ -120,13 +122,15 @@ async def test_a_signing_secret_is_made_once_and_survives_a_restart(tmp_path: Pa
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HALLOPS_SECRET_KEY", raising=False)
     store = await open_store(tmp_path / "k.db", clock)
-    first = await store.secret("device-cookie")
-    assert len(first) == 32 and first != await store.secret("other-purpose")
+    keys = SigningKeys(store.db)
+    first = await keys.key("device-cookie")
+    assert len(first) == 32 and first != await keys.key("other-purpose")
     await store.db.close()
     store = await open_store(tmp_path / "k.db", clock)
-    assert await store.secret("device-cookie") == first
+    keys = SigningKeys(store.db)
+    assert await keys.key("device-cookie") == first
     monkeypatch.setenv("HALLOPS_SECRET_KEY", "from-the-environment")
-    store._secrets.clear()
-    env_key = await store.secret("device-cookie")
-    assert env_key != first and env_key == await store.secret("device-cookie")
+    keys.forget()
+    env_key = await keys.key("device-cookie")
+    assert env_key != first and env_key == await keys.key("device-cookie")
     await store.db.close()

@@ -14,6 +14,7 @@ from hallops.domain.model import Channel, Priority, Role
 from hallops.domain.policy import Candidate, queue_key
 from hallops.domain.tickets import Action
 from hallops.domain.windows import WindowAction
+from hallops.storage.layout import LayoutStore
 from hallops.storage.rules import Rules
 from hallops.storage.sqlite import SQLiteDatabase as Database
 from hallops.storage.store import Store
@@ -29,7 +30,7 @@ async def test_three_ways_of_counting_agree(tmp_path: Path, clock: Clock, seed: 
     db = Database(tmp_path / "p.db", clock=clock)
     await db.open()
     store = Store(db, Rules())
-    hall = await store.load_layout(demo_layout())
+    hall = await LayoutStore(db).load_layout(demo_layout())
     windows = [w["id"] for w in (await store.hall_layout(hall))["windows"][:4]]
     for w in windows:
         await store.window_action(w, WindowAction.OPEN, ADMIN, {})
