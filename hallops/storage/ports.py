@@ -9,10 +9,14 @@ gathers them; `create_app` builds it once from the open database.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from hallops.storage.accounts import AccountStore, SigningKeys
+from hallops.storage.alerts import AlertsPort
 from hallops.storage.db import Database
+from hallops.storage.findings import FindingsPort
 from hallops.storage.layout import LayoutStore
+from hallops.storage.patrols import PatrolsPort
 from hallops.storage.rules import Rules
 from hallops.storage.store import Store
 
@@ -34,3 +38,16 @@ class Ports:
     async def schema_versions(self) -> list[int]:
         """The migrations the database has (opening it applied what was missing)."""
         return [int(r[0]) for r in await self.db.all("SELECT version FROM schema_migrations ORDER BY version")]
+
+    # The floor manager's subjects (patrols, findings, alerts): built on first use, one each per Ports.
+    @cached_property
+    def patrols(self) -> PatrolsPort:
+        return PatrolsPort(self.db, self.rules)
+
+    @cached_property
+    def findings(self) -> FindingsPort:
+        return FindingsPort(self.db)
+
+    @cached_property
+    def alerts(self) -> AlertsPort:
+        return AlertsPort(self.db, self.rules)

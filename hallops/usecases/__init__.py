@@ -16,11 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from hallops.config import Config
-from hallops.storage.ports import Ports
 from hallops.usecases.accounts import Accounts
+from hallops.usecases.alerts import Alerts
+from hallops.usecases.findings import Findings
 from hallops.usecases.layout import Layout
+from hallops.usecases.patrols import Patrols
+
+from hallops.storage.ports import Ports
 
 
 @dataclass(frozen=True)
@@ -47,3 +52,16 @@ class UseCases:
     @property
     def layout(self) -> Layout:
         return Layout(self.ctx)
+
+    @property
+    def patrols(self) -> Patrols:
+        return Patrols(self.ctx)
+
+    @property
+    def findings(self) -> Findings:
+        return Findings(self.ctx)
+
+    @cached_property
+    def alerts(self) -> Alerts:
+        # One object for the server's life: it counts the evaluations (the loop's and those asked for).
+        return Alerts(self.ctx)
