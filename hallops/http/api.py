@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from hallops.domain.actors import Actor
 from hallops.domain.errors import E, Forbidden, InvalidInput, NotFound, Unauthorized, UnsupportedMediaType
 from hallops.domain.model import Role
-from hallops.http.keys import ACTOR_KEY, HALL_KEY, STORE
+from hallops.http.keys import ACTOR_KEY, HALL_KEY, USECASES
 
 RouteHandler = Callable[..., Awaitable[web.StreamResponse]]
 MAX_ID = 2**63 - 1
@@ -143,8 +143,8 @@ async def resolve_hall(request: web.Request, actor: Actor | None, ref: str | int
     text = str(ref)
     if text.isdigit() and (len(text) > 19 or int(text) > MAX_ID):
         raise NotFound(E.HALL_NOT_FOUND, f"大厅不存在 (no hall {text[:24]!r})")
-    return await request.app[STORE].resolve_hall(int(text) if text.isdigit() else text,
-                                                 actor or Actor(Role.ADMIN, hall_id=None))
+    return await request.app[USECASES].halls.resolve(actor or Actor(Role.ADMIN, hall_id=None),
+                                                     int(text) if text.isdigit() else text)
 
 
 def hall_of(request: web.Request) -> dict[str, Any]:

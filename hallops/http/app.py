@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -12,10 +10,9 @@ from aiohttp import web
 
 from hallops.background import background_ctx
 from hallops.config import Config
-from hallops.domain.actors import Actor
-from hallops.domain.model import Role
 from hallops.events.hub import EventHub
 from hallops.events.relay import Relay
+from hallops.http import halls
 from hallops.http.auth import auth_middleware
 from hallops.http.errors import error_middleware
 from hallops.http.keys import CONFIG, DATABASE, HUB, RELAY, STORE, USECASES
@@ -23,12 +20,11 @@ from hallops.http.routes import setup_routes
 from hallops.http.web import setup_web
 from hallops.storage.db import Clock, open_database
 from hallops.storage.ports import Ports
-from hallops.storage.rules import Rules, service_day_of
+from hallops.storage.rules import Rules
 from hallops.usecases import UseCases
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
-ROLLOVER_CHECK_SECONDS = 30.0
 
 
 def rules_from(config: Config) -> Rules:
@@ -54,9 +50,9 @@ def create_app(config: Config, *, clock: Clock = time.time) -> web.Application:
     # The database opens first and closes last: the features' own contexts are appended after it.
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(background_ctx)  # every loop registered by the features (hallops/background.py)
-    app.cleanup_ctx.append(_rollover_ctx)
     setup_web(app)
     setup_routes(app)
+    halls.setup(app)  # the hall's loops: day close at rollover, auto-no-show
     return app
 
 
@@ -68,33 +64,3 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
     await db.close()
     log.info("database closed")
-
-
-async def _rollover_ctx(app: web.Application) -> AsyncIterator[None]:
-    """At each hall's new service day (in its own time zone), expire what the days before left unserved;
-    once for every hall at start."""
-    store = app[STORE]
-    admin = Actor(Role.ADMIN)
-
-    async def loop() -> None:
-        last_day: dict[int, str] = {}
-        while True:
-            try:
-                for hall in await store.halls(admin):
-                    day = service_day_of(store.now(), hall["timezone"], store.rules)
-                    if last_day.get(hall["id"]) == day:
-                        continue
-                    closed = await store.close_day(hall["id"], through_today=False, actor=admin)
-                    if closed["expired"] or closed["windows_closed"]:
-                        log.info("hall %s: new service day %s, %d tickets expired", hall["id"], day,
-                                 closed["expired"])
-                    last_day[hall["id"]] = day
-            except Exception:
-                log.exception("closing stale days failed; will retry")
-            await asyncio.sleep(ROLLOVER_CHECK_SECONDS)
-
-    task = asyncio.create_task(loop(), name="hallops-rollover")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task

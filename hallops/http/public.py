@@ -10,7 +10,7 @@ from hallops import __version__
 from hallops.domain.actors import Actor
 from hallops.domain.errors import E, NotFound
 from hallops.http.api import RouteTable, json_response
-from hallops.http.keys import DATABASE, STORE
+from hallops.http.keys import USECASES
 from hallops.http.web import WEB_DIR
 
 routes = RouteTable("public")
@@ -20,7 +20,7 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 @routes.get("/healthz", summary="Liveness and database check", roles=None)
 async def healthz(request: web.Request, actor: Actor | None) -> web.Response:
-    await request.app[DATABASE].one("SELECT 1")
+    await request.app[USECASES].halls.health()
     return json_response({"status": "ok", "version": __version__})
 
 
@@ -36,5 +36,5 @@ async def ticket_status(request: web.Request, actor: Actor | None) -> web.Respon
     token = request.match_info["token"]
     if not TOKEN_RE.match(token):
         raise NotFound(E.TICKET_NOT_FOUND, "号票不存在 (no such ticket)")
-    return json_response(await request.app[STORE].ticket_status(token),
+    return json_response(await request.app[USECASES].tickets.status(token),
                          headers={"Cache-Control": "no-store"})

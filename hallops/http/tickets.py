@@ -10,26 +10,13 @@ from hallops.domain.model import Priority, Role
 from hallops.domain.tickets import Action
 from hallops.http import bodies
 from hallops.http.api import RouteTable, json_response, path_int, request_digest
-from hallops.http.keys import STORE
+from hallops.http.keys import USECASES
 
 routes = RouteTable("tickets")
 
 ISSUERS = frozenset({Role.ADMIN, Role.MANAGER, Role.CLERK, Role.KIOSK})
 SERVERS = frozenset({Role.ADMIN, Role.MANAGER, Role.CLERK})
 STAFF = frozenset({Role.ADMIN, Role.MANAGER, Role.CLERK})
-
-
-async def hall_for(request: web.Request, actor: Actor, ref: str | int | None) -> int:
-    """The hall a request means: named in it, the actor's own, or the only one there is."""
-    store = request.app[STORE]
-    if ref is not None:
-        return int((await store.resolve_hall(ref, actor))["id"])
-    if actor.hall_id is not None:
-        return actor.hall_id
-    halls = await store.halls(actor)
-    if len(halls) == 1:
-        return int(halls[0]["id"])
-    raise InvalidInput(E.HALL_REQUIRED, "请指定大厅 (several halls exist: give \"hall\")", field="hall")
 
 
 @routes.post("/api/v1/tickets", summary="Issue a ticket (取号); retry-safe with an Idempotency-Key header",
@@ -40,11 +27,10 @@ async def issue(request: web.Request, actor: Actor, body: bodies.IssueTicket) ->
     if key is not None and not (1 <= len(key) <= 128 and key.isprintable()):
         raise InvalidInput(E.BAD_IDEMPOTENCY_KEY, "Idempotency-Key 须为 1–128 个可打印字符 "
                                                   "(Idempotency-Key must be 1-128 printable characters)")
-    hall_id = await hall_for(request, actor, body.hall)
     scope = f"token:{actor.token_id}" if actor.token_id is not None else f"user:{actor.user_id}"
-    ticket, created = await request.app[STORE].issue_ticket(
-        hall_id=hall_id, queue=body.queue, channel=body.channel, priority=body.priority or Priority.NONE,
-        actor=actor, appointment_at=body.appointment_at.timestamp() if body.appointment_at else None,
+    ticket, created = await request.app[USECASES].tickets.issue(
+        actor, hall=body.hall, queue=body.queue, channel=body.channel, priority=body.priority or Priority.NONE,
+        appointment_at=body.appointment_at.timestamp() if body.appointment_at else None,
         idempotency=(scope, key, request_digest(body)) if key else None)
     ticket["position"] = ticket["people_ahead"] + 1 if ticket["status"] == "waiting" else 0
     return json_response(ticket, status=201 if created else 200,
@@ -53,13 +39,13 @@ async def issue(request: web.Request, actor: Actor, body: bodies.IssueTicket) ->
 
 @routes.get("/api/v1/tickets/{ticket_id:\\d+}", summary="A ticket with its items and history", roles=STAFF)
 async def get_ticket(request: web.Request, actor: Actor) -> web.Response:
-    return json_response(await request.app[STORE].ticket(path_int(request, "ticket_id"), actor))
+    return json_response(await request.app[USECASES].tickets.ticket(actor, path_int(request, "ticket_id")))
 
 
 def _action_route(path: str, action: Action, summary: str, body: type[bodies.Body]) -> None:
     async def handler(request: web.Request, actor: Actor, b: bodies.Body) -> web.Response:
-        ticket = await request.app[STORE].ticket_action(path_int(request, "ticket_id"), action, actor,
-                                                        b.model_dump(mode="json"))
+        ticket = await request.app[USECASES].tickets.act(actor, path_int(request, "ticket_id"), action,
+                                                         b.model_dump(mode="json"))
         return json_response({"ticket": ticket})
     handler.__name__ = action.value
     routes.post(f"/api/v1/tickets/{{ticket_id:\\d+}}/{path}", summary=summary, roles=SERVERS, body=body,

@@ -9,7 +9,7 @@ from hallops.domain.model import Role
 from hallops.domain.windows import WindowAction
 from hallops.http import bodies
 from hallops.http.api import RouteTable, json_response, path_int
-from hallops.http.keys import STORE
+from hallops.http.keys import USECASES
 
 routes = RouteTable("windows")
 SERVERS = frozenset({Role.ADMIN, Role.MANAGER, Role.CLERK})
@@ -19,7 +19,7 @@ SERVERS = frozenset({Role.ADMIN, Role.MANAGER, Role.CLERK})
              roles=SERVERS, body=bodies.Empty,
              responses={200: "{\"ticket\": …}", 204: "nobody waits for this window", 409: "window busy or not open"})
 async def call_next(request: web.Request, actor: Actor, body: bodies.Empty) -> web.Response:
-    ticket = await request.app[STORE].call_next(path_int(request, "window_id"), actor)
+    ticket = await request.app[USECASES].windows.call_next(actor, path_int(request, "window_id"))
     if ticket is None:
         return web.Response(status=204)
     return json_response({"ticket": ticket})
@@ -27,8 +27,8 @@ async def call_next(request: web.Request, actor: Actor, body: bodies.Empty) -> w
 
 def _window_route(action: WindowAction, summary: str, body: type[bodies.Body]) -> None:
     async def handler(request: web.Request, actor: Actor, b: bodies.Body) -> web.Response:
-        window = await request.app[STORE].window_action(path_int(request, "window_id"), action, actor,
-                                                        b.model_dump(mode="json"))
+        window = await request.app[USECASES].windows.act(actor, path_int(request, "window_id"), action,
+                                                         b.model_dump(mode="json"))
         return json_response({"window": window})
     handler.__name__ = f"window_{action.value}"
     routes.post(f"/api/v1/windows/{{window_id:\\d+}}/{action.value}", summary=summary, roles=SERVERS, body=body,

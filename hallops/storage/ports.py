@@ -15,10 +15,12 @@ from hallops.storage.accounts import AccountStore, SigningKeys
 from hallops.storage.alerts import AlertsPort
 from hallops.storage.db import Database
 from hallops.storage.findings import FindingsPort
+from hallops.storage.halls import HallStore
 from hallops.storage.layout import LayoutStore
 from hallops.storage.patrols import PatrolsPort
 from hallops.storage.rules import Rules
 from hallops.storage.store import Store
+from hallops.storage.tickets import TicketStore
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,15 @@ class Ports:
     async def schema_versions(self) -> list[int]:
         """The migrations the database has (opening it applied what was missing)."""
         return [int(r[0]) for r in await self.db.all("SELECT version FROM schema_migrations ORDER BY version")]
+
+    # The heart of the hall: tickets and windows, halls and their event log.
+    @cached_property
+    def tickets(self) -> TicketStore:
+        return TicketStore(self.db, self.rules)
+
+    @cached_property
+    def halls(self) -> HallStore:
+        return HallStore(self.db, self.rules)
 
     # The floor manager's subjects (patrols, findings, alerts): built on first use, one each per Ports.
     @cached_property

@@ -1,21 +1,41 @@
-"""Write jobs for the life of a ticket and of a window. Each runs inside one transaction (see db.py):
-checks, the change and its event commit together or not at all."""
+"""Write jobs for the life of a ticket and of a window, and `TicketStore`, the port the use cases call.
+
+Each job runs inside one transaction (see db.py): the rows are loaded, the domain's rules checked against them
+(hallops/domain/windows.py, transfers.py, ticket_access.py, no_show.py), the change and its event commit
+together or not at all."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from typing import Any
 
 from hallops.domain.actors import Actor
-from hallops.domain.errors import Conflict, E, Forbidden, InvalidInput, NotFound
+from hallops.domain.errors import Conflict, E, InvalidInput, NotFound
+from hallops.domain.estimate import ServiceStats, estimate_from_stats, service_stats
 from hallops.domain.events import Ev
-from hallops.domain.model import Channel, Priority, Role, TicketStatus, TransferPlacement, WindowState
+from hallops.domain.model import Channel, Priority, TicketStatus, WindowState
+from hallops.domain.no_show import AutoNoShow
 from hallops.domain.numbering import IssuingHours, format_number
 from hallops.domain.policy import APPOINTMENT_BIT, BOOST_CLASSES, Candidate, PolicyParams, boost_class, choose_next
+from hallops.domain.ticket_access import check_off_window, stands_at_window
 from hallops.domain.tickets import Action, check_recall, next_status
-from hallops.domain.windows import WindowAction, next_window_state, require_open_for_calls
-from hallops.storage.db import IntegrityError, Row, Tx
+from hallops.domain.transfers import place, transfer_request
+from hallops.domain.windows import (
+    WindowAction,
+    WindowLoad,
+    check_window_actor,
+    clerk_on_open,
+    next_window_state,
+    pause_reason,
+    require_clerk_free,
+    require_closable,
+    require_idle,
+    require_may_call_back,
+    require_open_for_calls,
+)
+from hallops.storage.db import Database, IntegrityError, Row, Tx
 from hallops.storage.rules import Rules, service_day_of, zone
 from hallops.storage.views import (
     TICKET_COLUMNS,
@@ -23,6 +43,7 @@ from hallops.storage.views import (
     ahead_args,
     ahead_sql,
     ends_sql,
+    iso,
     line_ends,
     ticket_brief,
     ticket_json,
@@ -76,8 +97,27 @@ def people_ahead(tx: Tx, t: Row, params: PolicyParams, *, fresh: bool = False) -
 
 def _event_ticket(tx: Tx, ticket_id: int, type_: str, **extra: Any) -> dict[str, Any]:
     row = load_ticket(tx, ticket_id)
+    if type_ in _QUEUE_CHANGES:  # the lines it changed, as screens show them (hallops/domain/hallstate.py)
+        moved_from = [extra["from"]["queue_id"]] if "from" in extra else []
+        extra["queues"] = queue_parts(tx, row["queue_id"], *moved_from)
     tx.emit(row["hall_id"], type_, {"ticket": ticket_brief(row), **extra})
     return ticket_json(row)
+
+
+# Events that take a ticket out of a waiting line (or put one back) carry the lines' new waiting counts.
+_QUEUE_CHANGES = frozenset({Ev.TICKET_CALLED, Ev.TICKET_CANCELLED, Ev.TICKET_TRANSFERRED})
+
+
+def queue_parts(tx: Tx, *queue_ids: int) -> list[dict[str, Any]]:
+    """The waiting count and oldest waiting ticket of these queues: what an event that changed them carries."""
+    ids = list(dict.fromkeys(queue_ids))
+    if not ids:
+        return []
+    rows = {r["queue_id"]: r for r in tx.all(
+        "SELECT queue_id, count(*) AS n, min(issued_at) AS oldest FROM tickets WHERE status = 'waiting' "
+        f"AND queue_id IN ({', '.join('?' * len(ids))}) GROUP BY queue_id", ids)}
+    return [{"id": q, "waiting": int(rows[q]["n"]) if q in rows else 0,
+             "oldest_at": iso(rows[q]["oldest"]) if q in rows else None} for q in ids]
 
 
 # -- issuing ---------------------------------------------------------------------------------------------
@@ -152,19 +192,21 @@ def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channe
         "transfer_count": 0, "park_count": 0, "queue_prefix": q["prefix"], "queue_name": q["name"],
         "queue_name_en": q["name_en"], "window_number": None, "window_name": None}
     ahead = people_ahead(tx, new, rules.policy, fresh=True)
-    tx.emit(hall_id, Ev.TICKET_ISSUED, {"ticket": ticket_brief(new), "people_ahead": ahead})
+    tx.emit(hall_id, Ev.TICKET_ISSUED, {"ticket": ticket_brief(new), "people_ahead": ahead, "service_day": day})
     return ticket_json(new) | {"people_ahead": ahead}, True
 
 
 # -- calling ---------------------------------------------------------------------------------------------
 
+def _current_number(tx: Tx, w: Row) -> str | None:
+    if w["current_ticket_id"] is None:
+        return None
+    cur = tx.one("SELECT number FROM tickets WHERE id = ?", (w["current_ticket_id"],))
+    return cur["number"] if cur else None
+
+
 def _require_idle(tx: Tx, w: Row) -> None:
-    if w["current_ticket_id"] is not None:
-        cur = tx.one("SELECT number, status FROM tickets WHERE id = ?", (w["current_ticket_id"],))
-        number = cur["number"] if cur else "?"
-        raise Conflict(E.WINDOW_BUSY,
-                       f"当前号票 {number} 尚未办结，请先办结、过号或转移 (window still has ticket {number})",
-                       ticket_id=w["current_ticket_id"])
+    require_idle(w["current_ticket_id"], _current_number(tx, w))
 
 
 def candidates(tx: Tx, hall_id: int, window_id: int, queue_ids: list[int]) -> list[Candidate]:
@@ -192,7 +234,7 @@ def window_queue_ids(tx: Tx, window_id: int) -> list[int]:
 
 def call_next(tx: Tx, rules: Rules, *, window_id: int, actor: Actor) -> dict[str, Any] | None:
     w = load_window(tx, window_id, actor)
-    actor.check_window(w["id"], w["clerk_user_id"])
+    check_window_actor(actor, w["id"], w["clerk_user_id"])
     require_open_for_calls(WindowState(w["state"]))
     _require_idle(tx, w)
     chosen = choose_next(w["id"], window_queue_ids(tx, w["id"]),
@@ -216,13 +258,11 @@ def ticket_action(tx: Tx, rules: Rules, *, ticket_id: int, action: Action, actor
     actor.check_hall(t["hall_id"])
     status = S(t["status"])
     w = None
-    if t["window_id"] is not None and status in (S.CALLED, S.SERVING, S.PARKED):
+    if stands_at_window(status, t["window_id"]):
         w = load_window(tx, t["window_id"], actor)
-        actor.check_window(w["id"], w["clerk_user_id"])
-    elif action not in (Action.CANCEL, Action.TRANSFER):
-        next_status(status, action)  # a waiting ticket cannot be started, parked … : say so
-    elif actor.role is Role.CLERK:
-        raise Forbidden(E.NOT_YOUR_TICKET, "只能操作本窗口的号票 (this ticket is not at your window)")
+        check_window_actor(actor, w["id"], w["clerk_user_id"])
+    else:
+        check_off_window(actor, status, action)
     new = next_status(status, action)
     wid = w["id"] if w is not None else None
     now = tx.now
@@ -240,8 +280,7 @@ def ticket_action(tx: Tx, rules: Rules, *, ticket_id: int, action: Action, actor
         tx.run("UPDATE windows SET current_ticket_id = NULL WHERE id = ?", (wid,))
     elif action is Action.CALL_BACK:
         assert w is not None
-        if WindowState(w["state"]) is WindowState.CLOSED:
-            raise Conflict(E.WINDOW_NOT_OPEN, "窗口已关闭，不能回呼 (window is closed)")
+        require_may_call_back(WindowState(w["state"]))
         _require_idle(tx, w)
         tx.run("UPDATE tickets SET status = ?, called_at = ?, recall_count = 0 WHERE id = ?", (new, now, t["id"]))
         tx.run("UPDATE windows SET current_ticket_id = ? WHERE id = ?", (t["id"], wid))
@@ -255,10 +294,7 @@ def ticket_action(tx: Tx, rules: Rules, *, ticket_id: int, action: Action, actor
                (wid, t["id"]))
         extra["items"] = items
     elif action in (Action.NO_SHOW, Action.CANCEL):
-        tx.run("UPDATE tickets SET status = ?, ended_at = ? WHERE id = ?", (new, now, t["id"]))
-        if wid is not None:
-            tx.run("UPDATE windows SET current_ticket_id = NULL WHERE id = ? AND current_ticket_id = ?",
-                   (wid, t["id"]))
+        _end(tx, t["id"], new, wid)
     elif action is Action.TRANSFER:
         extra = _transfer(tx, rules, t, w, body)
     else:  # pragma: no cover - every action is handled above
@@ -268,7 +304,14 @@ def ticket_action(tx: Tx, rules: Rules, *, ticket_id: int, action: Action, actor
              Action.TRANSFER: Ev.TICKET_TRANSFERRED}[action]
     if w is not None:
         extra.setdefault("window", window_brief(w))
-    return _event_ticket(tx, t["id"], type_, **extra)
+    return _event_ticket(tx, t["id"], type_, was=status.value, **extra)
+
+
+def _end(tx: Tx, ticket_id: int, status: TicketStatus, window_id: int | None) -> None:
+    tx.run("UPDATE tickets SET status = ?, ended_at = ? WHERE id = ?", (status, tx.now, ticket_id))
+    if window_id is not None:
+        tx.run("UPDATE windows SET current_ticket_id = NULL WHERE id = ? AND current_ticket_id = ?",
+               (window_id, ticket_id))
 
 
 def _resolve_items(tx: Tx, hall_id: int, refs: list[int | str]) -> list[int]:
@@ -285,10 +328,8 @@ def _resolve_items(tx: Tx, hall_id: int, refs: list[int | str]) -> list[int]:
 def _transfer(tx: Tx, rules: Rules, t: Row, w: Row | None,
               body: dict[str, Any]) -> dict[str, Any]:
     """Back to waiting in another queue and/or for another window; the ticket keeps its number."""
-    queue_ref, window_ref = body.get("queue"), body.get("window")
-    if queue_ref is None and window_ref is None:
-        raise InvalidInput(E.TRANSFER_TARGET_MISSING, "请指定转移到的业务或窗口 (give a queue or a window)")
-    placement = TransferPlacement(body.get("placement") or TransferPlacement.END)
+    req = transfer_request(body)
+    queue_ref, window_ref, placement = req.queue, req.window, req.placement
     q = find_queue(tx, t["hall_id"], queue_ref) if queue_ref is not None else None
     target_w = None
     if window_ref is not None:
@@ -299,18 +340,11 @@ def _transfer(tx: Tx, rules: Rules, t: Row, w: Row | None,
     queue_id = q["id"] if q is not None else t["queue_id"]
     params = rules.policy
     boost = params.boost(Priority(t["priority"]), t["appointment_at"] is not None)
-    if placement is TransferPlacement.ISSUE_TIME:
-        sort_at = t["issued_at"]
-    else:
-        # Front: just before the first waiting ticket there; end: just after the last (and never before now).
-        row = tx.one(ends_sql(target_w is not None),
-                     {"q": queue_id, "tw": target_w["id"] if target_w is not None else None})
-        assert row is not None
-        first, last = line_ends(params, row)
-        if placement is TransferPlacement.FRONT:
-            sort_at = min((first if first is not None else tx.now - boost) - 0.001 + boost, tx.now)
-        else:
-            sort_at = max((last if last is not None else tx.now - boost) + 0.001 + boost, tx.now)
+    row = tx.one(ends_sql(target_w is not None),
+                 {"q": queue_id, "tw": target_w["id"] if target_w is not None else None})
+    assert row is not None
+    first, last = line_ends(params, row)
+    sort_at = place(placement, now=tx.now, issued_at=t["issued_at"], boost=boost, first=first, last=last)
     tx.run("UPDATE tickets SET status = 'waiting', queue_id = ?, target_window_id = ?, sort_at = ?, window_id = NULL,"
            " clerk_user_id = NULL, called_at = NULL, started_at = NULL, recall_count = 0,"
            " transfer_count = transfer_count + 1 WHERE id = ?",
@@ -318,7 +352,7 @@ def _transfer(tx: Tx, rules: Rules, t: Row, w: Row | None,
     if w is not None:
         tx.run("UPDATE windows SET current_ticket_id = NULL WHERE id = ? AND current_ticket_id = ?",
                (w["id"], t["id"]))
-    return {"from": {"queue": t["queue_prefix"], "window": t["window_number"]},
+    return {"from": {"queue": t["queue_prefix"], "window": t["window_number"], "queue_id": t["queue_id"]},
             "to": {"queue": q["prefix"] if q is not None else t["queue_prefix"],
                    "window": target_w["number"] if target_w is not None else None,
                    "window_id": target_w["id"] if target_w is not None else None},
@@ -336,40 +370,17 @@ def window_action(tx: Tx, *, window_id: int, action: WindowAction, actor: Actor,
     w = load_window(tx, window_id, actor)
     clerk_id = w["clerk_user_id"]
     if action is WindowAction.OPEN:
-        if actor.role is Role.CLERK:
-            if actor.window_id is not None and actor.window_id != w["id"]:
-                raise Forbidden(E.NOT_YOUR_WINDOW, "该令牌绑定其他窗口 (this token is bound to another window)")
-            clerk_id = actor.user_id
-        elif actor.is_supervisor:
-            clerk_id = _clerk_by_name(tx, body.get("clerk"), w["hall_id"]) if body.get("clerk") else None
-        else:
-            raise Forbidden(E.FORBIDDEN, "无权开启窗口 (this role cannot open windows)")
+        named = body.get("clerk") if actor.is_supervisor else None
+        clerk_id = clerk_on_open(actor, w["id"], _clerk_by_name(tx, named, w["hall_id"]) if named else None)
     else:
-        actor.check_window(w["id"], w["clerk_user_id"])
+        check_window_actor(actor, w["id"], w["clerk_user_id"])
     new = next_window_state(WindowState(w["state"]), action)
     if action is WindowAction.OPEN and clerk_id is not None:
         elsewhere = tx.one("SELECT number FROM windows WHERE clerk_user_id = ? AND id <> ?", (clerk_id, w["id"]))
-        if elsewhere is not None:
-            raise Conflict(E.CLERK_ELSEWHERE,
-                           f"该工作人员已登录 {elsewhere['number']} 号窗口，请先关闭 "
-                           f"(already signed in at window {elsewhere['number']})")
-    reason = None
-    if action is WindowAction.PAUSE:
-        reason = str(body.get("reason") or "").strip()
-        if not reason:
-            raise InvalidInput(E.REASON_REQUIRED, "请填写暂停原因 (a reason is required to pause)")
+        require_clerk_free(elsewhere["number"] if elsewhere is not None else None)
+    reason = pause_reason(body.get("reason")) if action is WindowAction.PAUSE else None
     if action is WindowAction.CLOSE:
-        _require_idle(tx, w)
-        parked = tx.one("SELECT number FROM tickets WHERE window_id = ? AND status = 'parked'", (w["id"],))
-        if parked is not None:
-            raise Conflict(E.TICKETS_PARKED, f"窗口仍有挂起的号票 {parked['number']}，请先回呼或转移 "
-                                             f"(ticket {parked['number']} is parked here)")
-        held = tx.one("SELECT count(*), min(number) FROM tickets WHERE target_window_id = ? AND status = 'waiting'",
-                      (w["id"],))
-        if held is not None and held[0]:
-            raise Conflict(E.TICKETS_WAITING_FOR_WINDOW,
-                           f"有 {held[0]} 张号票（如 {held[1]}）转至本窗口等候，请先叫号或转到其他窗口 "
-                           f"({held[0]} tickets were transferred to this window and wait for it)", count=held[0])
+        require_closable(_window_load(tx, w))
         clerk_id = None
     tx.run("UPDATE windows SET state = ?, pause_reason = ?, state_since = ?, clerk_user_id = ? WHERE id = ?",
            (new, reason, tx.now, clerk_id, w["id"]))
@@ -378,6 +389,15 @@ def window_action(tx: Tx, *, window_id: int, action: WindowAction, actor: Actor,
     view = window_state_json(tx, row)
     tx.emit(w["hall_id"], WINDOW_EVENTS[action], {"window": view})
     return view
+
+
+def _window_load(tx: Tx, w: Row) -> WindowLoad:
+    parked = tx.one("SELECT number FROM tickets WHERE window_id = ? AND status = 'parked'", (w["id"],))
+    held = tx.one("SELECT count(*), min(number) FROM tickets WHERE target_window_id = ? AND status = 'waiting'",
+                  (w["id"],))
+    return WindowLoad(current_ticket_id=w["current_ticket_id"], current_number=_current_number(tx, w),
+                      parked_number=parked["number"] if parked is not None else None,
+                      held=int(held[0]) if held is not None else 0, held_first=held[1] if held is not None else None)
 
 
 def _clerk_by_name(tx: Tx, username: Any, hall_id: int) -> int:
@@ -432,6 +452,148 @@ def close_day(tx: Tx, rules: Rules, *, hall_id: int, through_today: bool, actor:
     result = {"expired": len(expired), "expired_ids": sorted(r["id"] for r in expired),
               "days": sorted({r["service_day"] for r in expired}),
               "windows_closed": sorted(r["number"] for r in closed),
-              "through": today if through_today else None}
+              "through": today if through_today else None,
+              # What screens show that the close changed (hallops/domain/hallstate.py applies it).
+              "service_day": today,
+              "queues": queue_parts(tx, *[r[0] for r in tx.all("SELECT id FROM queues WHERE hall_id = ?", (hall_id,))]),
+              "today": {r[0]: int(r[1]) for r in tx.all("SELECT status, count(*) FROM tickets WHERE hall_id = ?"
+                                                        " AND service_day = ? GROUP BY status", (hall_id, today))}}
     tx.emit(hall_id, Ev.DAY_CLOSED, result)
     return result
+
+
+# -- auto-no-show ----------------------------------------------------------------------------------------
+
+# Tickets called to a window, with their hall's auto-no-show setting: few rows (one per window at most).
+_AT_WINDOWS = ("SELECT t.id, t.status, t.recall_count, t.called_at, s.no_show_after_recalls_seconds AS seconds "
+               "FROM windows w JOIN tickets t ON t.id = w.current_ticket_id "
+               "JOIN citizen_settings s ON s.hall_id = w.hall_id "
+               "WHERE t.status = 'called' AND t.recall_count >= ? AND s.no_show_after_recalls_seconds > 0")
+
+
+def _due(rows: list[Row], recall_limit: int, now: float) -> list[int]:
+    return [int(r["id"]) for r in rows
+            if AutoNoShow(recall_limit, int(r["seconds"])).is_due(S(r["status"]), int(r["recall_count"]),
+                                                                 r["called_at"], now)]
+
+
+def auto_no_show(tx: Tx, rules: Rules) -> list[dict[str, Any]]:
+    """Mark no-show every called ticket whose hall's time after the last recall ran out (domain/no_show.py);
+    each raises ticket.no_show with "auto": true."""
+    out = []
+    for ticket_id in _due(tx.all(_AT_WINDOWS, (rules.recall_limit,)), rules.recall_limit, tx.now):
+        t = load_ticket(tx, ticket_id)
+        w = tx.one("SELECT * FROM windows WHERE id = ?", (t["window_id"],))
+        _end(tx, ticket_id, S.NO_SHOW, t["window_id"])
+        out.append(_event_ticket(tx, ticket_id, Ev.TICKET_NO_SHOW,
+                                 window=window_brief(w) if w is not None else None, auto=True))
+    return out
+
+
+# -- the port --------------------------------------------------------------------------------------------
+
+class TicketStore:
+    """The tickets' and windows' port: whole write jobs and snapshot reads, returning plain values."""
+
+    def __init__(self, db: Database, rules: Rules) -> None:
+        self.db = db
+        self.rules = rules
+
+    async def issue(self, *, hall_id: int, queue: str | int, channel: Channel, priority: Priority, actor: Actor,
+                    appointment_at: float | None = None,
+                    idempotency: tuple[str, str, str] | None = None) -> tuple[dict[str, Any], bool]:
+        return await self.db.write(lambda tx: issue_ticket(
+            tx, self.rules, hall_id=hall_id, queue=queue, channel=channel, priority=priority,
+            appointment_at=appointment_at, actor=actor, idempotency=idempotency))
+
+    async def call_next(self, window_id: int, actor: Actor) -> dict[str, Any] | None:
+        return await self.db.write(lambda tx: call_next(tx, self.rules, window_id=window_id, actor=actor))
+
+    async def act(self, ticket_id: int, action: Action, actor: Actor, body: dict[str, Any]) -> dict[str, Any]:
+        return await self.db.write(lambda tx: ticket_action(
+            tx, self.rules, ticket_id=ticket_id, action=action, actor=actor, body=body))
+
+    async def window_act(self, window_id: int, action: WindowAction, actor: Actor,
+                         body: dict[str, Any]) -> dict[str, Any]:
+        return await self.db.write(lambda tx: window_action(
+            tx, window_id=window_id, action=action, actor=actor, body=body))
+
+    async def close_day(self, hall_id: int, *, through_today: bool, actor: Actor) -> dict[str, Any]:
+        return await self.db.write(lambda tx: close_day(
+            tx, self.rules, hall_id=hall_id, through_today=through_today, actor=actor))
+
+    async def auto_no_show(self) -> list[dict[str, Any]]:
+        """Look first (a cheap read, every few seconds), write only when a ticket is due."""
+        if not self.rules.recall_limit:
+            return []
+        rows = await self.db.all(_AT_WINDOWS, (self.rules.recall_limit,))
+        if not _due(rows, self.rules.recall_limit, self.db.clock()):
+            return []
+        return await self.db.write(lambda tx: auto_no_show(tx, self.rules))
+
+    # -- reads ---------------------------------------------------------------------------------------------
+
+    async def ticket(self, ticket_id: int) -> tuple[int, dict[str, Any]] | None:
+        """(hall id, the ticket with its items and history), or None."""
+        async with self.db.snapshot() as r:
+            row = await r.one(f"SELECT {TICKET_COLUMNS} FROM {TICKET_FROM} WHERE t.id = ?", (ticket_id,))
+            if row is None:
+                return None
+            items = await r.all("SELECT i.id, i.code, i.name FROM ticket_items ti JOIN service_items i "
+                                "ON i.id = ti.item_id WHERE ti.ticket_id = ? ORDER BY ti.at", (ticket_id,))
+            history = await r.all("SELECT seq, type, at, payload FROM events WHERE ticket_id = ? AND hall_id = ? "
+                                  "ORDER BY seq", (ticket_id, row["hall_id"]))
+        out = ticket_json(row)
+        out["items"] = [dict(i) for i in items]
+        out["history"] = [history_json(h["seq"], h["type"], h["at"], json.loads(h["payload"])) for h in history]
+        return int(row["hall_id"]), out
+
+    async def history(self, hall_id: int, ticket_id: int) -> list[dict[str, Any]]:
+        rows = await self.db.all("SELECT seq, type, at, payload FROM events WHERE ticket_id = ? AND hall_id = ? "
+                                 "ORDER BY seq", (ticket_id, hall_id))
+        return [history_json(r["seq"], r["type"], r["at"], json.loads(r["payload"])) for r in rows]
+
+    async def status(self, token: str) -> dict[str, Any] | None:
+        """The public view of one ticket, by its unguessable token; None when there is none."""
+        async with self.db.snapshot() as r:
+            row = await r.one(f"SELECT {TICKET_COLUMNS}, q.avg_service_minutes FROM {TICKET_FROM} "
+                              "WHERE t.token = ?", (token,))
+            if row is None:
+                return None
+            ahead, estimate = 0, None
+            if row["status"] == S.WAITING:
+                n = await r.one(ahead_sql(row["target_window_id"] is not None), ahead_args(self.rules.policy, row))
+                ahead = int(n[0]) if n else 0
+                svc = service_stats([float(x[0]) for x in await r.all(_RECENT_SERVICE,
+                                    (row["queue_id"], self.db.clock() - 7200))], float(row["avg_service_minutes"]))
+                wins = await r.one("SELECT count(*) FROM windows w JOIN window_queues wq ON wq.window_id = w.id "
+                                   "WHERE wq.queue_id = ? AND w.state = 'open' AND w.active = 1", (row["queue_id"],))
+                rng = estimate_from_stats(ahead, svc, int(wins[0]) if wins else 0)
+                estimate = {"low_minutes": rng.low, "high_minutes": rng.high}
+        return status_json(row, ahead, estimate)
+
+    async def recent_service_stats(self, queue_id: int, default: float) -> ServiceStats:
+        """Service times of the last two hours in this queue, leaning on the typical time when few."""
+        rows = await self.db.all(_RECENT_SERVICE, (queue_id, self.db.clock() - 7200))
+        return service_stats([float(r[0]) for r in rows], float(default))
+
+
+_RECENT_SERVICE = ("SELECT (ended_at - started_at) / 60.0 FROM tickets WHERE queue_id = ? AND status = 'done' "
+                   "AND started_at IS NOT NULL AND ended_at > ? ORDER BY ended_at DESC LIMIT 200")
+
+
+def history_json(seq: int, type_: str, at: float, p: dict[str, Any]) -> dict[str, Any]:
+    return {"seq": seq, "type": type_, "at": iso(at), "window": (p.get("window") or {}).get("number"),
+            "status": p["ticket"]["status"], **({"from": p["from"], "to": p["to"]} if "from" in p else {})}
+
+
+def status_json(row: Row, ahead: int, estimate: dict[str, Any] | None) -> dict[str, Any]:
+    return {
+        "number": row["number"], "status": row["status"], "queue": row["queue_prefix"],
+        "queue_name": row["queue_name"], "queue_name_en": row["queue_name_en"],
+        "issued_at": iso(row["issued_at"]), "people_ahead": ahead,
+        "position": ahead + 1 if row["status"] == "waiting" else 0, "estimated_wait": estimate,
+        # Where the citizen goes (called), is (serving, parked) or was served (done, no-show).
+        "window": row["window_number"], "window_name": row["window_name"],
+        "called_at": iso(row["called_at"]), "hall_id": row["hall_id"],
+    }

@@ -22,8 +22,11 @@ from hallops.config import Config
 from hallops.usecases.accounts import Accounts
 from hallops.usecases.alerts import Alerts
 from hallops.usecases.findings import Findings
+from hallops.usecases.halls import Halls
 from hallops.usecases.layout import Layout
 from hallops.usecases.patrols import Patrols
+from hallops.usecases.tickets import Tickets
+from hallops.usecases.windows import Windows
 
 from hallops.storage.ports import Ports
 
@@ -44,6 +47,19 @@ class UseCases:
     @classmethod
     def build(cls, ports: Ports, config: Config, clock: Callable[[], float]) -> UseCases:
         return cls(Context(ports, config, clock))
+
+    # The heart of the hall: tickets, windows, halls.
+    @cached_property
+    def tickets(self) -> Tickets:
+        return Tickets(self.ctx)
+
+    @cached_property
+    def windows(self) -> Windows:
+        return Windows(self.ctx)
+
+    @cached_property
+    def halls(self) -> Halls:
+        return Halls(self.ctx)
 
     @property
     def accounts(self) -> Accounts:
