@@ -24,6 +24,7 @@ from hallops.http.keys import ACTOR_KEY, HALL_KEY, USECASES
 
 RouteHandler = Callable[..., Awaitable[web.StreamResponse]]
 MAX_ID = 2**63 - 1
+_HALL_REF = re.compile(r"^[0-9]{1,19}$|^[a-z0-9][a-z0-9-]{0,63}$")  # an id, or a code as storage/layout.py takes
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,8 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
 async def resolve_hall(request: web.Request, actor: Actor | None, ref: str | int) -> dict[str, Any]:
     """A hall by its code or id, as `actor` may see it (anonymous visitors see every hall by code)."""
     text = str(ref)
-    if text.isdigit() and (len(text) > 19 or int(text) > MAX_ID):
+    if (text.isdigit() and (len(text) > 19 or int(text) > MAX_ID)) or not _HALL_REF.match(text):
+        # No hall has such an id or code (codes are what layout accepts); the database is not asked.
         raise NotFound(E.HALL_NOT_FOUND, f"大厅不存在 (no hall {text[:24]!r})")
     return await request.app[USECASES].halls.resolve(actor or Actor(Role.ADMIN, hall_id=None),
                                                      int(text) if text.isdigit() else text)
