@@ -197,3 +197,14 @@ def parse_bookings_csv(text: str, tz: ZoneInfo) -> list[Booking]:
         raise InvalidInput(E.CSV_INVALID, f"第 {first['line']} 行：{first['message']}（共 {len(errors)} 处错误）",
                            errors=errors)
     return out
+
+
+def phone_tail(phone: str) -> str:
+    """What a booking keeps of a phone number: its last four digits (enough to tell two namesakes apart)."""
+    return re.sub(r"\D", "", phone or "")[-4:]
+
+
+def day_span(day: dt.date, tz: ZoneInfo) -> tuple[float, float]:
+    """The slots of a day are those starting in [local midnight, local midnight + 24 h)."""
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=tz).timestamp()
+    return start, start + 86400

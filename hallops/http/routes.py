@@ -9,7 +9,23 @@ from aiohttp import web
 from hallops import __version__
 from hallops.domain.actors import Actor
 from hallops.domain.model import Role
-from hallops.http import admin, console, halls, kiosk, live, manager, pages, public, reports, session, tickets, windows
+from hallops.http import (
+    admin,
+    appointments,
+    console,
+    halls,
+    kiosk,
+    live,
+    manager,
+    pages,
+    phones,
+    printing,
+    public,
+    reports,
+    session,
+    tickets,
+    windows,
+)
 from hallops.http.api import Route, RouteTable, json_response, openapi_document, wrap
 
 _meta = RouteTable("meta")
@@ -22,7 +38,7 @@ async def openapi(request: web.Request, actor: Actor) -> web.Response:
 
 # The features that bring pages, websockets or background work of their own: each has `routes`,
 # `TILES` (home-page entries) and `setup(app)`.
-FEATURES = (live, kiosk, console, manager, reports)
+FEATURES = (live, kiosk, phones, printing, appointments, console, manager, reports)
 
 ROUTES: list[Route] = [
     *public.routes.routes,     # /healthz, /api/v1/ticket-status/{token}
@@ -33,7 +49,10 @@ ROUTES: list[Route] = [
     *halls.routes.routes,      # /api/v1/halls, …/{hall}/state, …/events, …/close-day
     *admin.routes.routes,      # hall model, users, tokens
     *live.routes.routes,       # websockets; /displays/…
-    *kiosk.routes.routes,      # /kiosk/…, /t/{token} (phone), appointments
+    *kiosk.routes.routes,      # /kiosk/…, the menu, citizen settings, kiosk printers
+    *phones.routes.routes,     # /m/{hall} (一码取号), /t/{token} (phone), its websocket
+    *printing.routes.routes,   # /api/v1/kiosk/print
+    *appointments.routes.routes,  # /appointments/…, slots, bookings, check-in
     *console.routes.routes,    # /console/…
     *manager.routes.routes,    # /manager/…, patrols, findings, alerts
     *reports.routes.routes,    # statistics, briefings

@@ -1,5 +1,6 @@
-"""Appointments in SQLite: slots, bookings (one by one or a CSV), check-in that issues the ticket, the day's
-list with what became of each booking. Write jobs take a Tx; reads take the Database."""
+"""Appointments (SQL for both backends): slots, bookings (one by one or a CSV), check-in that issues the
+ticket, the day's list with what became of each booking. `AppointmentsPort` is what the application layer
+asks; the write jobs below it take a Tx."""
 
 from __future__ import annotations
 
@@ -24,10 +25,9 @@ def check_in_window(settings: dict[str, Any]) -> ap.CheckInWindow:
 
 # -- slots ---------------------------------------------------------------------------------------------
 
-def create_slots(tx: Tx, *, hall_id: int, queue: str, spans: list[tuple[float, float]], capacity: int,
-                 actor: Actor) -> dict[str, Any]:
+def create_slots(tx: Tx, *, hall_id: int, queue: str, spans: list[tuple[float, float]],
+                 capacity: int) -> dict[str, Any]:
     """Add slots; one that already exists (same queue and start) is left as it is."""
-    actor.check_hall(hall_id)
     q = tickets.find_queue(tx, hall_id, queue)
     created = 0
     for start, end in spans:
@@ -49,11 +49,9 @@ def _new_code(tx: Tx, hall_id: int) -> str:
     raise Conflict(E.CODES_EXHAUSTED, "预约码已用尽，请稍后重试 (could not find a free code)")
 
 
-def import_bookings(tx: Tx, *, hall_id: int, bookings: list[ap.Booking], source: str,
-                    actor: Actor) -> dict[str, Any]:
+def import_bookings(tx: Tx, *, hall_id: int, bookings: list[ap.Booking], source: str) -> dict[str, Any]:
     """Book every row into its slot, all or nothing. A row whose code is already booked in the same slot is
     skipped, so importing the same file twice books nobody twice."""
-    actor.check_hall(hall_id)
     errors: list[dict[str, Any]] = []
     created: list[dict[str, Any]] = []
     skipped = 0
@@ -93,8 +91,7 @@ def import_bookings(tx: Tx, *, hall_id: int, bookings: list[ap.Booking], source:
     return {"created": created, "skipped": skipped}
 
 
-def cancel(tx: Tx, *, hall_id: int, appointment_id: int, actor: Actor) -> dict[str, Any]:
-    actor.check_hall(hall_id)
+def cancel(tx: Tx, *, hall_id: int, appointment_id: int) -> dict[str, Any]:
     row = tx.one("SELECT id, status FROM appointments WHERE id = ? AND hall_id = ?", (appointment_id, hall_id))
     if row is None:
         raise NotFound(E.APPOINTMENT_NOT_FOUND, "预约不存在 (no such appointment)")
@@ -116,7 +113,6 @@ _BOOKING_SQL = ("SELECT a.id, a.code, a.name, a.status, a.ticket_id, s.starts_at
 def check_in(tx: Tx, rules: Rules, *, hall_id: int, code: str, actor: Actor) -> tuple[dict[str, Any], bool]:
     """Issue the appointment's ticket (channel appointment, placed at the slot's start). Checking in again
     returns the same ticket: a citizen who tapped twice or lost the screen gets it back."""
-    actor.check_hall(hall_id)
     code = ap.normalize_code(code)
     a = tx.one(_BOOKING_SQL, (hall_id, code))
     if a is None:
@@ -177,3 +173,28 @@ async def day_view(db: Database, *, hall_id: int, start: float, end: float, now:
                    "bookings": by_slot.get(s["id"], [])} for s in slots],
         "counts": counts | {"total": sum(counts.values()) - counts["cancelled"]},
     }
+
+
+class AppointmentsPort:
+    """Slots, bookings, check-in and the day's list."""
+
+    def __init__(self, db: Database, rules: Rules) -> None:
+        self.db = db
+        self.rules = rules
+
+    async def add_slots(self, *, hall_id: int, queue: str, spans: list[tuple[float, float]],
+                        capacity: int) -> dict[str, Any]:
+        return await self.db.write(lambda tx: create_slots(tx, hall_id=hall_id, queue=queue, spans=spans,
+                                                           capacity=capacity))
+
+    async def book(self, *, hall_id: int, bookings: list[ap.Booking], source: str) -> dict[str, Any]:
+        return await self.db.write(lambda tx: import_bookings(tx, hall_id=hall_id, bookings=bookings, source=source))
+
+    async def cancel(self, *, hall_id: int, appointment_id: int) -> dict[str, Any]:
+        return await self.db.write(lambda tx: cancel(tx, hall_id=hall_id, appointment_id=appointment_id))
+
+    async def check_in(self, *, hall_id: int, code: str, actor: Actor) -> tuple[dict[str, Any], bool]:
+        return await self.db.write(lambda tx: check_in(tx, self.rules, hall_id=hall_id, code=code, actor=actor))
+
+    async def day(self, *, hall_id: int, start: float, end: float, now: float) -> dict[str, Any]:
+        return await day_view(self.db, hall_id=hall_id, start=start, end=end, now=now)

@@ -197,7 +197,7 @@ async def test_a_printer_fault_is_told_and_logged_and_the_ticket_stays(hall: Hal
     await hall.manager.call("PUT", f"/api/v1/kiosk-printers/{tid}", {"mode": "escpos", "host": "127.0.0.1",
                                                                       "port": dead})
     t = await hall.issue("A")
-    with caplog.at_level(logging.WARNING, logger="hallops.http.kiosk"):
+    with caplog.at_level(logging.WARNING, logger="hallops.usecases.kiosk"):
         status, body = await hall.kiosk.post("/api/v1/kiosk/print", {"ticket_id": t["id"]})
     assert status == 200 and body["printed"] is False and "打印机" in body["message"]
     assert any(t["number"] in r.getMessage() for r in caplog.records)

@@ -11,7 +11,7 @@ import pytest
 from aiohttp import ClientWebSocketResponse, WSMsgType
 
 from hallops.http.keys import HUB
-from hallops.http.kiosk import PHONE_WATCHES, SOCKETS_PER_ADDRESS, SOCKETS_PER_TICKET
+from hallops.http.phones import PHONE_WATCHES, SOCKETS_PER_ADDRESS, SOCKETS_PER_TICKET
 from tests.conftest import Hall
 
 

@@ -1,0 +1,369 @@
+"""The citizen's phone: the hall's 一码取号 page and QR code, taking and taking back a ticket, the ticket's
+page and QR code, and the page's live socket.
+
+Phone tickets are counted per device: the device cookie is signed by the server (HMAC-SHA256), so a phone
+cannot name itself a fresh device; one that clears its cookies is a new device, and the per-address limit
+still counts it. The rules are the domain's (hallops/domain/phones.py); the use cases, hallops/usecases/phones.py.
+
+The phone page follows one ticket over a websocket that carries only that ticket's news: the server listens
+to the hall's events that can change it (`domain.phones.concerns`), reads the public status once per batch
+of news for all the sockets of that ticket (`PhoneWatches`), and sends it when it changed — never the events
+themselves. Ticks never cause a read. A ticket may have a few sockets, an address a few dozen; past that the
+socket is closed with 1008 and a reason. The counts live in this process: behind a load balancer with
+several processes each process counts its own sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import re
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import qrcode
+import qrcode.image.svg
+from aiohttp import WSCloseCode, WSMsgType, web
+from pydantic import Field
+
+from hallops.domain import phones as rules
+from hallops.domain.actors import Actor
+from hallops.domain.errors import E, InvalidInput, NotFound
+from hallops.domain.events import Ev
+from hallops.domain.phones import SOCKETS_PER_ADDRESS, SOCKETS_PER_TICKET
+from hallops.events.hub import EventHub
+from hallops.http.api import RouteTable, hall_of, json_response, request_digest
+from hallops.http.bodies import Body, QueueRef
+from hallops.http.errors import error_response, status_of
+from hallops.http.keys import HUB, USECASES
+from hallops.http.web import render
+from hallops.storage.db import Event
+from hallops.usecases.phones import Phones
+
+log = logging.getLogger(__name__)
+
+__all__ = ["PHONE_WATCHES", "SOCKETS_PER_ADDRESS", "SOCKETS_PER_TICKET", "PhoneWatches", "routes", "setup"]
+
+routes = RouteTable("phones")
+TILES: list[dict[str, Any]] = [
+    {"zh": "一码取号（手机）", "en": "Phone ticketing QR", "href": "/m/{hall}", "roles": {"admin", "manager"}},
+]
+
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+DEVICE_COOKIE = "hallops_device"
+DEVICE_COOKIE_MAX_AGE = 400 * 86400
+FINAL = frozenset({"done", "no_show", "cancelled", "expired"})
+PHONE_QUEUE = 64  # events waiting for one phone; past that it is cut off and reconnects
+CLOSE_TOO_MANY = WSCloseCode.POLICY_VIOLATION  # 1008: the page waits longer before it tries again
+
+PhoneSockets = set[web.WebSocketResponse]
+PHONE_SOCKETS: web.AppKey[PhoneSockets] = web.AppKey("phone_sockets", PhoneSockets)
+
+
+class MobileTicket(Body):
+    queue: QueueRef
+    priority: Literal["none", "elderly", "disabled", "green_channel"] = Field(
+        "none", description="always \"none\" on the phone: priority is granted at a kiosk or the help desk")
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+
+def _phones(request: web.Request) -> Phones:
+    return request.app[USECASES].phones
+
+
+def _token(request: web.Request) -> str:
+    token = request.match_info["token"]
+    if not TOKEN_RE.match(token):
+        raise NotFound(E.TICKET_NOT_FOUND, "号票不存在 (no such ticket)")
+    return token
+
+
+def _cookie(request: web.Request) -> str | None:
+    return request.cookies.get(DEVICE_COOKIE)
+
+
+def _fallback_url(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}"
+
+
+def qr_svg(data: str) -> web.Response:
+    img = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, border=2)
+    return web.Response(body=img.to_string(), content_type="image/svg+xml",
+                        headers={"Cache-Control": "private, max-age=3600"})
+
+
+async def _name_device(request: web.Request, resp: web.StreamResponse) -> None:
+    _device_id, cookie = await _phones(request).new_device()
+    # HttpOnly: page scripts cannot copy or reset it; Lax: another site cannot post with it.
+    resp.set_cookie(DEVICE_COOKIE, cookie, max_age=DEVICE_COOKIE_MAX_AGE, httponly=True, samesite="Lax", path="/")
+
+
+def _idempotency(request: web.Request, body: MobileTicket) -> tuple[str, str] | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not (1 <= len(key) <= 128 and key.isprintable()):
+        raise InvalidInput(E.BAD_IDEMPOTENCY_KEY, "Idempotency-Key 须为 1–128 个可打印字符 (bad Idempotency-Key)")
+    return key, request_digest(body)
+
+
+# -- phones following their tickets --------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _Watch:
+    sockets: int = 0
+    seq: int = -1  # `status` was read after every event up to this sequence number had committed
+    status: dict[str, Any] | None = None
+    pending: tuple[int, asyncio.Task[dict[str, Any]]] | None = None
+
+
+class PhoneWatches:
+    """The phones following tickets: a few sockets per ticket and per address at most, and one status read
+    per ticket per batch of news, shared by all the sockets of that ticket.
+
+    The hub publishes an event only after its COMMIT, so a read started after a socket got the event with
+    sequence number N sees everything up to N. A socket whose news ends at N takes the remembered status if
+    it was read after N, or waits for a read in flight that started after N, and only otherwise reads."""
+
+    def __init__(self, read: Callable[[str], Coroutine[Any, Any, dict[str, Any]]], *,
+                 per_ticket: int = SOCKETS_PER_TICKET, per_address: int = SOCKETS_PER_ADDRESS) -> None:
+        self._read = read
+        self.per_ticket = per_ticket
+        self.per_address = per_address
+        self._watches: dict[str, _Watch] = {}
+        self._addresses: Counter[str] = Counter()
+        self._tasks: set[asyncio.Task[dict[str, Any]]] = set()
+        self.reads = 0  # status reads made: what the database pays for all the phones
+
+    def join(self, token: str, address: str) -> str | None:
+        """Count a new socket in; the refusal's reason when one more is too many."""
+        w = self._watches.get(token)
+        refused = rules.socket_refusal(w.sockets if w is not None else 0, self._addresses[address],
+                                       per_ticket=self.per_ticket, per_address=self.per_address)
+        if refused is not None:
+            return refused
+        w = self._watches.setdefault(token, _Watch())
+        w.sockets += 1
+        self._addresses[address] += 1
+        return None
+
+    def leave(self, token: str, address: str) -> None:
+        w = self._watches.get(token)
+        if w is not None:
+            w.sockets -= 1
+            if w.sockets <= 0:
+                del self._watches[token]
+        self._addresses[address] -= 1
+        if self._addresses[address] <= 0:
+            del self._addresses[address]
+
+    async def status(self, token: str, seq: int) -> dict[str, Any]:
+        """The ticket's status as of at least event `seq` (the socket must have joined)."""
+        w = self._watches[token]
+        if w.status is not None and w.seq >= seq:
+            return w.status
+        if w.pending is None or w.pending[0] < seq:
+            task = asyncio.create_task(self._read(token), name="phone-status")
+            self.reads += 1
+            self._tasks.add(task)
+            task.add_done_callback(functools.partial(self._done, w, seq))
+            w.pending = (seq, task)
+        # Shielded: a socket that leaves must not cancel the read the ticket's other sockets wait for.
+        return await asyncio.shield(w.pending[1])
+
+    def _done(self, w: _Watch, seq: int, task: asyncio.Task[dict[str, Any]]) -> None:
+        self._tasks.discard(task)
+        if w.pending is not None and w.pending[1] is task:
+            w.pending = None
+        if task.cancelled() or task.exception() is not None:  # the waiting sockets got it raised
+            return
+        if seq > w.seq:
+            w.seq, w.status = seq, task.result()
+
+    async def close(self) -> None:
+        tasks = list(self._tasks)
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+PHONE_WATCHES: web.AppKey[PhoneWatches] = web.AppKey("phone_watches", PhoneWatches)
+
+
+# -- pages ---------------------------------------------------------------------------------------------
+
+@routes.get("/t/{token}", summary="The citizen's ticket on the phone (live)", roles=None, page=True)
+async def phone_page(request: web.Request, actor: Actor | None) -> web.Response:
+    token = _token(request)
+    page = await _phones(request).page(token, _cookie(request))
+    return render(request, "phone/ticket.html", st=page.status, token=token, can_cancel=page.can_cancel,
+                  hall_code=page.hall_code)
+
+
+@routes.get("/t/{token}/qr.svg", summary="QR code of the phone ticket page", roles=None, page=True)
+async def phone_qr(request: web.Request, actor: Actor | None) -> web.Response:
+    token = _token(request)
+    hall_id = await _phones(request).hall_of_ticket(token)
+    base = await request.app[USECASES].kiosk.base_url(hall_id, _fallback_url(request))
+    return qr_svg(f"{base}/t/{token}")
+
+
+@routes.get("/m/{hall}", summary="一码取号: take a ticket from the phone", roles=None, page=True)
+async def mobile_page(request: web.Request, actor: Actor | None) -> web.Response:
+    hall = hall_of(request)
+    phones = _phones(request)
+    resp = render(request, "phone/take.html", hall=hall, settings=await phones.take_page(hall["id"]))
+    if await phones.identify(_cookie(request)) is None:  # a first visit, or a cookie the server never signed
+        await _name_device(request, resp)
+    return resp
+
+
+@routes.get("/m/{hall}/qr.svg", summary="The hall's 一码取号 QR code (print it, or show it on a screen)",
+            roles=None, page=True)
+async def mobile_qr(request: web.Request, actor: Actor | None) -> web.Response:
+    hall = hall_of(request)
+    base = await request.app[USECASES].kiosk.base_url(hall["id"], _fallback_url(request))
+    return qr_svg(f"{base}/m/{hall['code']}")
+
+
+# -- phone tickets (一码取号) ---------------------------------------------------------------------------
+
+@routes.post("/api/v1/mobile/{hall}/tickets", summary="Public: take a ticket from the phone (limited per device "
+             "and per hour; Idempotency-Key makes a retry safe)", roles=None, body=MobileTicket,
+             responses={201: "ticket issued", 200: "the same ticket again", 429: "limit reached"})
+async def mobile_ticket(request: web.Request, actor: Actor | None, body: MobileTicket) -> web.Response:
+    queue = body.queue if isinstance(body.queue, int) else body.queue.upper()
+    try:
+        ticket, created = await _phones(request).take(
+            hall_id=hall_of(request)["id"], queue=queue, priority=body.priority, cookie=_cookie(request),
+            address=request.remote or "", idempotency=_idempotency(request, body))
+    except rules.UnknownDevice as e:
+        # Only a device the server named counts: this answer names one, and the page tries again with it.
+        err = error_response(status_of(e), e.code, e.message)
+        await _name_device(request, err)
+        return err
+    out = {k: ticket[k] for k in ("number", "queue", "queue_name", "status", "token", "people_ahead")}
+    return json_response(out | {"url": f"/t/{ticket['token']}"}, status=201 if created else 200)
+
+
+@routes.post("/api/v1/mobile/tickets/{token}/cancel", summary="Public: the phone that took a ticket cancels it "
+             "while it still waits (a mis-tap; limited per phone and hour)", roles=None, body=Body,
+             responses={200: "cancelled", 403: "not the phone that took it", 409: "no longer waiting",
+                        429: "too many cancels"})
+async def mobile_cancel(request: web.Request, actor: Actor | None, body: Body) -> web.Response:
+    ticket = await _phones(request).cancel(_token(request), _cookie(request))
+    return json_response({"number": ticket["number"], "status": ticket["status"]})
+
+
+# -- the phone page's websocket ------------------------------------------------------------------------
+
+@routes.get("/api/v1/ticket-status/{token}/live", summary="Websocket: this ticket's status whenever it changes "
+            "(JSON {type: status, status, event}); closed with 1008 past 3 sockets per ticket or 30 per address",
+            roles=None)
+async def ticket_live(request: web.Request, actor: Actor | None) -> web.StreamResponse:
+    token = _token(request)
+    following = await _phones(request).follow(token)
+    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=1024)
+    await ws.prepare(request)
+    address = request.remote or "unknown"
+    watches = request.app[PHONE_WATCHES]
+    refused = watches.join(token, address)
+    if refused is not None:
+        log.info("phone socket for ticket %s from %s refused: %s", following.ticket.id, address, refused)
+        await ws.close(code=CLOSE_TOO_MANY, message=refused.encode())
+        return ws
+    sockets: PhoneSockets = request.app[PHONE_SOCKETS]
+    sockets.add(ws)
+    try:
+        await _follow(ws, _phones(request), request.app[HUB], watches, token, following.hall_id, following.ticket)
+    finally:
+        sockets.discard(ws)
+        watches.leave(token, address)
+    return ws
+
+
+async def _follow(ws: web.WebSocketResponse, phones: Phones, hub: EventHub, watches: PhoneWatches, token: str,
+                  hall_id: int, mine: rules.Followed) -> None:
+    def accept(ev: Event) -> bool:
+        return rules.concerns(mine, ev.type, ev.payload)
+
+    with hub.subscribe(hall_id, accept=accept, maxsize=PHONE_QUEUE) as sub:
+        # Subscribed first, then the hall's sequence number read: nothing committed after it can be missed.
+        seen = await phones.hall_seq(hall_id)
+
+        async def pump() -> None:
+            try:
+                await _pump()
+            except (asyncio.CancelledError, ConnectionError):
+                raise
+            except Exception:
+                log.exception("phone websocket for ticket %s failed", mine.id)
+                await ws.close(code=WSCloseCode.INTERNAL_ERROR)
+
+        async def _pump() -> None:
+            nonlocal seen
+            last: dict[str, Any] | None = None
+            own_event: str | None = "connected"
+            while True:
+                status = await watches.status(token, seen)
+                if status != last or own_event in (Ev.TICKET_RECALLED, Ev.TICKET_CALLED):
+                    await ws.send_json({"type": "status", "status": status, "event": own_event})
+                    last = status
+                if status["status"] in FINAL:
+                    await ws.close(code=WSCloseCode.OK, message=b"final")
+                    return
+                while True:
+                    items = await sub.batch()
+                    if sub.overflowed:
+                        await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"behind")
+                        return
+                    news = [(seq, text) for seq, text in items if seq is not None]  # ticks change nothing
+                    if news:
+                        break
+                own_event = None
+                for seq, text in news:
+                    seen = max(seen, seq)
+                    ev = json.loads(text)
+                    t = (ev.get("payload") or {}).get("ticket") or {}
+                    if t.get("id") == mine.id:
+                        own_event = ev["type"]
+                        if ev["type"] == Ev.TICKET_TRANSFERRED:
+                            mine.transferred(t)
+
+        writer = asyncio.create_task(pump(), name=f"phone-ws-{mine.id}")
+        try:
+            async for msg in ws:  # the phone says nothing we need; this loop notices it leaving
+                if msg.type == WSMsgType.ERROR:
+                    break
+        finally:
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+                await writer
+
+
+# -- life cycle ----------------------------------------------------------------------------------------
+
+async def _close_phones(app: web.Application) -> None:
+    sockets: PhoneSockets = app[PHONE_SOCKETS]
+    for ws in list(sockets):
+        with contextlib.suppress(Exception):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+
+
+async def _watches_ctx(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[PHONE_WATCHES].close()  # reads in flight end before the database closes
+
+
+def setup(app: web.Application) -> None:
+    sockets: PhoneSockets = set()
+    app[PHONE_SOCKETS] = sockets
+    app[PHONE_WATCHES] = PhoneWatches(lambda token: app[USECASES].phones.status(token))
+    app.on_shutdown.append(_close_phones)
+    app.cleanup_ctx.append(_watches_ctx)

@@ -1,0 +1,108 @@
+"""Phone ticketing (一码取号): naming the phone (a signed device cookie), taking and taking back a ticket under
+the domain's limits (hallops/domain/phones.py), and what the phone page shows and follows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from hallops.domain import phones as rules
+from hallops.domain import ratelimit
+from hallops.domain.errors import E, NotFound
+from hallops.usecases.kiosk import wait_words
+
+if TYPE_CHECKING:
+    from hallops.usecases import Context
+
+ENDED_AT_A_WINDOW = frozenset({"done", "no_show"})
+
+
+@dataclass(frozen=True, slots=True)
+class PhonePage:
+    status: dict[str, Any]
+    can_cancel: bool
+    hall_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Following:
+    """Where a phone's live socket starts: the ticket as its news sees it, in its hall."""
+
+    hall_id: int
+    ticket: rules.Followed
+
+
+class Phones:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.port = ctx.ports.phones
+
+    # -- the phone's device id (signed) -----------------------------------------------------------------
+
+    async def identify(self, cookie: str | None) -> str | None:
+        """The device a cookie names, if the server signed it."""
+        return ratelimit.device_from_cookie(await self.port.device_key(), cookie)
+
+    async def new_device(self) -> tuple[str, str]:
+        """A fresh device: (its id, the signed cookie value)."""
+        return ratelimit.new_device_cookie(await self.port.device_key())
+
+    # -- tickets ----------------------------------------------------------------------------------------
+
+    async def take(self, *, hall_id: int, queue: str | int, priority: str, cookie: str | None, address: str,
+                   idempotency: tuple[str, str] | None) -> tuple[dict[str, Any], bool]:
+        """Issue a phone ticket: never a priority one, only to a device the server named, under the device's
+        and the address's hourly limits (checked in the issuing transaction). A retry with the same
+        Idempotency-Key gives the same ticket, uncounted."""
+        rules.check_no_priority(priority)
+        device = rules.check_device(await self.identify(cookie))
+        return await self.port.issue(rules.check_issue, hall_id=hall_id, queue=queue, device=device,
+                                     address=address, idempotency=idempotency)
+
+    async def cancel(self, token: str, cookie: str | None) -> dict[str, Any]:
+        """The phone that took a ticket takes it back while it still waits (a few times an hour at most)."""
+        return await self.port.cancel(rules.check_cancel, token=token, device=await self.identify(cookie))
+
+    # -- the phone page ---------------------------------------------------------------------------------
+
+    async def status(self, token: str) -> dict[str, Any]:
+        """What the phone page shows: the public status with the wait in words (both languages), and for a
+        served or missed ticket the window that served or called it (the core's public status names a
+        window only while the ticket is at one)."""
+        st = await self.port.status(token)
+        zh, en = wait_words(st)
+        st = st | {"wait_zh": zh, "wait_en": en}
+        if st["status"] in ENDED_AT_A_WINDOW and st.get("window") is None:
+            w = await self.port.last_window(token)
+            if w is not None:
+                st |= {"window": w["number"], "window_name": w["name"]}
+        return st
+
+    async def page(self, token: str, cookie: str | None) -> PhonePage:
+        st = await self.status(token)
+        ref = await self.port.ticket_ref(token)
+        mine = rules.may_cancel(await self.port.device_of(token), await self.identify(cookie))
+        return PhonePage(st, mine, ref["hall_code"] if ref else "")
+
+    async def hall_of_ticket(self, token: str) -> int:
+        ref = await self.port.ticket_ref(token)
+        if ref is None:
+            raise NotFound(E.TICKET_NOT_FOUND, "号票不存在 (no such ticket)")
+        return int(ref["hall_id"])
+
+    async def follow(self, token: str) -> Following:
+        """What a live socket needs to pick this ticket's news from the hall's events."""
+        ref = await self.port.ticket_ref(token)
+        if ref is None:
+            raise NotFound(E.TICKET_NOT_FOUND, "号票不存在 (no such ticket)")
+        windows = await self.port.windows_serving(ref["queue_id"])
+        return Following(int(ref["hall_id"]), rules.Followed(int(ref["id"]), int(ref["queue_id"]), ref["queue"],
+                                                             windows))
+
+    async def hall_seq(self, hall_id: int) -> int:
+        """The hall's last committed event: a socket subscribed before reading it misses nothing after."""
+        return await self.port.hall_seq(hall_id)
+
+    async def take_page(self, hall_id: int) -> dict[str, Any]:
+        """The hall's phone-ticket settings, for the take-a-ticket page."""
+        return await self.ctx.ports.kiosk.settings(hall_id)
