@@ -38,7 +38,7 @@ class Halls:
         actor.check_hall(row["id"])
         return row
 
-    async def list(self, actor: Actor) -> list[dict[str, Any]]:
+    async def visible(self, actor: Actor) -> list[dict[str, Any]]:
         return [h for h in await self.port.all() if actor.hall_id is None or h["id"] == actor.hall_id]
 
     async def hall_id_for(self, actor: Actor, ref: str | int | None) -> int:
@@ -47,7 +47,7 @@ class Halls:
             return int((await self.resolve(actor, ref))["id"])
         if actor.hall_id is not None:
             return actor.hall_id
-        halls = await self.list(actor)
+        halls = await self.visible(actor)
         if len(halls) == 1:
             return int(halls[0]["id"])
         raise InvalidInput(E.HALL_REQUIRED, "请指定大厅 (several halls exist: give \"hall\")", field="hall")

@@ -228,3 +228,54 @@ async def test_swapping_prefixes_mid_day_skips_taken_numbers(hall: Hall) -> None
     assert (await hall.issue("A"))["number"] == "A005"
     numbers = [r[0] for r in await hall.store.db.all("SELECT number FROM tickets")]
     assert len(numbers) == len(set(numbers)) == 6
+
+
+async def test_the_server_marks_no_show_by_itself_when_the_time_after_the_last_recall_runs_out(hall: Hall) -> None:
+    from hallops.background import LOOPS
+    from hallops.http.keys import USECASES
+
+    app = hall.client.server.app
+    assert {"auto-no-show", "day-close"} <= {lp.name for lp in app[LOOPS]}
+    status, _ = await hall.manager.patch("/api/v1/halls/liangjiang/citizen-settings",
+                                         {"no_show_after_recalls_seconds": 30})
+    assert status == 200
+    clerk = await hall.clerk_at(1)
+    w = hall.window_id(1)
+    t = await hall.issue("A")
+    await clerk.post(f"/api/v1/windows/{w}/call-next")
+    for _ in range(2):
+        await clerk.post(f"/api/v1/tickets/{t['id']}/recall")
+    hall.clock.advance(3600)  # below the limit of 3 recalls, never by itself
+    assert await app[USECASES].tickets.auto_no_show() == []
+    await clerk.post(f"/api/v1/tickets/{t['id']}/recall")
+    hall.clock.advance(29.9)
+    assert await app[USECASES].tickets.auto_no_show() == []
+    assert (await rows(hall, "SELECT status FROM tickets WHERE id = ?", t["id"]))[0]["status"] == "called"
+    hall.clock.advance(0.1)
+    await app[USECASES].tickets.auto_no_show()  # the loop may have been first: the outcome is the same
+    assert await rows(hall, "SELECT status, ended_at FROM tickets WHERE id = ?", t["id"]) == [
+        {"status": "no_show", "ended_at": hall.clock()}]
+    assert await rows(hall, "SELECT current_ticket_id FROM windows WHERE id = ?", w) == [{"current_ticket_id": None}]
+    _, page = await hall.manager.get("/api/v1/halls/liangjiang/events")
+    no_shows = [e for e in page["events"] if e["type"] == "ticket.no_show"]
+    assert len(no_shows) == 1
+    p = no_shows[0]["payload"]
+    assert p["auto"] is True and p["ticket"]["id"] == t["id"] and p["ticket"]["status"] == "no_show"
+    assert p["window"]["id"] == w
+    # The window is free again, and nothing is marked twice.
+    assert await app[USECASES].tickets.auto_no_show() == []
+    status, _ = await clerk.post(f"/api/v1/windows/{w}/call-next")
+    assert status == 204
+
+
+async def test_no_auto_no_show_unless_the_hall_asks_for_it(hall: Hall) -> None:
+    from hallops.http.keys import USECASES
+
+    clerk = await hall.clerk_at(1)
+    t = await hall.issue("A")
+    await clerk.post(f"/api/v1/windows/{hall.window_id(1)}/call-next")
+    for _ in range(3):
+        await clerk.post(f"/api/v1/tickets/{t['id']}/recall")
+    hall.clock.advance(3600)
+    assert await hall.client.server.app[USECASES].tickets.auto_no_show() == []
+    assert (await rows(hall, "SELECT status FROM tickets WHERE id = ?", t["id"]))[0]["status"] == "called"

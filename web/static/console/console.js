@@ -109,6 +109,7 @@
   const fig = (zh, en, v) => '<div><dt><span class="zh">' + zh + '</span> <small class="en">' + en + '</small></dt><dd>' + v + '</dd></div>';
 
   // The hall's rule: after the last allowed recall, no-show by itself after N seconds (0: the clerk decides).
+  // The server marks it (its ticket.no_show event, "auto": true, refreshes this page); here only the countdown.
   function armAutoNoShow() {
     clearInterval(autoTimer);
     const t = snap.current, n = snap.rules.no_show_after_recalls_seconds, limit = snap.rules.recall_limit;
@@ -119,8 +120,9 @@
     const tick = () => {
       const left = Math.ceil((due - (Date.now() + offset)) / 1000);
       box.hidden = false;
-      box.innerHTML = bi("已达重呼上限，" + Math.max(left, 0) + " 秒后自动过号", "Recall limit reached: no-show in " + Math.max(left, 0) + " s");
-      if (left <= 0) { clearInterval(autoTimer); act("noshow"); }
+      box.innerHTML = left > 0 ? bi("已达重呼上限，" + left + " 秒后自动过号", "Recall limit reached: no-show in " + left + " s")
+                               : bi("已达重呼上限，正在自动过号…", "Recall limit reached: marking no-show…");
+      if (left <= 0) clearInterval(autoTimer);
     };
     tick(); autoTimer = setInterval(tick, 1000);
   }
