@@ -27,11 +27,17 @@ class Loop:
     step: Callable[[], Awaitable[object]]
     delay_first: bool = False
     runs: int = field(default=0, init=False)
+    _woken: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+
+    def wake(self) -> None:
+        """Run the next step now rather than at the end of the interval (work was just queued)."""
+        self._woken.set()
 
     async def run(self) -> None:
         if self.delay_first:
             await asyncio.sleep(self.interval)
         while True:
+            self._woken.clear()
             try:
                 await self.step()
                 self.runs += 1
@@ -39,7 +45,8 @@ class Loop:
                 raise
             except Exception:
                 log.exception("background %s failed; again in %.0f s", self.name, self.interval)
-            await asyncio.sleep(self.interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), self.interval)
 
 
 LOOPS = web.AppKey("background_loops", list[Loop])

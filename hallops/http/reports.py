@@ -1,35 +1,34 @@
-"""Statistics and briefing reports: the JSON API, CSV/XLSX export, the briefing page and PDF, and the
-background work (the daily briefing's scheduler and the webhook delivery worker)."""
+"""Statistics and briefing reports over HTTP: the JSON API, CSV/XLSX export, the briefing page, A4 and PDF.
+
+Handlers parse, call one use case (`request.app[USECASES].reports` / `.briefings`) and respond; the figures,
+briefings and deliveries live in the use cases. `setup` registers the two background loops: the daily
+briefing's scheduler and the webhook publisher.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
 from pydantic import Field, StrictBool, StrictStr, StringConstraints
 
+from hallops.background import Loop, register
 from hallops.domain.actors import Actor
 from hallops.domain.errors import E, InvalidInput
 from hallops.domain.model import Role
-from hallops.domain.stats import Period, PeriodKind, parse_date
-from hallops.http.api import RouteTable, json_response, path_int
+from hallops.domain.stats import PeriodKind, parse_date
+from hallops.http.api import RouteTable, hall_of, json_response, path_int
 from hallops.http.bodies import Body
-from hallops.http.keys import STORE
+from hallops.http.keys import USECASES
 from hallops.http.web import JINJA, render
 from hallops.reports import render as rendering
 from hallops.reports.figures import DIMS
-from hallops.reports.publish import Publisher, ReportSettings, message_body, summary_markdown
-from hallops.reports.scheduler import generate
-from hallops.reports.scheduler import run as run_scheduler
-from hallops.reports.service import Statistics
-from hallops.storage import reports as sql
-from hallops.storage.store import Store
+from hallops.usecases.briefings import Briefings
+from hallops.usecases.reports import PeriodAsked, Reports
 
 routes = RouteTable("reports")
 SUPERVISORS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -40,16 +39,6 @@ STATS_QUERY = (("period", "daily | weekly | monthly (with date) or custom (with 
                ("date", "a day of the period, YYYY-MM-DD (default: today)"),
                ("from", "first service day, YYYY-MM-DD"), ("to", "last service day, YYYY-MM-DD"),
                ("by", f"dimensions, comma-separated: {', '.join(DIMS[1:])} (default: all)"))
-
-
-@dataclass
-class Reports:
-    stats: Statistics
-    publisher: Publisher
-    settings: ReportSettings
-
-
-REPORTS = web.AppKey("reports", Reports)
 
 
 # -- request bodies ---------------------------------------------------------------------------------------
@@ -82,15 +71,15 @@ class SettingsPatch(Body):
 
 # -- helpers ----------------------------------------------------------------------------------------------
 
-def _runtime(request: web.Request) -> tuple[Store, Reports]:
-    return request.app[STORE], request.app[REPORTS]
+def _reports(request: web.Request) -> Reports:
+    return request.app[USECASES].reports
 
 
-async def _hall(request: web.Request, actor: Actor) -> dict[str, Any]:
-    return await request.app[STORE].resolve_hall(request.match_info["hall"], actor)
+def _briefings(request: web.Request) -> Briefings:
+    return request.app[USECASES].briefings
 
 
-def _period(request: web.Request, today: dt.date) -> Period:
+def _period(request: web.Request) -> PeriodAsked:
     q = request.query
     kind = q.get("period", "custom" if "from" in q else "daily")
     try:
@@ -101,8 +90,8 @@ def _period(request: web.Request, today: dt.date) -> Period:
     if pk is PeriodKind.CUSTOM:
         if "from" not in q or "to" not in q:
             raise InvalidInput(E.BAD_PERIOD, "自定义周期须给出 from 和 to (give from and to)", field="from")
-        return Period(pk, parse_date(q["from"], "from"), parse_date(q["to"], "to"))
-    return Period.of(pk, parse_date(q["date"], "date") if "date" in q else today)
+        return PeriodAsked(pk, start=parse_date(q["from"], "from"), end=parse_date(q["to"], "to"))
+    return PeriodAsked(pk, day=parse_date(q["date"], "date") if "date" in q else None)
 
 
 def _dims(request: web.Request) -> list[str]:
@@ -111,20 +100,7 @@ def _dims(request: web.Request) -> list[str]:
 
 
 async def _statistics(request: web.Request, actor: Actor) -> dict[str, Any]:
-    store, rep = _runtime(request)
-    hall = await _hall(request, actor)
-    meta = await sql.hall_meta(store.db, hall["id"])
-    return await rep.stats.statistics(hall["id"], _period(request, rep.stats.today(meta)), _dims(request))
-
-
-async def _briefing(request: web.Request, actor: Actor) -> dict[str, Any]:
-    b = await sql.briefing(request.app[STORE].db, path_int(request, "briefing_id"))
-    actor.check_hall(b["hall_id"])
-    return b
-
-
-def _by(actor: Actor) -> str:
-    return actor.display_name or actor.role.value
+    return await _reports(request).statistics(actor, hall_of(request)["id"], _period(request), _dims(request))
 
 
 # -- statistics -------------------------------------------------------------------------------------------
@@ -224,82 +200,51 @@ async def stats_xlsx(request: web.Request, actor: Actor) -> web.Response:
 
 @routes.get("/api/v1/halls/{hall}/briefings", summary="Kept briefings, newest first", roles=SUPERVISORS)
 async def list_briefings(request: web.Request, actor: Actor) -> web.Response:
-    hall = await _hall(request, actor)
-    return json_response({"briefings": await sql.briefings(request.app[STORE].db, hall["id"])})
+    return json_response({"briefings": await _briefings(request).kept(actor, hall_of(request)["id"])})
 
 
 @routes.post("/api/v1/halls/{hall}/briefings", summary="Generate (or regenerate) the briefing of a period",
              roles=SUPERVISORS, body=GenerateBriefing, responses={201: "the kept briefing"})
 async def create_briefing(request: web.Request, actor: Actor, body: GenerateBriefing) -> web.Response:
-    store, rep = _runtime(request)
-    hall = await _hall(request, actor)
-    day = body.date or rep.stats.today(await sql.hall_meta(store.db, hall["id"]))
-    bid = await generate(rep.stats, hall["id"], Period.of(PeriodKind(body.kind), day), _by(actor))
-    return json_response(await sql.briefing(store.db, bid), status=201)
+    b = await _briefings(request).generate(actor, hall_of(request)["id"], PeriodKind(body.kind), body.date)
+    return json_response(b, status=201)
 
 
 @routes.get("/api/v1/briefings/{briefing_id}", summary="One kept briefing with its figures", roles=SUPERVISORS)
 async def get_briefing(request: web.Request, actor: Actor) -> web.Response:
-    b = await _briefing(request, actor)
-    b["deliveries"] = await sql.deliveries(request.app[STORE].db, b["hall_id"], b["id"])
-    return json_response(b)
+    return json_response(await _briefings(request).get(actor, path_int(request, "briefing_id")))
 
 
 @routes.post("/api/v1/briefings/{briefing_id}/regenerate", summary="Recompute a kept briefing's figures",
              roles=SUPERVISORS)
 async def regenerate(request: web.Request, actor: Actor) -> web.Response:
-    store, rep = _runtime(request)
-    b = await _briefing(request, actor)
-    period = Period(PeriodKind(b["kind"]), dt.date.fromisoformat(b["period_start"]),
-                    dt.date.fromisoformat(b["period_end"]))
-    bid = await generate(rep.stats, b["hall_id"], period, _by(actor))
-    return json_response(await sql.briefing(store.db, bid))
+    return json_response(await _briefings(request).regenerate(actor, path_int(request, "briefing_id")))
 
 
 @routes.post("/api/v1/briefings/{briefing_id}/annotation", summary="Set the manager's short comment",
              roles=SUPERVISORS, body=Annotation)
 async def annotate(request: web.Request, actor: Actor, body: Annotation) -> web.Response:
-    store = request.app[STORE]
-    b = await _briefing(request, actor)
-    await store.db.write(lambda tx: sql.annotate(tx, b["id"], b["hall_id"], body.text, _by(actor)))
-    return json_response(await sql.briefing(store.db, b["id"]))
-
-
-def _link(request: web.Request, base_url: str, briefing_id: int) -> str:
-    base = base_url.rstrip("/") or str(request.url.origin())
-    return f"{base}/reports/briefings/{briefing_id}"
+    return json_response(await _briefings(request).annotate(actor, path_int(request, "briefing_id"), body.text))
 
 
 @routes.post("/api/v1/briefings/{briefing_id}/publish", summary="Post the summary to the hall's work groups",
              roles=SUPERVISORS, responses={202: "deliveries queued"})
 async def publish(request: web.Request, actor: Actor) -> web.Response:
-    store, rep = _runtime(request)
-    b = await _briefing(request, actor)
-    hooks = await sql.webhooks(store.db, b["hall_id"], active_only=True)
-    link = _link(request, (await sql.settings(store.db, b["hall_id"]))["base_url"], b["id"])
-    title, text = summary_markdown(b, link)
-    messages = {h["id"]: message_body(h["kind"], title, text) for h in hooks}
-    ids = await store.db.write(lambda tx: sql.publish(tx, b["id"], b["hall_id"], _by(actor), messages))
-    rep.publisher.wake()
-    return json_response({"deliveries": ids, "link": link, "text": text}, status=202)
+    out = await _briefings(request).publish(actor, path_int(request, "briefing_id"), str(request.url.origin()))
+    return json_response(out, status=202)
 
 
 @routes.get("/api/v1/halls/{hall}/report-deliveries", summary="Recent webhook deliveries (failed ones stay)",
             roles=SUPERVISORS)
 async def list_deliveries(request: web.Request, actor: Actor) -> web.Response:
-    hall = await _hall(request, actor)
-    return json_response({"deliveries": await sql.deliveries(request.app[STORE].db, hall["id"])})
+    return json_response({"deliveries": await _briefings(request).deliveries(actor, hall_of(request)["id"])})
 
 
 @routes.post("/api/v1/halls/{hall}/report-deliveries/{delivery_id}/retry", summary="Retry a failed delivery now",
              roles=SUPERVISORS)
 async def retry(request: web.Request, actor: Actor) -> web.Response:
-    store, rep = _runtime(request)
-    hall = await _hall(request, actor)
-    did = path_int(request, "delivery_id")
-    await store.db.write(lambda tx: sql.retry_delivery(tx, did, hall["id"]))
-    rep.publisher.wake()
-    return json_response({"id": did, "state": "pending"})
+    return json_response(await _briefings(request).retry(actor, hall_of(request)["id"],
+                                                         path_int(request, "delivery_id")))
 
 
 # -- webhooks and settings ------------------------------------------------------------------------------
@@ -307,91 +252,71 @@ async def retry(request: web.Request, actor: Actor) -> web.Response:
 @routes.get("/api/v1/halls/{hall}/report-webhooks", summary="Work-group webhooks (secrets never shown)",
             roles=SUPERVISORS)
 async def list_webhooks(request: web.Request, actor: Actor) -> web.Response:
-    hall = await _hall(request, actor)
-    hooks = await sql.webhooks(request.app[STORE].db, hall["id"])
-    return json_response({"webhooks": [sql.webhook_json(h) for h in hooks]})
+    return json_response({"webhooks": await _briefings(request).webhooks(actor, hall_of(request)["id"])})
 
 
 @routes.post("/api/v1/halls/{hall}/report-webhooks", summary="Add a WeCom or DingTalk robot webhook",
              roles=SUPERVISORS, body=WebhookIn, responses={201: "the webhook"})
 async def add_webhook(request: web.Request, actor: Actor, body: WebhookIn) -> web.Response:
-    hall = await _hall(request, actor)
-    out = await request.app[STORE].db.write(lambda tx: sql.add_webhook(tx, hall["id"], body.kind, body.label,
-                                                                       body.url, body.secret))
+    out = await _briefings(request).add_webhook(actor, hall_of(request)["id"], body.kind, body.url,
+                                                secret=body.secret, label=body.label)
     return json_response(out, status=201)
 
 
 @routes.patch("/api/v1/halls/{hall}/report-webhooks/{webhook_id}", summary="Switch a webhook on or off",
               roles=SUPERVISORS, body=WebhookPatch)
 async def patch_webhook(request: web.Request, actor: Actor, body: WebhookPatch) -> web.Response:
-    hall = await _hall(request, actor)
-    wid = path_int(request, "webhook_id")
-    return json_response(await request.app[STORE].db.write(
-        lambda tx: sql.set_webhook_active(tx, hall["id"], wid, body.active)))
+    return json_response(await _briefings(request).set_webhook_active(
+        actor, hall_of(request)["id"], path_int(request, "webhook_id"), body.active))
 
 
 @routes.get("/api/v1/halls/{hall}/report-settings", summary="When the daily briefing is made; link base",
             roles=SUPERVISORS)
 async def get_settings(request: web.Request, actor: Actor) -> web.Response:
-    hall = await _hall(request, actor)
-    return json_response(await sql.settings(request.app[STORE].db, hall["id"]))
+    return json_response(await _briefings(request).settings_of(actor, hall_of(request)["id"]))
 
 
 @routes.patch("/api/v1/halls/{hall}/report-settings", summary="Change the daily briefing time or link base",
               roles=SUPERVISORS, body=SettingsPatch)
 async def patch_settings(request: web.Request, actor: Actor, body: SettingsPatch) -> web.Response:
-    hall = await _hall(request, actor)
-    values = body.model_dump()
-    if values["daily_at"] is not None:
-        values["daily_at"] = sql.check_hhmm(values["daily_at"])
-    return json_response(await request.app[STORE].db.write(lambda tx: sql.save_settings(tx, hall["id"], values)))
+    return json_response(await _briefings(request).save_settings(actor, hall_of(request)["id"], body.daily_at,
+                                                                 body.base_url))
 
 
 # -- pages ----------------------------------------------------------------------------------------------
 
 @routes.get("/reports/{hall}", summary="Statistics and briefings of a hall", roles=SUPERVISORS, page=True)
 async def reports_page(request: web.Request, actor: Actor) -> web.Response:
-    store, rep = _runtime(request)
-    hall = await _hall(request, actor)
-    meta = await sql.hall_meta(store.db, hall["id"])
-    today = rep.stats.today(meta)
-    data = await rep.stats.statistics(hall["id"], Period.day(today), ["queue"])
-    return render(request, "reports/index.html", hall=hall, today=today.isoformat(), stats=data,
-                  briefings=await sql.briefings(store.db, hall["id"]),
-                  deliveries=await sql.deliveries(store.db, hall["id"]),
-                  webhooks=[sql.webhook_json(h) for h in await sql.webhooks(store.db, hall["id"])],
-                  settings=await sql.settings(store.db, hall["id"]), local_time=rendering.local_time,
-                  tz=hall["timezone"])
-
-
-async def _page_briefing(request: web.Request, actor: Actor) -> tuple[dict[str, Any], dict[str, Any]]:
-    b = await _briefing(request, actor)
-    hall = await request.app[STORE].resolve_hall(b["hall_id"], actor)
-    return b, hall
+    hall = hall_of(request)
+    data = await _reports(request).overview(actor, hall["id"])
+    return render(request, "reports/index.html", hall=hall, local_time=rendering.local_time, tz=hall["timezone"],
+                  **data)
 
 
 @routes.get("/reports/briefings/{briefing_id}", summary="A briefing as a page", roles=SUPERVISORS, page=True)
 async def briefing_page(request: web.Request, actor: Actor) -> web.Response:
-    b, hall = await _page_briefing(request, actor)
-    ctx = await asyncio.to_thread(rendering.context, b, hall["timezone"])
-    deliveries = await sql.deliveries(request.app[STORE].db, b["hall_id"], b["id"])
-    return render(request, "reports/briefing.html", hall=hall, deliveries=deliveries,
-                  local_time=rendering.local_time, tz=hall["timezone"], **ctx)
+    v = await _briefings(request).view(actor, path_int(request, "briefing_id"))
+    tz = v["hall"]["timezone"]
+    ctx = await asyncio.to_thread(rendering.context, v["briefing"], tz)
+    return render(request, "reports/briefing.html", hall=v["hall"], deliveries=v["deliveries"],
+                  local_time=rendering.local_time, tz=tz, **ctx)
 
 
 @routes.get("/reports/briefings/{briefing_id}/print", summary="A briefing as print-ready A4 HTML",
             roles=SUPERVISORS, page=True)
 async def briefing_print(request: web.Request, actor: Actor) -> web.Response:
-    b, hall = await _page_briefing(request, actor)
-    html = await asyncio.to_thread(rendering.render_print_html, request.app[JINJA], b, hall["timezone"])
+    v = await _briefings(request).view(actor, path_int(request, "briefing_id"))
+    html = await asyncio.to_thread(rendering.render_print_html, request.app[JINJA], v["briefing"],
+                                   v["hall"]["timezone"])
     return web.Response(text=html, content_type="text/html", charset="utf-8", headers={"Cache-Control": "no-store"})
 
 
 @routes.get("/reports/briefings/{briefing_id}/pdf", summary="A briefing as PDF (A4, CJK font embedded)",
             roles=SUPERVISORS, page=True)
 async def briefing_pdf(request: web.Request, actor: Actor) -> web.Response:
-    b, hall = await _page_briefing(request, actor)
-    pdf = await asyncio.to_thread(rendering.render_pdf, request.app[JINJA], b, hall["timezone"])
+    v = await _briefings(request).view(actor, path_int(request, "briefing_id"))
+    b = v["briefing"]
+    pdf = await asyncio.to_thread(rendering.render_pdf, request.app[JINJA], b, v["hall"]["timezone"])
     name = f"briefing-{b['kind']}-{b['period_start']}.pdf"
     return web.Response(body=pdf, content_type="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"})
@@ -399,35 +324,14 @@ async def briefing_pdf(request: web.Request, actor: Actor) -> web.Response:
 
 # -- background work --------------------------------------------------------------------------------------
 
+PUBLISHER = "report-publisher"
+SCHEDULER = "report-scheduler"
+
+
 def setup(app: web.Application) -> None:
-    """The statistics service, the webhook worker and the daily scheduler.
-
-    The tasks start in on_startup and stop (cancelled and awaited) in on_shutdown, not in a cleanup_ctx:
-    feature contexts are entered before the database's (create_app appends it last), so a task started
-    there would run before the database opens and after it closes."""
-    settings = ReportSettings()
-    store = app[STORE]
-    app[REPORTS] = Reports(Statistics(store), Publisher(store, settings), settings)
-    app[REPORT_TASKS] = []
-    app.on_startup.append(_start)
-    app.on_shutdown.append(_stop)
-
-
-REPORT_TASKS = web.AppKey("report_tasks", list)
-
-
-async def _start(app: web.Application) -> None:
-    rep = app[REPORTS]
-    app[REPORT_TASKS].extend([
-        asyncio.create_task(rep.publisher.run(), name="hallops-report-publisher"),
-        asyncio.create_task(run_scheduler(rep.stats, rep.settings), name="hallops-report-scheduler")])
-
-
-async def _stop(app: web.Application) -> None:
-    tasks = app[REPORT_TASKS]
-    for t in tasks:
-        t.cancel()
-    for t in tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await t
-    tasks.clear()
+    """The webhook publisher (woken when deliveries are queued, else polling for retries that come due) and
+    the daily briefing's scheduler, as background loops (hallops/background.py)."""
+    briefings = app[USECASES].briefings
+    publisher = register(app, Loop(PUBLISHER, briefings.settings.poll_seconds, briefings.deliver_due))
+    briefings.on_queued.append(publisher.wake)
+    register(app, Loop(SCHEDULER, briefings.settings.scheduler_seconds, briefings.generate_due))

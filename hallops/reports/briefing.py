@@ -9,7 +9,6 @@ from typing import Any
 
 from hallops.domain.stats import Period, PeriodKind, change, rate
 from hallops.reports.service import Statistics
-from hallops.storage import reports as sql
 
 # (key, Chinese name, unit, where in the totals, how many decimals, whether up is good)
 HEADLINE = (
@@ -60,21 +59,21 @@ async def previous_period(stats: Statistics, hall_id: int, period: Period) -> Pe
     empty Sunday); otherwise the period just before."""
     if period.kind is not PeriodKind.DAILY:
         return period.previous()
-    r = await stats.db.one("SELECT max(service_day) FROM tickets WHERE hall_id = ? AND service_day < ? "
-                           "AND service_day >= ?", (hall_id, period.start.isoformat(),
-                                                    (period.start - dt.timedelta(days=14)).isoformat()))
-    return Period.day(dt.date.fromisoformat(r[0])) if r and r[0] else period.previous()
+    day = await stats.port.last_ticket_day(hall_id, period.start.isoformat(),
+                                           (period.start - dt.timedelta(days=14)).isoformat())
+    return Period.day(dt.date.fromisoformat(day)) if day else period.previous()
 
 
 async def assemble(stats: Statistics, hall_id: int, period: Period) -> dict[str, Any]:
-    db = stats.db
+    """The briefing of `period`: figures, their change against the period before, and every section."""
     cur = await stats.statistics(hall_id, period)
     prev_period = await previous_period(stats, hall_id, period)
     prev = await stats.statistics(hall_id, prev_period, ["hall"])
-    meta = await sql.hall_meta(db, hall_id)
+    meta = await stats.port.hall_meta(hall_id)
     start_ts, end_ts = stats.bounds(meta, period)
-    now = stats.store.now()
+    now = stats.now()
     totals = cur["totals"]
+    port = stats.port
     return {
         "hall": cur["hall"],
         "period": {"kind": period.kind.value, "from": period.start.isoformat(), "to": period.end.isoformat(),
@@ -88,10 +87,11 @@ async def assemble(stats: Statistics, hall_id: int, period: Period) -> dict[str,
                                       "days")},
         "bundle": {"bundle": totals["bundle"], "single": totals["single"],
                    "bundle_share": rate(totals["bundle"], totals["issued"])},
-        "patrols": await patrols_section(stats, hall_id, period, start_ts, end_ts, now),
-        "appointments": await appointments_section(stats, hall_id, totals, start_ts, end_ts, now),
-        "ratings": await ratings_section(stats, hall_id, start_ts, end_ts),
-        "cases": await cases_section(stats, hall_id, start_ts, end_ts, now),
+        "patrols": patrols_section(await port.patrols(hall_id, period.start.isoformat(), period.end.isoformat(),
+                                                      start_ts, end_ts, now), period, stats.today(meta), meta.tz),
+        "appointments": appointments_section(totals, await port.appointments(hall_id, start_ts, end_ts, now)),
+        "ratings": ratings_section(await port.ratings(hall_id, start_ts, end_ts)),
+        "cases": cases_section(await port.cases(hall_id, start_ts, end_ts, now)),
         "as_of": now,
     }
 
@@ -113,16 +113,12 @@ def summary_sentences(t: dict[str, Any], cur: dict[str, Any]) -> list[str]:
     return out
 
 
-async def patrols_section(stats: Statistics, hall_id: int, period: Period, start_ts: float, end_ts: float,
-                          now: float) -> dict[str, Any]:
-    if not await sql.table_exists(stats.db, "patrols", "findings", "patrol_settings"):
+def patrols_section(r: dict[str, Any] | None, period: Period, today: dt.date, tz: Any) -> dict[str, Any]:
+    """Patrols against their quota on the period's open days (up to today), findings raised, fixed, open."""
+    if r is None:
         return {"available": False, "note": NO_PATROLS}
-    r = await sql.patrol_rows(stats.db, hall_id, period.start.isoformat(), period.end.isoformat(), start_ts,
-                              end_ts, now)
     s = r["settings"]
     open_days = {int(x) for x in str(s["weekdays"]).split(",") if x.strip()}
-    meta = await sql.hall_meta(stats.db, hall_id)
-    today = stats.today(meta)
     days = [d for d in period.dates() if d.isoweekday() in open_days and d <= today]
     full = sum(x["n"] for x in r["done"] if x["kind"] == "full")
     spot = sum(x["n"] for x in r["done"] if x["kind"] == "spot")
@@ -138,52 +134,32 @@ async def patrols_section(stats: Statistics, hall_id: int, period: Period, start
             "rectified": r["rectified"], "verified": r["verified"], "open": len(r["open"]),
             "overdue": [{"id": f["id"], "description": f["description"], "window": f["window"], "area": f["area"],
                          "responsible": f["responsible_name"], "severity": f["severity"],
-                         "due": dt.datetime.fromtimestamp(f["due_at"], meta.tz).strftime("%m-%d %H:%M"),
+                         "due": dt.datetime.fromtimestamp(f["due_at"], tz).strftime("%m-%d %H:%M"),
                          "escalation": f["escalation"]} for f in overdue]}
 
 
-async def appointments_section(stats: Statistics, hall_id: int, totals: dict[str, Any], start_ts: float,
-                               end_ts: float, now: float) -> dict[str, Any]:
+def appointments_section(totals: dict[str, Any], bookings: dict[str, int] | None) -> dict[str, Any]:
     out: dict[str, Any] = {"tickets": totals["appointments"], "kept": totals["appointments_kept"],
                            "missed": totals["appointments_missed"],
                            "kept_rate": rate(totals["appointments_kept"], totals["appointments"])}
-    if await sql.table_exists(stats.db, "appointments", "appointment_slots"):
-        out["bookings"] = await sql.appointment_rows(stats.db, hall_id, start_ts, end_ts, now)
+    if bookings is not None:
+        out["bookings"] = bookings
     return out
 
 
-async def _columns(stats: Statistics, table: str) -> set[str]:
-    rows = await stats.db.all(f"SELECT name FROM pragma_table_info('{table}')")
-    return {r[0] for r in rows}
-
-
-async def ratings_section(stats: Statistics, hall_id: int, start_ts: float, end_ts: float) -> dict[str, Any]:
-    """好差评: read when a ratings table with (hall_id, level, created_at) exists; otherwise say so."""
-    cols = await _columns(stats, "ratings")
-    if not {"hall_id", "level", "created_at"} <= cols:
+def ratings_section(by: dict[str, int] | None) -> dict[str, Any]:
+    """好差评 by level; says so when the ratings system is not connected."""
+    if by is None:
         return {"available": False, "note": NO_RATINGS}
-    rows = await stats.db.all("SELECT level, count(*) AS n FROM ratings WHERE hall_id = ? AND created_at >= ? "
-                              "AND created_at < ? GROUP BY level", (hall_id, start_ts, end_ts))
-    by = {r["level"]: r["n"] for r in rows}
-    levels = [{"key": k, "label": zh, "count": by.get(k, 0)} for k, zh in RATING_LEVELS]
-    total = sum(x["count"] for x in levels)
+    levels: list[dict[str, Any]] = [{"key": k, "label": zh, "count": by.get(k, 0)} for k, zh in RATING_LEVELS]
+    total = sum(by.get(k, 0) for k, _ in RATING_LEVELS)
     bad = by.get("dissatisfied", 0) + by.get("very_dissatisfied", 0)
     return {"available": True, "total": total, "levels": levels, "bad": bad,
             "satisfaction_rate": rate(total - bad, total)}
 
 
-async def cases_section(stats: Statistics, hall_id: int, start_ts: float, end_ts: float,
-                        now: float) -> dict[str, Any]:
-    """咨询投诉: read when a cases table with (hall_id, kind, created_at, due_at, closed_at) exists."""
-    cols = await _columns(stats, "cases")
-    if not {"hall_id", "kind", "created_at", "due_at", "closed_at"} <= cols:
+def cases_section(r: dict[str, int] | None) -> dict[str, Any]:
+    """咨询投诉; says so when the case system is not connected."""
+    if r is None:
         return {"available": False, "note": NO_CASES}
-    r = await stats.db.one(
-        "SELECT count(*) AS received, sum(closed_at IS NOT NULL) AS closed,"
-        " sum(closed_at IS NOT NULL AND closed_at <= due_at) AS on_time,"
-        " sum(closed_at IS NULL AND due_at < ?) AS overdue FROM cases "
-        "WHERE hall_id = ? AND created_at >= ? AND created_at < ?", (now, hall_id, start_ts, end_ts))
-    assert r is not None
-    received, closed = int(r["received"] or 0), int(r["closed"] or 0)
-    return {"available": True, "received": received, "closed": closed, "on_time": int(r["on_time"] or 0),
-            "overdue": int(r["overdue"] or 0), "completion_rate": rate(closed, received)}
+    return {"available": True, **r, "completion_rate": rate(r["closed"], r["received"])}

@@ -1,6 +1,7 @@
 """Posting a briefing to work-group robots (WeCom 企业微信, DingTalk 钉钉), retried with backoff.
 
-Publishing stores one delivery per webhook with its message fixed; a worker posts what is due. A post
+Publishing stores one delivery per webhook with its message fixed; a worker (hallops/usecases/briefings.py,
+a background loop) claims what is due, posts it outside any transaction and records the outcome. A post
 counts as sent only when the robot answers HTTP 200 with errcode 0 (both robots answer 200 with a non-zero
 errcode on a bad key or a rate limit). A failed post is retried after base, 2·base, 4·base … seconds (store
 clock) and, after the last attempt, stays "failed" on the manager's page until someone retries it.
@@ -8,24 +9,17 @@ clock) and, after the last attempt, stays "failed" on the manager's page until s
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import hashlib
 import hmac
 import json
-import logging
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
-from hallops.domain.stats import backoff_seconds
-from hallops.storage import reports as sql
-from hallops.storage.store import Store
-
-log = logging.getLogger(__name__)
+from hallops.storage.reports import DueDelivery
 
 
 @dataclass
@@ -38,6 +32,11 @@ class ReportSettings:
     poll_seconds: float = 5.0
     post_timeout_seconds: float = 10.0
     scheduler_seconds: float = 30.0
+
+    @property
+    def lease_seconds(self) -> float:
+        """How long a claimed delivery is held from other workers: longer than one post may take."""
+        return self.post_timeout_seconds + 50.0
 
 
 def _pct(v: float | None) -> str:
@@ -91,70 +90,46 @@ def signed_url(kind: str, url: str, secret: str, now: float) -> str:
     return f"{url}{'&' if '?' in url else '?'}timestamp={ts}&sign={sign}"
 
 
-class Publisher:
-    """The delivery worker: one task, woken on publication, polling for retries that come due."""
+def shown_webhook(r: dict[str, Any]) -> dict[str, Any]:
+    """A webhook as shown: the secret is never sent back, and the URL's key only by its tail."""
+    url = r["url"]
+    shown = url if len(url) < 24 else url[:url.find("?") + 1 if "?" in url else 24] + "…" + url[-4:]
+    return {"id": r["id"], "kind": r["kind"], "label": r["label"], "url": shown, "has_secret": bool(r["secret"]),
+            "active": bool(r["active"])}
 
-    def __init__(self, store: Store, settings: ReportSettings) -> None:
-        self.store = store
-        self.settings = settings
-        self._wake = asyncio.Event()
-        self._session: aiohttp.ClientSession | None = None
 
-    def wake(self) -> None:
-        self._wake.set()
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one post came to: sent when `error` is None."""
 
-    async def run(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(
-            total=self.settings.post_timeout_seconds))
-        try:
-            while True:
-                try:
-                    await self.deliver_due()
-                except Exception:
-                    log.exception("delivering briefings failed; will try again")
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.settings.poll_seconds)
-        finally:
-            await self._session.close()
+    http_status: int | None
+    error: str | None
 
-    async def deliver_due(self) -> int:
-        due = await sql.due_deliveries(self.store.db, self.store.now())
-        for d in due:
-            await self.deliver(d)
-        return len(due)
+    @property
+    def ok(self) -> bool:
+        return self.error is None
 
-    async def deliver(self, d: dict[str, Any]) -> bool:
-        assert self._session is not None
-        url = signed_url(d["kind"], d["url"], d["secret"], self.store.now())
-        status: int | None = None
-        error: str | None = None
-        try:
-            async with self._session.post(url, data=d["message"].encode(),
-                                          headers={"Content-Type": "application/json; charset=utf-8"}) as resp:
-                status = resp.status
-                text = await resp.text()
-            if status != 200:
-                error = f"HTTP {status}: {text[:200]}"
-            else:
-                try:
-                    answer = json.loads(text) if text else {}
-                except ValueError:
-                    answer = {}
-                if isinstance(answer, dict) and answer.get("errcode", 0) != 0:
-                    error = f"errcode {answer.get('errcode')}: {str(answer.get('errmsg', ''))[:200]}"
-        except (aiohttp.ClientError, TimeoutError) as e:
-            error = f"{type(e).__name__}: {e}"[:300]
-        ok = error is None
-        attempt = d["attempts"] + 1
-        next_at = None
-        if not ok and attempt < self.settings.max_attempts:
-            next_at = self.store.now() + backoff_seconds(attempt, self.settings.retry_base_seconds,
-                                                         self.settings.retry_cap_seconds)
-        if ok:
-            log.info("briefing delivery %s sent (attempt %d)", d["id"], attempt)
-        else:
-            log.warning("briefing delivery %s failed (attempt %d): %s%s", d["id"], attempt, error,
-                        "" if next_at is not None else "; giving up")
-        await self.store.db.write(lambda tx: sql.record_attempt(tx, d["id"], ok, status, error, next_at))
-        return ok
+
+def _answer_error(status: int, text: str) -> str | None:
+    if status != 200:
+        return f"HTTP {status}: {text[:200]}"
+    try:
+        answer = json.loads(text) if text else {}
+    except ValueError:
+        answer = {}
+    if isinstance(answer, dict) and answer.get("errcode", 0) != 0:
+        return f"errcode {answer.get('errcode')}: {str(answer.get('errmsg', ''))[:200]}"
+    return None
+
+
+async def post(session: aiohttp.ClientSession, d: DueDelivery, now: float) -> Outcome:
+    """Post one delivery's message to its robot; never raises for the robot's or the network's failures."""
+    url = signed_url(d.kind, d.url, d.secret, now)
+    try:
+        async with session.post(url, data=d.message.encode(),
+                                headers={"Content-Type": "application/json; charset=utf-8"}) as resp:
+            status = resp.status
+            text = await resp.text()
+    except (aiohttp.ClientError, TimeoutError) as e:
+        return Outcome(None, f"{type(e).__name__}: {e}"[:300])
+    return Outcome(status, _answer_error(status, text))

@@ -10,47 +10,53 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from hallops.domain.errors import E, InvalidInput
 from hallops.domain.stats import Period, PeriodKind
 from hallops.reports.figures import DIMS, Accs, fold_day, merge_into, merge_rows
 from hallops.reports.figures import figures as to_figures
-from hallops.storage import reports as sql
-from hallops.storage.reports import HallMeta
-from hallops.storage.rules import service_day_of
-from hallops.storage.store import Store
+from hallops.storage.reports import HallMeta, ReportsPort
+from hallops.storage.rules import Rules, service_day_of, zone
 
 log = logging.getLogger(__name__)
 MAX_DAYS = 400
 
 
+def day_bounds(day: dt.date, tz_name: str, rollover: dt.time) -> tuple[float, float]:
+    """The instants a service day starts and ends (rollover to rollover, local time)."""
+    tz = zone(tz_name)
+    start = dt.datetime.combine(day, rollover, tzinfo=tz)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), rollover, tzinfo=tz)
+    return start.timestamp(), end.timestamp()
+
+
 class Statistics:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    """Figures of any period of a hall, read through the reports port; one per application."""
+
+    def __init__(self, port: ReportsPort, rules: Rules, clock: Callable[[], float]) -> None:
+        self.port = port
+        self.rules = rules
+        self.now = clock
         self._build_lock = asyncio.Lock()
 
-    @property
-    def db(self) -> Any:
-        return self.store.db
-
     def today(self, meta: HallMeta) -> dt.date:
-        return dt.date.fromisoformat(service_day_of(self.store.now(), meta.hall["timezone"], self.store.rules))
+        return dt.date.fromisoformat(service_day_of(self.now(), meta.hall["timezone"], self.rules))
+
+    def day_bounds(self, meta: HallMeta, day: dt.date) -> tuple[float, float]:
+        return day_bounds(day, meta.hall["timezone"], self.rules.rollover)
 
     def bounds(self, meta: HallMeta, period: Period) -> tuple[float, float]:
-        start, _ = sql.day_bounds(period.start, meta.hall["timezone"], self.store.rules.rollover)
-        _, end = sql.day_bounds(period.end, meta.hall["timezone"], self.store.rules.rollover)
-        return start, end
+        return self.day_bounds(meta, period.start)[0], self.day_bounds(meta, period.end)[1]
 
     async def build_day(self, meta: HallMeta, day: dt.date) -> int:
         """Roll up one closed day; returns its ticket count."""
         d = day.isoformat()
-        rows = await sql.day_rows(self.db, meta, d, sql.day_bounds(day, meta.hall["timezone"],
-                                                                   self.store.rules.rollover))
+        rows = await self.port.day_rows(meta.hall["id"], d, self.day_bounds(meta, day))
         accs = await asyncio.to_thread(fold_day, rows, meta)
         out = [(dim, key, a.row()) for (dim, key), a in accs.items()]
-        await self.db.write(lambda tx: sql.store_rollup(tx, meta.hall["id"], d, out, len(rows.tickets)))
+        await self.port.store_rollup(meta.hall["id"], d, out, len(rows.tickets))
         return len(rows.tickets)
 
     async def ensure_rollup(self, meta: HallMeta, period: Period) -> set[str]:
@@ -62,12 +68,12 @@ class Statistics:
             return live
         s, e = period.start.isoformat(), last_closed.isoformat()
         async with self._build_lock:
-            built = await sql.built_days(self.db, meta.hall["id"], s, e)
-            first = await sql.first_ticket_day(self.db, meta.hall["id"])
+            built = await self.port.built_days(meta.hall["id"], s, e)
+            first = await self.port.first_ticket_day(meta.hall["id"])
             missing = [d for d in Period(period.kind, period.start, last_closed).dates()
                        if d.isoformat() not in built and first is not None and d.isoformat() >= first]
             if missing:
-                active = await sql.days_with_active_tickets(self.db, meta.hall["id"], s, e)
+                active = await self.port.days_with_active_tickets(meta.hall["id"], s, e)
                 for d in missing:
                     if d.isoformat() in active:
                         live.add(d.isoformat())  # not closed yet: the rollover will expire its leftovers
@@ -77,17 +83,17 @@ class Statistics:
 
     async def catch_up(self, hall_id: int, days: int = 400) -> int:
         """Roll up every closed day of the last `days` that is missing (at start and nightly)."""
-        meta = await sql.hall_meta(self.db, hall_id)
+        meta = await self.port.hall_meta(hall_id)
         today = self.today(meta)
-        first = await sql.first_ticket_day(self.db, hall_id)
+        first = await self.port.first_ticket_day(hall_id)
         if first is None:
             return 0
         start = max(dt.date.fromisoformat(first), today - dt.timedelta(days=days))
         if start >= today:
             return 0
-        before = len(await sql.built_days(self.db, hall_id, start.isoformat(), today.isoformat()))
+        before = len(await self.port.built_days(hall_id, start.isoformat(), today.isoformat()))
         await self.ensure_rollup(meta, Period(PeriodKind.CUSTOM, start, today - dt.timedelta(days=1)))
-        after = len(await sql.built_days(self.db, hall_id, start.isoformat(), today.isoformat()))
+        after = len(await self.port.built_days(hall_id, start.isoformat(), today.isoformat()))
         return after - before
 
     async def accumulate(self, meta: HallMeta, period: Period, dims: Iterable[str]) -> tuple[Accs, list[Any]]:
@@ -96,13 +102,11 @@ class Statistics:
         if period.days > MAX_DAYS:
             raise InvalidInput(E.PERIOD_TOO_LONG, f"统计周期最长 {MAX_DAYS} 天 (at most {MAX_DAYS} days)")
         live = await self.ensure_rollup(meta, period)
-        rows = await sql.rollup_rows(self.db, meta.hall["id"], dims, period.start.isoformat(),
-                                     period.end.isoformat())
+        rows = await self.port.rollup_rows(meta.hall["id"], dims, period.start.isoformat(),
+                                           period.end.isoformat())
         day_accs: list[tuple[str, Accs]] = []
         for d in sorted(live):
-            rs = await sql.day_rows(self.db, meta, d, sql.day_bounds(dt.date.fromisoformat(d),
-                                                                     meta.hall["timezone"],
-                                                                     self.store.rules.rollover))
+            rs = await self.port.day_rows(meta.hall["id"], d, self.day_bounds(meta, dt.date.fromisoformat(d)))
             day_accs.append((d, await asyncio.to_thread(fold_day, rs, meta)))
 
         def merge() -> Accs:
@@ -124,7 +128,7 @@ class Statistics:
             if d not in DIMS:
                 raise InvalidInput(E.BAD_DIMENSION, f"未知的统计维度 {d!r} (unknown dimension; one of "
                                                     f"{', '.join(DIMS)})", field="by")
-        meta = await sql.hall_meta(self.db, hall_id)
+        meta = await self.port.hall_meta(hall_id)
         accs, series = await self.accumulate(meta, period, dims)
         out = await asyncio.to_thread(to_figures, accs, meta, dims)
         return {"hall": {"id": hall_id, "code": meta.hall["code"], "name": meta.hall["name"]},

@@ -33,8 +33,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from openpyxl import load_workbook
 
-from hallops.http.reports import REPORTS
-from hallops.reports.scheduler import run_once
+from hallops.background import LOOPS, Loop
+from hallops.http.keys import USECASES
+from hallops.http.reports import PUBLISHER
+from hallops.usecases.briefings import Briefings
 from tests.conftest import SHANGHAI, Hall
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -43,6 +45,14 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 def at(h: int, m: int, day: int = 30) -> dt.datetime:
     return dt.datetime(2026, 11, day, h, m, tzinfo=SHANGHAI) if day <= 30 else dt.datetime(
         2026, 12, day - 30, h, m, tzinfo=SHANGHAI)
+
+
+def briefings(hall: Hall) -> Briefings:
+    return hall.client.server.app[USECASES].briefings
+
+
+def loop(hall: Hall, name: str) -> Loop:
+    return next(lp for lp in hall.client.server.app[LOOPS] if lp.name == name)
 
 
 async def ok(call: Any, status: int = 200) -> Any:
@@ -140,12 +150,12 @@ async def test_a_hand_computed_day_live_and_rolled_up(hall: Hall) -> None:
     ids = await build_day(hall)
     live = await ok(hall.manager.get(f"/api/v1/halls/{hall.hall_id}/stats?date=2026-11-30"))
     check_day(live, hall, ids["win5"], ids["win6"])
-    rows = await hall.store.db.all("SELECT count(*) FROM report_days")
+    rows = await hall.ports.db.all("SELECT count(*) FROM report_days")
     assert rows[0][0] == 0  # the day is still today: folded live, not stored
     hall.clock.set(at(9, 0, day=31))  # Tuesday: Monday is over and rolled up on first use
     rolled = await ok(hall.manager.get("/api/v1/halls/liangjiang/stats?period=custom&from=2026-11-30"
                                        "&to=2026-11-30"))
-    assert (await hall.store.db.one("SELECT tickets FROM report_days WHERE service_day = '2026-11-30'"))[0] == 6
+    assert (await hall.ports.db.one("SELECT tickets FROM report_days WHERE service_day = '2026-11-30'"))[0] == 6
     check_day(rolled, hall, ids["win5"], ids["win6"])
     # The week and the month hold the same one day; yesterday's roll-up is read, not rebuilt.
     week = await ok(hall.manager.get(f"/api/v1/halls/{hall.hall_id}/stats?period=weekly&date=2026-12-01&by=queue"))
@@ -209,7 +219,7 @@ async def test_a_window_counts_every_call_it_made_even_of_tickets_transferred_aw
     check(await ok(hall.manager.get(f"/api/v1/halls/{hall.hall_id}/stats?date=2026-11-30")))
     hall.clock.set(at(9, 0, day=31))  # the day is over: the same figures from its roll-up
     check(await ok(hall.manager.get(f"/api/v1/halls/{hall.hall_id}/stats?date=2026-11-30")))
-    assert (await hall.store.db.one("SELECT calls FROM report_rollup WHERE dim = 'window' AND key = ?",
+    assert (await hall.ports.db.one("SELECT calls FROM report_rollup WHERE dim = 'window' AND key = ?",
                                     (str(win1),)))[0] == 3
     code, csv_text = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/stats.csv?date=2026-11-30&by=window")
     rows = [r.split(",") for r in csv_text.lstrip("\ufeff").splitlines()]
@@ -276,10 +286,10 @@ async def wait_for(cond: Any, seconds: float = 5.0) -> None:
 
 async def test_publish_retries_with_backoff_and_shows_failures(hall: Hall) -> None:
     await build_day(hall)
-    rep = hall.client.server.app[REPORTS]
-    rep.settings.retry_base_seconds = 60
-    rep.settings.max_attempts = 2
-    rep.settings.poll_seconds = 0.02
+    settings = briefings(hall).settings
+    settings.retry_base_seconds = 60
+    settings.max_attempts = 2
+    loop(hall, PUBLISHER).interval = 0.02
     ding = Robot([(500, {"errmsg": "busy"}), (200, {"errcode": 0, "errmsg": "ok"})])
     wecom = Robot([(200, {"errcode": 93000, "errmsg": "invalid webhook url"})])
     async with TestServer(ding.app) as ding_srv, TestServer(wecom.app) as wecom_srv:
@@ -323,20 +333,20 @@ async def test_publish_retries_with_backoff_and_shows_failures(hall: Hall) -> No
     failed = next(d for d in (await ok(hall.manager.get(f"/api/v1/halls/{hall.hall_id}/report-deliveries")))[
         "deliveries"] if d["state"] == "failed")
     await ok(hall.manager.post(f"/api/v1/halls/{hall.hall_id}/report-deliveries/{failed['id']}/retry"))
-    attempts = await hall.store.db.all("SELECT ok, http_status, error FROM briefing_attempts ORDER BY id")
+    attempts = await hall.ports.db.all("SELECT ok, http_status, error FROM briefing_attempts ORDER BY id")
     assert [(a[0], a[1]) for a in attempts] == [(0, 500), (0, 200), (1, 200), (0, 200)]
 
 
 async def test_daily_briefing_is_generated_after_closing_time(hall: Hall) -> None:
-    rep = hall.client.server.app[REPORTS]
+    run_once = briefings(hall).generate_due
     await hall.issue("B")
     await ok(hall.manager.patch(f"/api/v1/halls/{hall.hall_id}/report-settings", {"daily_at": "17:30"}))
     hall.clock.set(at(17, 29))
-    assert await run_once(rep.stats, set()) == []
+    assert await run_once() == []
     hall.clock.set(at(17, 31))
-    made = await run_once(rep.stats, set())
+    made = await run_once()
     assert len(made) == 1
-    again = await run_once(rep.stats, set())
+    again = await run_once()
     assert again == []  # kept: generated once
     listed = await ok(hall.manager.get(f"/api/v1/halls/{hall.hall_id}/briefings"))
     assert [(x["kind"], x["period_start"], x["generated_by"]) for x in listed["briefings"]] == [
