@@ -13,11 +13,15 @@ from functools import cached_property
 
 from hallops.storage.accounts import AccountStore, SigningKeys
 from hallops.storage.alerts import AlertsPort
+from hallops.storage.appointments import AppointmentsPort
+from hallops.storage.console import ConsolePort
 from hallops.storage.db import Database
 from hallops.storage.findings import FindingsPort
 from hallops.storage.halls import HallStore
+from hallops.storage.kiosk import KioskPort
 from hallops.storage.layout import LayoutStore
 from hallops.storage.patrols import PatrolsPort
+from hallops.storage.phones import PhonesPort
 from hallops.storage.reports import ReportsPort
 from hallops.storage.rules import Rules
 from hallops.storage.store import Store
@@ -63,6 +67,23 @@ class Ports:
     @cached_property
     def alerts(self) -> AlertsPort:
         return AlertsPort(self.db, self.rules)
+
+    # The citizen's and the clerk's pages (kiosk, phones, appointments, the console's reads).
+    @cached_property
+    def kiosk(self) -> KioskPort:
+        return KioskPort(self.db)
+
+    @cached_property
+    def phones(self) -> PhonesPort:
+        return PhonesPort(self.db, self.rules, self.store, self.keys.key)
+
+    @cached_property
+    def appointments(self) -> AppointmentsPort:
+        return AppointmentsPort(self.db, self.rules)
+
+    @cached_property
+    def console(self) -> ConsolePort:
+        return ConsolePort(self.db)
 
     # Statistics and briefings (roll-ups, kept briefings, webhooks and deliveries).
     @cached_property

@@ -21,11 +21,15 @@ from functools import cached_property
 from hallops.config import Config
 from hallops.usecases.accounts import Accounts
 from hallops.usecases.alerts import Alerts
+from hallops.usecases.appointments import Appointments
 from hallops.usecases.briefings import Briefings
+from hallops.usecases.console import Console
 from hallops.usecases.findings import Findings
 from hallops.usecases.halls import Halls
+from hallops.usecases.kiosk import Kiosk
 from hallops.usecases.layout import Layout
 from hallops.usecases.patrols import Patrols
+from hallops.usecases.phones import Phones
 from hallops.usecases.reports import Reports
 from hallops.usecases.tickets import Tickets
 from hallops.usecases.windows import Windows
@@ -83,6 +87,23 @@ class UseCases:
     def alerts(self) -> Alerts:
         # One object for the server's life: it counts the evaluations (the loop's and those asked for).
         return Alerts(self.ctx)
+
+    # The citizen's and the clerk's pages: built on first use, one each per UseCases.
+    @cached_property
+    def kiosk(self) -> Kiosk:
+        return Kiosk(self.ctx)
+
+    @cached_property
+    def phones(self) -> Phones:
+        return Phones(self.ctx)
+
+    @cached_property
+    def appointments(self) -> Appointments:
+        return Appointments(self.ctx)
+
+    @cached_property
+    def console(self) -> Console:
+        return Console(self.ctx)
 
     # Statistics and briefings: one object each for the server's life (the roll-up lock, the publisher's hooks).
     @cached_property
