@@ -38,9 +38,9 @@ from hallops.reports.briefing import assemble
 from hallops.reports.render import render_pdf
 from hallops.reports.service import Statistics
 from hallops.storage.layout import LayoutStore
+from hallops.storage.reports import ReportsPort
 from hallops.storage.rules import Rules
 from hallops.storage.sqlite import SQLiteDatabase as Database
-from hallops.storage.store import Store
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 LAST_DAY = dt.date(2026, 11, 30)
@@ -175,7 +175,6 @@ async def main() -> None:
     now = dt.datetime.combine(LAST_DAY, dt.time(18, 0), tzinfo=TZ).timestamp()
     db = Database(path, synchronous="NORMAL", clock=lambda: now)
     await db.open()
-    store = Store(db, Rules())
     if fresh:
         hall_id = await LayoutStore(db).load_layout(demo_layout())
         await db.close()
@@ -185,11 +184,10 @@ async def main() -> None:
               f"({path.stat().st_size / 2**20:,.0f} MiB)")
         db = Database(path, synchronous="NORMAL", clock=lambda: now)
         await db.open()
-        store = Store(db, Rules())
     hall_id = (await db.one("SELECT id FROM halls"))[0]
     n = (await db.one("SELECT count(*) FROM tickets"))[0]
     print(f"{n:,} tickets; now {dt.datetime.fromtimestamp(now, TZ)}")
-    stats = Statistics(store)
+    stats = Statistics(ReportsPort(db), Rules(), lambda: now)
     r: dict[str, float] = {}
     await timed("roll-up of every closed day (once)", stats.catch_up(hall_id, args.days + 5), r)
     yesterday = LAST_DAY - dt.timedelta(days=1)
