@@ -75,7 +75,8 @@ def snapshot(tx: Tx, store_rules: StoreRules, hall_id: int) -> Snapshot:
                     "WHERE w.hall_id = ?", (hall_id,)):
         served.setdefault(r["window_id"], []).append(r["queue_id"])
     last = {r["window_id"]: r["last"] for r in tx.all(
-        "SELECT window_id, max(max(coalesce(ended_at, 0), coalesce(called_at, 0))) AS last FROM tickets "
+        "SELECT window_id, max(CASE WHEN coalesce(ended_at, 0) > coalesce(called_at, 0) THEN coalesce(ended_at, 0) "
+        "ELSE coalesce(called_at, 0) END) AS last FROM tickets "
         "WHERE hall_id = ? AND service_day = ? AND window_id IS NOT NULL GROUP BY window_id", (hall_id, day))}
     windows = []
     for w in tx.all("SELECT id, number, name, key_window, state, state_since, clerk_user_id, current_ticket_id "
@@ -99,6 +100,10 @@ def snapshot(tx: Tx, store_rules: StoreRules, hall_id: int) -> Snapshot:
 
 def evaluate(tx: Tx, store_rules: StoreRules, hall_id: int) -> dict[str, int]:
     """Raise, keep and clear this hall's alerts from its state now."""
+    # Take the hall's row lock first, as every writer that emits does: two evaluations of one hall in several
+    # processes then run one after the other, and on PostgreSQL the later one is run again on the state the
+    # first committed (instead of raising the same alert twice against the `alerts_active` index).
+    tx.run("UPDATE halls SET event_seq = event_seq WHERE id = ?", (hall_id,))
     found = conditions(snapshot(tx, store_rules, hall_id), tx_rules(tx, hall_id))
     active = {r["key"]: r["id"] for r in tx.all("SELECT id, key FROM alerts WHERE hall_id = ? AND cleared_at IS NULL",
                                                  (hall_id,))}
@@ -115,9 +120,9 @@ def evaluate(tx: Tx, store_rules: StoreRules, hall_id: int) -> dict[str, int]:
         _emit(tx, active[key], Ev.ALERT_CLEARED)
     for c in plan.keep:
         # The figure moves while the alert stands: kept up to date, but no new alert and no event.
-        tx.run("UPDATE alerts SET last_value = ?, peak_value = max(peak_value, ?), message = ?, "
-               "level = CASE WHEN level = 'critical' THEN level ELSE ? END WHERE id = ?",
-               (c.value, c.value, c.message, c.level, active[c.key]))
+        tx.run("UPDATE alerts SET last_value = ?, peak_value = CASE WHEN peak_value > ? THEN peak_value ELSE ? END, "
+               "message = ?, level = CASE WHEN level = 'critical' THEN level ELSE ? END WHERE id = ?",
+               (c.value, c.value, c.value, c.message, c.level, active[c.key]))
     return {"raised": len(plan.raise_), "cleared": len(plan.clear), "active": len(plan.raise_) + len(plan.keep)}
 
 

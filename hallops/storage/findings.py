@@ -47,7 +47,7 @@ from hallops.storage.views import iso
 def _visible_sql(actor: Actor) -> tuple[str, dict[str, Any]]:
     """The SQL condition (on alias f) for the findings this actor may see within their hall."""
     if actor.role is not Role.CLERK:
-        return "1", {}
+        return "1 = 1", {}  # a boolean on both backends (PostgreSQL refuses a bare integer)
     if actor.window_id is not None:
         return "f.window_id = :v_window", {"v_window": actor.window_id}
     return ("(f.window_id IN (SELECT id FROM windows WHERE clerk_user_id = :v_user) OR f.clerk_user_id = :v_user"
