@@ -65,14 +65,13 @@ async def _with_usecases(config: Config, fn: Callable[[UseCases], Awaitable[T]])
 
 async def ensure_demo(uc: UseCases) -> tuple[bool, dict[str, str]]:
     """Load the demo hall into an empty database; (re)issue the demo tokens. Returns (loaded, tokens)."""
-    store = uc.ctx.ports.store
     loaded = False
-    if not await store.halls(OPERATOR):
+    if not await uc.halls.list(OPERATOR):
         await uc.layout.load(demo_layout())
         loaded = True
-    hall = (await store.halls(OPERATOR))[0]
+    hall = (await uc.halls.list(OPERATOR))[0]
     # The demo hall is open every day (whoever tries it, whenever): patrols are scheduled every day too.
-    await patrols.configure_demo(store, hall["id"])
+    await patrols.configure_demo(uc.ctx.ports.store, hall["id"])
     accounts = uc.accounts
     for t in await accounts.tokens(OPERATOR):
         if t["label"] in DEMO_TOKEN_LABELS and t["revoked_at"] is None:

@@ -9,7 +9,7 @@ from aiohttp import web
 from hallops.domain.actors import Actor
 from hallops.domain.model import Role
 from hallops.http.api import RouteTable
-from hallops.http.keys import STORE
+from hallops.http.keys import USECASES
 from hallops.http.web import render
 
 routes = RouteTable("pages")
@@ -36,5 +36,5 @@ async def login_page(request: web.Request, actor: Actor | None) -> web.Response:
 async def home(request: web.Request, actor: Actor) -> web.Response:
     from hallops.http.routes import TILES
 
-    halls = await request.app[STORE].halls(actor)
+    halls = await request.app[USECASES].halls.list(actor)
     return render(request, "home.html", halls=halls, tiles=TILES)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from hallops.domain.actors import Actor
 from hallops.domain.errors import E, Forbidden, NotFound, Unauthorized
 from hallops.domain.model import Role
+from hallops.usecases.halls import Halls
 
 if TYPE_CHECKING:
     from hallops.usecases import Context
@@ -97,5 +98,5 @@ class Accounts:
     async def _own_hall(self, actor: Actor, ref: str | int | None) -> int | None:
         """The hall a new account or token belongs to: never wider than the acting admin's own hall."""
         if ref is not None:
-            return int((await self.ctx.ports.store.resolve_hall(ref, actor))["id"])
+            return int((await Halls(self.ctx).resolve(actor, ref))["id"])
         return actor.hall_id

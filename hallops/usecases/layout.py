@@ -59,7 +59,8 @@ class Layout:
 
     async def _object(self, hall_id: int, kind: str, obj_id: int) -> dict[str, Any]:
         """The object as the hall's layout shows it."""
-        full = await self.ctx.ports.store.hall_layout(hall_id)
+        full = await self.ctx.ports.halls.layout(hall_id)
+        assert full is not None  # the hall was found in the write that came before
         if kind == "hall":
             return dict(full["hall"])
         return dict(next(o for o in full[kind] if o["id"] == obj_id))
