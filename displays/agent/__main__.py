@@ -129,8 +129,8 @@ class Agent:
         if self.seq is not None and seq != self.seq + 1:
             raise ConnectionError(f"gap: after {self.seq} came {seq}")  # reconnect and resume
         self.seq = seq
-        if kind in ("layout.changed", "day.closed"):
-            raise ConnectionError("hall changed: take a fresh snapshot")
+        if self.board.needs_snapshot(msg):
+            raise ConnectionError("hall layout changed: take a fresh snapshot")
         call = self.board.apply(msg)
         if call is None:
             return

@@ -1,15 +1,20 @@
-"""The hall as the agent keeps it: a snapshot, then events applied in order (the same rules as board.js)."""
+"""The hall as the agent keeps it: a snapshot, then each event folded in by the hall's reference fold
+(hallops/domain/hallstate.py, which the browser screens mirror in displays/static/hallstate.js)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+
+from hallops.domain import hallstate
+from hallops.domain.hallstate import parse_time
 
 RECENT = 12
 # "Now calling" shows a call only while it is still true (the ticket is called, not yet started, finished,
 # missed or moved) and for at most this long: after that the hall has moved on (the same rule as lobby.js).
 HOLD_SECONDS = 60.0
+
+__all__ = ["HOLD_SECONDS", "Board", "Call", "parse_time", "recent_calls"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,12 +28,8 @@ class Call:
     at: str
 
 
-def parse_time(iso: str) -> float:
-    return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
-
-
 def recent_calls(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Newest first, one entry per ticket (its latest call)."""
+    """Newest first, one entry per ticket (its latest call): what a screen lists of the hall's latest calls."""
     seen: set[int] = set()
     out = []
     for c in sorted(calls, key=lambda c: parse_time(c["called_at"]), reverse=True):
@@ -44,73 +45,32 @@ class Board:
         self.state: dict[str, Any] | None = None
 
     def load(self, state: dict[str, Any]) -> None:
-        """Take a snapshot; calls seen earlier the same service day stay (the snapshot may leave out a ticket
-        that has since been transferred, a call the hall still heard)."""
-        windows = {w["id"]: w for w in state["windows"]}
-        calls = [{"kind": "call", "area": (windows.get(c.get("window_id")) or {}).get("area"), **c}
-                 for c in state["latest_calls"]]
-        prev = self.state
-        if prev is not None and prev["hall"]["id"] == state["hall"]["id"] \
-                and prev.get("service_day") == state.get("service_day"):
-            calls += prev["latest_calls"]
-        state["latest_calls"] = recent_calls(calls)
-        self.state = state
+        """Take a snapshot (GET …/state, or the live socket's): the fold starts from it."""
+        self.state = hallstate.adopt(state)
+
+    def needs_snapshot(self, ev: dict[str, Any]) -> bool:
+        """An event no fold can apply (the layout changed): the caller takes a fresh snapshot."""
+        return hallstate.needs_snapshot(ev)
 
     def _window(self, window_id: int | None) -> dict[str, Any] | None:
         assert self.state is not None
         return next((w for w in self.state["windows"] if w["id"] == window_id), None)
 
-    def _queue(self, prefix: str) -> dict[str, Any]:
-        assert self.state is not None
-        return next((q for q in self.state["queues"] if q["prefix"] == prefix), {"waiting": 0})
-
     def apply(self, ev: dict[str, Any]) -> Call | None:
         """Apply one event; return the call it makes, if any (filtered by this screen's area)."""
         if self.state is None:
             return None
-        self.state["seq"] = ev["seq"]
-        p, kind = ev.get("payload") or {}, ev["type"]
-        t = p.get("ticket") or {}
-        if kind == "ticket.issued":
-            self._queue(t["queue"])["waiting"] += 1
-        elif kind in ("ticket.called", "ticket.recalled") and p.get("window"):
-            w = self._window(p["window"]["id"])
-            if w is not None:
-                w["current"] = {"id": t["id"], "number": t["number"], "status": "called"}
-            if kind == "ticket.called" and p.get("reason") != "call_back":
-                q = self._queue(t["queue"])
-                q["waiting"] = max(0, q["waiting"] - 1)
-            call_kind = "recall" if kind == "ticket.recalled" else (
-                "call_back" if p.get("reason") == "call_back" else "call")
-            call = Call(ev["seq"], t["number"], p["window"]["number"], p["window"].get("name") or "",
-                        p["window"].get("area"), call_kind, ev["at"])
-            entry = {"ticket_id": t["id"], "number": t["number"], "queue": t.get("queue"), "window": call.window,
-                     "window_id": p["window"]["id"], "window_name": call.window_name, "area": call.area,
-                     "called_at": ev["at"], "recall_count": t.get("recall_count"), "kind": call_kind}
-            self.state["latest_calls"] = recent_calls([entry, *self.state["latest_calls"]])
-            return call if self.area is None or call.area == self.area else None
-        elif kind == "ticket.started":
-            w = self._window(t.get("window_id"))
-            if w is not None and w.get("current") and w["current"]["id"] == t["id"]:
-                w["current"]["status"] = "serving"
-        elif kind in ("ticket.parked", "ticket.finished", "ticket.no_show", "ticket.transferred", "ticket.cancelled"):
-            w = self._window((p.get("window") or {}).get("id") or t.get("window_id"))
-            if w is not None and w.get("current") and w["current"]["id"] == t["id"]:
-                w["current"] = None
-            if kind == "ticket.transferred":
-                self._queue((p.get("to") or {}).get("queue") or t["queue"])["waiting"] += 1
-            if kind == "ticket.cancelled" and not p.get("window"):
-                q = self._queue(t["queue"])
-                q["waiting"] = max(0, q["waiting"] - 1)
-        elif kind.startswith("window."):
-            w = self._window(p["window"]["id"])
-            if w is not None:
-                w["state"], w["pause_reason"] = p["window"]["state"], p["window"].get("pause_reason")
-        return None
+        self.state = hallstate.fold(self.state, ev)
+        entry = hallstate.call_of(ev)
+        if entry is None or entry["window"] is None:
+            return None
+        call = Call(ev["seq"], entry["number"], entry["window"], entry["window_name"] or "", entry["area"],
+                    entry["kind"], ev["at"])
+        return call if self.area is None or call.area == self.area else None
 
     def _calls(self) -> list[dict[str, Any]]:
         assert self.state is not None
-        return [c for c in self.state["latest_calls"] if self.area is None or c.get("area") == self.area]
+        return [c for c in recent_calls(self.state["latest_calls"]) if self.area is None or c.get("area") == self.area]
 
     def still_called(self, call: dict[str, Any]) -> bool:
         w = self._window(call.get("window_id"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from displays.agent.board import HOLD_SECONDS, Board
+from displays.agent.board import HOLD_SECONDS, Board, recent_calls
 
 T0 = dt.datetime(2026, 11, 30, 1, 0, tzinfo=dt.UTC)
 
@@ -19,10 +19,15 @@ def ts(seconds: float) -> float:
 
 
 def snapshot(day: str = "2026-11-30", calls: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A snapshot in the shape of GET …/state (Store.hall_state)."""
     windows = [{"id": 10 + n, "number": n, "name": f"{n} 号窗", "area": "综合受理区" if n < 5 else "企业服务区",
-                "state": "open", "pause_reason": None, "current": None} for n in range(1, 7)]
-    return {"hall": {"id": 1, "name": "测试大厅"}, "seq": 0, "service_day": day, "windows": windows,
-            "queues": [{"prefix": "A", "waiting": 5}, {"prefix": "B", "waiting": 5}], "latest_calls": calls or []}
+                "state": "open", "pause_reason": None, "state_since": at(-600), "clerk": None, "queues": ["A", "B"],
+                "current": None} for n in range(1, 7)]
+    return {"hall": {"id": 1, "name": "测试大厅"}, "seq": 0, "service_day": day, "now": at(0), "windows": windows,
+            "queues": [{"id": 1, "prefix": "A", "waiting": 5, "longest_wait_seconds": 300},
+                       {"id": 2, "prefix": "B", "waiting": 5, "longest_wait_seconds": 60}],
+            "latest_calls": calls or [],
+            "today": {"issued": 10, "waiting": 10, "served": 0, "no_show": 0, "by_status": {"waiting": 10}}}
 
 
 class Events:
@@ -33,8 +38,8 @@ class Events:
     def send(self, type_: str, seconds: float, ticket: int, window: int | None = None, **extra: Any) -> Any:
         self.seq += 1
         number = f"A{ticket:03d}"
-        payload = {"ticket": {"id": ticket, "number": number, "queue": "A", "status": "x", "recall_count": 0,
-                              "window_id": 10 + window if window else None}, **extra}
+        payload = {"ticket": {"id": ticket, "number": number, "queue": "A", "queue_id": 1, "status": "x",
+                              "recall_count": 0, "window_id": 10 + window if window else None}, **extra}
         if window is not None:
             payload["window"] = {"id": 10 + window, "number": window, "name": f"{window} 号窗",
                                  "area": "综合受理区" if window < 5 else "企业服务区"}
@@ -75,20 +80,21 @@ def test_a_call_unanswered_past_the_hold_rests_until_recalled() -> None:
     assert shown(board, HOLD_SECONDS + 1) is None
     call = ev.send("ticket.recalled", HOLD_SECONDS + 5, 1, window=2)
     assert call.kind == "recall" and shown(board, HOLD_SECONDS + 6) == "A001"
-    assert len(state(board)["latest_calls"]) == 1  # one entry per ticket
+    # The state lists every call the hall heard (as the snapshot does); a screen shows one entry per ticket.
+    assert len(state(board)["latest_calls"]) == 2
+    assert [c["kind"] for c in recent_calls(state(board)["latest_calls"])] == ["recall"]
 
 
-def test_a_transferred_call_stays_in_recent_calls_across_a_snapshot_of_the_same_day() -> None:
+def test_a_transferred_call_stays_in_recent_calls_and_a_snapshot_replaces_the_list() -> None:
     board = Board()
     board.load(snapshot())
     ev = Events(board)
     ev.send("ticket.called", 0, 1, window=2, reason="call")
-    ev.send("ticket.transferred", 3, 1, window=2, to={"queue": "B"})
+    ev.send("ticket.transferred", 3, 1, window=2, to={"queue": "B"}, was="called")
     assert shown(board, 4) is None
-    board.load(snapshot())  # a server that leaves moved tickets out of its list
-    assert [c["number"] for c in state(board)["latest_calls"]] == ["A001"]
+    assert [c["number"] for c in state(board)["latest_calls"]] == ["A001"]  # the hall heard it
     assert "A001→2" in board.render("open", ts(5))
-    board.load(snapshot(day="2026-12-01"))
+    board.load(snapshot(day="2026-12-01"))  # the server's list is the truth: no calls of another day are kept
     assert state(board)["latest_calls"] == []
 
 
@@ -100,4 +106,5 @@ def test_call_backs_and_the_area_filter() -> None:
     call = ev.send("ticket.called", 1, 2, window=5, reason="call_back")
     assert call.kind == "call_back"
     assert shown(board, 2) == "A002"
-    assert state(board)["queues"][0]["waiting"] == 4  # a call-back takes nobody from the line
+    # The lines' counts come with the events that change them: the call carried A's, the call-back none.
+    assert state(board)["queues"][0]["waiting"] == 5
