@@ -33,7 +33,7 @@ def _hall_id(request: web.Request) -> int:
 
 @routes.get("/api/v1/halls", summary="The halls, with their ids", roles=ANY_ROLE)
 async def list_halls(request: web.Request, actor: Actor) -> web.Response:
-    return json_response({"halls": await request.app[USECASES].halls.visible(actor)})
+    return json_response({"halls": await request.app[USECASES].halls.list(actor)})
 
 
 @routes.get("/api/v1/halls/{hall}", summary="A hall's layout: departments, queues, service items, windows",

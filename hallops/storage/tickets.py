@@ -284,7 +284,8 @@ def ticket_action(tx: Tx, rules: Rules, *, ticket_id: int, action: Action, actor
         _require_idle(tx, w)
         tx.run("UPDATE tickets SET status = ?, called_at = ?, recall_count = 0 WHERE id = ?", (new, now, t["id"]))
         tx.run("UPDATE windows SET current_ticket_id = ? WHERE id = ?", (t["id"], wid))
-        return _event_ticket(tx, t["id"], Ev.TICKET_CALLED, window=window_brief(w), reason="call_back")
+        return _event_ticket(tx, t["id"], Ev.TICKET_CALLED, window=window_brief(w), reason="call_back",
+                             started_at=iso(t["started_at"]))  # served before it was parked
     elif action is Action.FINISH:
         items = _resolve_items(tx, t["hall_id"], body.get("items") or [])
         tx.many("INSERT INTO ticket_items (ticket_id, item_id, window_id, at) "
@@ -446,7 +447,7 @@ def close_day(tx: Tx, rules: Rules, *, hall_id: int, through_today: bool, actor:
     closed = tx.all("UPDATE windows SET state = 'closed', pause_reason = NULL, state_since = ?, clerk_user_id = NULL"
                     " WHERE hall_id = ? AND state <> 'closed' AND current_ticket_id IS NULL"
                     " AND (? = 1 OR coalesce(state_since, 0) < ?) RETURNING number",
-                    (tx.now, hall_id, through_today, day_start))
+                    (tx.now, hall_id, int(through_today), day_start))  # an int: PostgreSQL has no bool = int
     if not expired and not closed:
         return {"expired": 0, "windows_closed": [], "through": today if through_today else None}
     result = {"expired": len(expired), "expired_ids": sorted(r["id"] for r in expired),

@@ -3,6 +3,7 @@ day's close (by a manager, or by itself at each hall's rollover)."""
 
 from __future__ import annotations
 
+import builtins
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,7 @@ class Halls:
         actor.check_hall(row["id"])
         return row
 
-    async def visible(self, actor: Actor) -> list[dict[str, Any]]:
+    async def list(self, actor: Actor) -> builtins.list[dict[str, Any]]:
         return [h for h in await self.port.all() if actor.hall_id is None or h["id"] == actor.hall_id]
 
     async def hall_id_for(self, actor: Actor, ref: str | int | None) -> int:
@@ -47,7 +48,7 @@ class Halls:
             return int((await self.resolve(actor, ref))["id"])
         if actor.hall_id is not None:
             return actor.hall_id
-        halls = await self.visible(actor)
+        halls = await self.list(actor)
         if len(halls) == 1:
             return int(halls[0]["id"])
         raise InvalidInput(E.HALL_REQUIRED, "请指定大厅 (several halls exist: give \"hall\")", field="hall")
@@ -60,7 +61,8 @@ class Halls:
         actor.check_hall(hall_id)
         return _found(await self.port.state(hall_id), hall_id)
 
-    async def events_after(self, actor: Actor, hall_id: int, after: int, limit: int) -> list[dict[str, Any]]:
+    async def events_after(self, actor: Actor, hall_id: int, after: int,
+                           limit: int) -> builtins.list[dict[str, Any]]:
         actor.check_hall(hall_id)
         return await self.port.events_after(hall_id, after, limit)
 

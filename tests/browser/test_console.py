@@ -80,6 +80,8 @@ async def test_auto_no_show_after_the_recall_limit_when_the_hall_wants_it(browse
     for _ in range(3):
         await page.keyboard.press("r")
         await page.wait_for_timeout(100)
+    await expect(page.locator("#c-auto")).to_contain_text("自动过号")
+    hall.clock.advance(1)  # the server marks it (its auto-no-show loop), on the server's clock
     await expect(page.locator("#c-number")).to_have_text("—", timeout=5000)
     row = await hall.store.db.one("SELECT status FROM tickets WHERE id = ?", (t["id"],))
     assert row["status"] == "no_show"
