@@ -42,15 +42,25 @@ class ServerProcess:
         self.data_dir = data_dir or Path(db).parent
         self.proc: asyncio.subprocess.Process | None = None
 
+    def _log(self) -> int:
+        """The server's log, kept beside its data (a failing test's server says why)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return os.open(self.data_dir / f"server-{self.port}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "hallops", "serve", "--db", str(self.db), "--port", str(self.port), cwd=ROOT,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-            env=os.environ | {"HALLOPS_LOG_LEVEL": "WARNING", "HALLOPS_VOICE_CACHE": str(self.data_dir / "voice")})
+        log = self._log()
+        try:
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "hallops", "serve", "--db", str(self.db), "--port", str(self.port), cwd=ROOT,
+                stdout=asyncio.subprocess.DEVNULL, stderr=log,
+                env=os.environ | {"HALLOPS_LOG_LEVEL": "WARNING",
+                                  "HALLOPS_VOICE_CACHE": str(self.data_dir / "voice")})
+        finally:
+            os.close(log)
         deadline = time.monotonic() + 20
         async with aiohttp.ClientSession() as s:
             while time.monotonic() < deadline:

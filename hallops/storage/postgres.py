@@ -43,6 +43,7 @@ T = TypeVar("T")
 
 CHANNEL = "hallops_events"
 MAX_ATTEMPTS = 60  # a job that loses the race for its hall this often in a row is reported, not retried
+UNIQUE_RETRIES = 3
 
 
 # -- SQL and rows --------------------------------------------------------------------------------------------
@@ -294,8 +295,13 @@ class PostgresDatabase(Database):
                     conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"{hall_id}:{seq}"))
                 conn.execute("COMMIT")
                 return value, tx.events
-            except _RETRY:
+            except (*_RETRY, IntegrityError) as e:
                 conn.execute("ROLLBACK")
+                # A unique key taken by a transaction that committed after this one's snapshot: run again on
+                # the new state (a few times only: a key taken for good stays an error for the job to report).
+                if isinstance(e, IntegrityError) and (
+                        not isinstance(e.__cause__, pg_errors.UniqueViolation) or attempt > UNIQUE_RETRIES):
+                    raise
                 self.retries += 1
                 if attempt == MAX_ATTEMPTS:
                     raise
