@@ -29,14 +29,20 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from openpyxl import load_workbook
 
 from hallops.background import LOOPS, Loop
+from hallops.domain.actors import Actor
+from hallops.domain.errors import Forbidden, NotFound
+from hallops.domain.model import Role
+from hallops.domain.stats import PeriodKind
 from hallops.http.keys import USECASES
 from hallops.http.reports import PUBLISHER
 from hallops.usecases.briefings import Briefings
+from hallops.usecases.reports import PeriodAsked
 from tests.conftest import SHANGHAI, Hall
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -264,14 +270,16 @@ async def test_briefing_pdf_has_headings_figures_and_missing_sections(hall: Hall
 class Robot:
     """A local work-group robot: answers each post from a script of (status, JSON) and records them."""
 
-    def __init__(self, script: list[tuple[int, dict[str, Any]]]) -> None:
+    def __init__(self, script: list[tuple[int, dict[str, Any]]], delay: float = 0.0) -> None:
         self.script = script
+        self.delay = delay  # seconds before answering: a slow robot keeps a delivery in flight
         self.posts: list[tuple[str, dict[str, Any]]] = []
         self.app = web.Application()
         self.app.router.add_post("/robot/send", self.handle)
 
     async def handle(self, request: web.Request) -> web.Response:
         self.posts.append((str(request.rel_url), await request.json()))
+        await asyncio.sleep(self.delay)
         status, body = self.script[min(len(self.posts), len(self.script)) - 1]
         return web.json_response(body, status=status)
 
@@ -332,9 +340,10 @@ async def test_publish_retries_with_backoff_and_shows_failures(hall: Hall) -> No
     assert code == 200 and "1 条推送失败" in page and "errcode 93000" in page
     failed = next(d for d in (await ok(hall.manager.get(f"/api/v1/halls/{hall.hall_id}/report-deliveries")))[
         "deliveries"] if d["state"] == "failed")
-    await ok(hall.manager.post(f"/api/v1/halls/{hall.hall_id}/report-deliveries/{failed['id']}/retry"))
     attempts = await hall.ports.db.all("SELECT ok, http_status, error FROM briefing_attempts ORDER BY id")
     assert [(a[0], a[1]) for a in attempts] == [(0, 500), (0, 200), (1, 200), (0, 200)]
+    # Read before the retry: the retry wakes the publisher, whose next attempt (the robot is gone) may land first.
+    await ok(hall.manager.post(f"/api/v1/halls/{hall.hall_id}/report-deliveries/{failed['id']}/retry"))
 
 
 async def test_daily_briefing_is_generated_after_closing_time(hall: Hall) -> None:
@@ -351,3 +360,52 @@ async def test_daily_briefing_is_generated_after_closing_time(hall: Hall) -> Non
     listed = await ok(hall.manager.get(f"/api/v1/halls/{hall.hall_id}/briefings"))
     assert [(x["kind"], x["period_start"], x["generated_by"]) for x in listed["briefings"]] == [
         ("daily", "2026-11-30", "scheduler")]
+
+
+async def test_publishing_wakes_the_publisher_and_two_workers_never_post_one_delivery_twice(hall: Hall) -> None:
+    """Publishing does not wait for the publisher's next round; and a delivery in flight (claimed, its robot
+    slow to answer) is not taken by another worker — here a second Briefings over the same database, as a
+    second server process would be."""
+    await build_day(hall)
+    loop(hall, PUBLISHER).interval = 3600  # only a wake-up can make it post within the test
+    robot = Robot([(200, {"errcode": 0, "errmsg": "ok"})], delay=0.3)
+    async with TestServer(robot.app) as srv:
+        for n in range(3):
+            await ok(hall.manager.post(f"/api/v1/halls/{hall.hall_id}/report-webhooks", {
+                "kind": "wecom", "label": f"群{n}", "url": str(srv.make_url(f"/robot/send?key=k{n}"))}), 201)
+        b = await ok(hall.manager.post(f"/api/v1/halls/{hall.hall_id}/briefings", {"kind": "daily"}), 201)
+        await ok(hall.manager.post(f"/api/v1/briefings/{b['id']}/publish"), 202)
+        uc = briefings(hall)
+        other = Briefings(hall.client.server.app[USECASES].ctx, uc.stats)
+        attempted = await asyncio.gather(uc.deliver_due(), other.deliver_due(), other.deliver_due())
+
+        async def all_sent() -> bool:
+            body = await ok(hall.manager.get(f"/api/v1/halls/{hall.hall_id}/report-deliveries"))
+            return [(d["state"], d["attempts"]) for d in body["deliveries"]] == [("sent", 1)] * 3
+        await wait_for(all_sent, 3.0)
+    assert sorted(url for url, _ in robot.posts) == [f"/robot/send?key=k{n}" for n in range(3)]
+    assert sum(attempted) <= 3
+    attempts = await hall.ports.db.all("SELECT delivery_id FROM briefing_attempts")
+    assert len(attempts) == 3 and len({a[0] for a in attempts}) == 3
+
+
+async def test_statistics_and_briefings_are_a_supervisors_of_their_own_hall(hall: Hall) -> None:
+    """The use cases check who asks, whatever door they are reached by."""
+    await build_day(hall)
+    app = hall.client.server.app
+    reports, kept = app[USECASES].reports, briefings(hall)
+    manager = Actor(Role.MANAGER, hall_id=hall.hall_id, display_name="王芳")
+    b = await kept.generate(manager, hall.hall_id, PeriodKind.DAILY, dt.date(2026, 11, 30))
+    assert b["generated_by"] == "王芳" and b["data"]["stats"]["totals"]["issued"] == 6
+    clerk = Actor(Role.CLERK, hall_id=hall.hall_id)
+    with pytest.raises(Forbidden):
+        await reports.statistics(clerk, hall.hall_id, PeriodAsked())
+    with pytest.raises(Forbidden):
+        await kept.annotate(clerk, b["id"], "不该写")
+    elsewhere = Actor(Role.MANAGER, hall_id=hall.hall_id + 1)
+    with pytest.raises(NotFound):
+        await kept.get(elsewhere, b["id"])
+    with pytest.raises(NotFound):
+        await reports.statistics(elsewhere, hall.hall_id, PeriodAsked())
+    code, body = await hall.kiosk.get(f"/api/v1/briefings/{b['id']}")
+    assert code == 403, body
