@@ -53,13 +53,16 @@ _TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|::|:[A-Za-z_]\w*|\?|%")
 
 @lru_cache(maxsize=4096)
 def translate(sql: str) -> str:
-    """`?` → `%s`, `:name` → `%(name)s`, a literal `%` → `%%`; quoted text and `::` casts are left alone."""
+    """`?` → `%s`, `:name` → `%(name)s`, a literal `%` → `%%` (psycopg reads `%` even inside quotes);
+    `?` and `:name` inside quoted text, and `::` casts, are left alone."""
     def sub(m: re.Match[str]) -> str:
         tok = m.group(0)
         if tok == "?":
             return "%s"
         if tok == "%":
             return "%%"
+        if tok.startswith(("'", '"')):
+            return tok.replace("%", "%%")
         if tok.startswith(":") and tok != "::":
             return f"%({tok[1:]})s"
         return tok
