@@ -6,17 +6,18 @@ the manager feature's table (manager.py), which also registers the background ev
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aiohttp import web
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, StringConstraints
 
 from hallops.domain.actors import Actor
-from hallops.domain.alerts import AlertKind
+from hallops.domain.alerts import KIND_LABELS, AlertKind
 from hallops.domain.model import Role
 from hallops.http.api import RouteTable, hall_of, json_response, path_int, query_int
 from hallops.http.bodies import Body, Empty, ShortText
 from hallops.http.keys import USECASES
+from hallops.storage.views import iso
 
 routes = RouteTable("alerts")
 SUPERVISORS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -38,20 +39,33 @@ class RulesSpec(Body):
     rules: list[RuleChange] = Field(min_length=1, max_length=200)
 
 
+def alert_json(r: dict[str, Any]) -> dict[str, Any]:
+    """An alert as the API shows it, from its columns and `duration_seconds` (given by the use case)."""
+    kind = AlertKind(r["kind"])
+    return {"id": r["id"], "hall_id": r["hall_id"], "key": r["key"], "kind": kind.value,
+            "kind_name": KIND_LABELS[kind][0], "kind_name_en": KIND_LABELS[kind][1], "level": r["level"],
+            "message": r["message"], "queue_id": r["queue_id"], "window_id": r["window_id"], "value": r["value"],
+            "threshold": r["threshold"], "last_value": r["last_value"], "peak_value": r["peak_value"],
+            "raised_at": iso(r["raised_at"]), "acknowledged_at": iso(r["acknowledged_at"]),
+            "acknowledged_by": r["acknowledged_by_name"] or None, "ack_note": r["ack_note"],
+            "cleared_at": iso(r["cleared_at"]), "active": r["cleared_at"] is None,
+            "duration_seconds": r["duration_seconds"]}
+
+
 @routes.get("/api/v1/halls/{hall}/alerts", summary="The alert log (active first), or only the active ones",
             roles=SUPERVISORS, query=(("active", "1: only active alerts"), ("limit", "at most (default 200)")))
 async def list_alerts(request: web.Request, actor: Actor) -> web.Response:
     out = await request.app[USECASES].alerts.list(actor, int(hall_of(request)["id"]),
                                                    active_only=request.query.get("active") == "1",
                                                    limit=query_int(request, "limit", 200, lo=1, hi=1000))
-    return json_response({"alerts": out})
+    return json_response({"alerts": [alert_json(a) for a in out]})
 
 
 @routes.post("/api/v1/alerts/{alert_id:\\d+}/acknowledge", summary="Acknowledge an alert (by a named manager)",
              roles=SUPERVISORS, body=Acknowledge, responses={200: "acknowledged", 409: "already acknowledged"})
 async def acknowledge_alert(request: web.Request, actor: Actor, body: Acknowledge) -> web.Response:
-    return json_response(await request.app[USECASES].alerts.acknowledge(actor, path_int(request, "alert_id"),
-                                                                        body.note))
+    return json_response(alert_json(await request.app[USECASES].alerts.acknowledge(
+        actor, path_int(request, "alert_id"), body.note)))
 
 
 @routes.post("/api/v1/halls/{hall}/alerts/evaluate", summary="Evaluate the alert rules now (all halls)",

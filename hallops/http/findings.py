@@ -7,7 +7,7 @@ from the manager feature's table (manager.py). The clerks' page and "my findings
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from aiohttp import web
 from pydantic import AfterValidator, AwareDatetime, Field, StrictStr, StringConstraints
@@ -15,10 +15,18 @@ from pydantic import AfterValidator, AwareDatetime, Field, StrictStr, StringCons
 from hallops.domain.actors import Actor
 from hallops.domain.errors import E, InvalidInput
 from hallops.domain.model import Role
-from hallops.domain.patrols import MAX_PHOTO_BYTES, FindingAction, FindingStatus, Severity
+from hallops.domain.patrols import (
+    DEFAULT_CHECKLIST,
+    MAX_PHOTO_BYTES,
+    OTHER_CATEGORY,
+    FindingAction,
+    FindingStatus,
+    Severity,
+)
 from hallops.http.api import RouteTable, hall_of, json_response, path_int, query_int
 from hallops.http.bodies import Body, Id, ShortText
 from hallops.http.keys import USECASES
+from hallops.storage.views import iso
 
 routes = RouteTable("findings")
 SUPERVISORS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -70,6 +78,48 @@ class FindingChange(Body):
     responsible_name: ShortText | None = None
 
 
+# -- the wire format -------------------------------------------------------------------------------------
+
+_DEFAULT_NAMES = {it.code: it for it in (*DEFAULT_CHECKLIST, OTHER_CATEGORY)}
+
+
+def finding_json(r: dict[str, Any]) -> dict[str, Any]:
+    """A finding as the API shows it, from its columns (and `overdue`, decided by the use case)."""
+    cat = _DEFAULT_NAMES.get(r["category"])
+    return {
+        "id": r["id"], "hall_id": r["hall_id"], "patrol_id": r["patrol_id"], "category": r["category"],
+        "category_name": r["category_name"] or (cat.name if cat else r["category"]),
+        "category_name_en": r["category_name_en"] or (cat.name_en if cat else ""),
+        "severity": r["severity"], "description": r["description"],
+        "window": {"id": r["window_id"], "number": r["window_number"], "name": r["window_name"]}
+        if r["window_id"] else None,
+        "clerk": {"id": r["clerk_user_id"], "display_name": r["clerk_name"]} if r["clerk_user_id"] else None,
+        "area": r["area"],
+        "responsible": {"user_id": r["responsible_user_id"], "name": r["responsible_name"]},
+        "due_at": iso(r["due_at"]), "overdue": bool(r["overdue"]), "status": FindingStatus(r["status"]).value,
+        "escalation": r["escalation"], "repeat_count": r["repeat_count"],
+        "created_at": iso(r["created_at"]), "created_by": r["created_by_name"],
+        "rectification": r["rectification"], "rectified_at": iso(r["rectified_at"]),
+        "rectified_by": r["rectified_by_name"] or None, "rectified_by_user_id": r["rectified_by_user_id"],
+        "verified_at": iso(r["verified_at"]), "verified_by": r["verified_by_name"] or None,
+        "reopen_count": r["reopen_count"], "updated_at": iso(r["updated_at"]),
+    }
+
+
+def photo_json(r: dict[str, Any]) -> dict[str, Any]:
+    return {"id": r["id"], "stage": r["stage"], "mime": r["mime"], "size": r["size"],
+            "uploaded_at": iso(r["uploaded_at"]), "uploaded_by": r["uploaded_by_name"],
+            "url": f"/api/v1/finding-photos/{r['id']}"}
+
+
+def finding_detail_json(r: dict[str, Any]) -> dict[str, Any]:
+    """A finding with its photos and its history."""
+    return finding_json(r) | {"photos": [photo_json(p) for p in r["photos"]],
+                              "log": [dict(e) | {"at": iso(e["at"])} for e in r["log"]]}
+
+
+# -- routes ----------------------------------------------------------------------------------------------
+
 @routes.get("/api/v1/halls/{hall}/findings", summary="Findings (clerks: about their window or themselves)",
             roles=STAFF, query=(("status", "open | rectifying | rectified | verified | reopened"),
                                 ("window", "window id"), ("overdue", "1: overdue only"),
@@ -82,26 +132,27 @@ async def list_findings(request: web.Request, actor: Actor) -> web.Response:
         actor, int(hall_of(request)["id"]), status=FindingStatus(status) if status else None,
         window_id=query_int(request, "window", 0) or None, overdue=request.query.get("overdue") == "1",
         open_only=request.query.get("open") == "1")
-    return json_response({"findings": out})
+    return json_response({"findings": [finding_json(f) for f in out]})
 
 
 @routes.post("/api/v1/halls/{hall}/findings", summary="Record a finding (问题)", roles=SUPERVISORS,
              body=NewFinding, responses={201: "recorded"})
 async def create_finding(request: web.Request, actor: Actor, body: NewFinding) -> web.Response:
-    return json_response(await request.app[USECASES].findings.open(actor, int(hall_of(request)["id"]),
-                                                                   body.model_dump()), status=201)
+    out = await request.app[USECASES].findings.open(actor, int(hall_of(request)["id"]), body.model_dump())
+    return json_response(finding_json(out), status=201)
 
 
 @routes.get("/api/v1/findings/{finding_id:\\d+}", summary="A finding with its photos and history", roles=STAFF)
 async def get_finding(request: web.Request, actor: Actor) -> web.Response:
-    return json_response(await request.app[USECASES].findings.get(actor, path_int(request, "finding_id")))
+    return json_response(finding_detail_json(await request.app[USECASES].findings.get(
+        actor, path_int(request, "finding_id"))))
 
 
 @routes.patch("/api/v1/findings/{finding_id:\\d+}", summary="Change severity, due date or who fixes it",
               roles=SUPERVISORS, body=FindingChange)
 async def change_finding(request: web.Request, actor: Actor, body: FindingChange) -> web.Response:
-    return json_response(await request.app[USECASES].findings.update(actor, path_int(request, "finding_id"),
-                                                                     body.model_dump(exclude_unset=True)))
+    return json_response(finding_detail_json(await request.app[USECASES].findings.update(
+        actor, path_int(request, "finding_id"), body.model_dump(exclude_unset=True))))
 
 
 _ACTION_SUMMARY = {
@@ -116,8 +167,8 @@ def _finding_route(action: FindingAction) -> None:
     summary, roles = _ACTION_SUMMARY[action]
 
     async def handler(request: web.Request, actor: Actor, body: FindingNote) -> web.Response:
-        return json_response(await request.app[USECASES].findings.act(actor, path_int(request, "finding_id"),
-                                                                      action, body.note))
+        return json_response(finding_detail_json(await request.app[USECASES].findings.act(
+            actor, path_int(request, "finding_id"), action, body.note)))
     handler.__name__ = f"finding_{action.value}"
     routes.post(f"/api/v1/findings/{{finding_id:\\d+}}/{action.value}", summary=summary, roles=roles,
                 body=FindingNote, responses={200: "the finding after the step", 409: "illegal now"})(handler)
@@ -130,8 +181,8 @@ for _action in FindingAction:
 @routes.post("/api/v1/findings/{finding_id:\\d+}/comment", summary="Answer or remark on a finding", roles=STAFF,
              body=Comment)
 async def comment_finding(request: web.Request, actor: Actor, body: Comment) -> web.Response:
-    return json_response(await request.app[USECASES].findings.comment(actor, path_int(request, "finding_id"),
-                                                                      body.note))
+    return json_response(finding_detail_json(await request.app[USECASES].findings.comment(
+        actor, path_int(request, "finding_id"), body.note)))
 
 
 async def _read_limited(request: web.Request, limit: int) -> bytes:
@@ -155,7 +206,7 @@ async def add_photo(request: web.Request, actor: Actor) -> web.Response:
     photo = await request.app[USECASES].findings.add_photo(
         actor, path_int(request, "finding_id"), request.query.get("stage"),
         lambda: _read_limited(request, MAX_PHOTO_BYTES))
-    return json_response(photo, status=201)
+    return json_response(photo_json(photo), status=201)
 
 
 @routes.get("/api/v1/finding-photos/{photo_id:\\d+}", summary="A finding's photo (staff who may see the finding)",

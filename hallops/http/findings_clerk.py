@@ -15,6 +15,7 @@ from aiohttp import web
 from hallops.domain.actors import Actor
 from hallops.domain.model import Role
 from hallops.http.api import RouteTable, json_response
+from hallops.http.findings import finding_json
 from hallops.http.keys import USECASES
 from hallops.http.web import render
 
@@ -23,8 +24,9 @@ STAFF = frozenset({Role.ADMIN, Role.MANAGER, Role.CLERK})
 
 
 async def mine(request: web.Request, actor: Actor) -> dict[str, Any]:
-    return await request.app[USECASES].findings.mine(actor, request.query.get("hall") or None,
+    data = await request.app[USECASES].findings.mine(actor, request.query.get("hall") or None,
                                                      include_verified=request.query.get("all") == "1")
+    return data | {"findings": [finding_json(f) for f in data["findings"]]}
 
 
 @routes.get("/api/v1/findings/mine", summary="Findings about my window or me (clerks), open ones unless ?all=1",

@@ -20,6 +20,7 @@ from hallops.http import alerts, findings, findings_clerk, patrols
 from hallops.http.api import RouteTable, hall_of, json_response
 from hallops.http.keys import USECASES
 from hallops.http.web import render
+from hallops.storage.views import iso
 
 routes = RouteTable("manager")
 SUPERVISORS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -39,7 +40,7 @@ def setup(app: web.Application) -> None:
 @routes.get("/manager/{hall}", summary="The floor manager's tablet: live hall, alerts, patrols, findings",
             roles=SUPERVISORS, page=True)
 async def tablet_page(request: web.Request, actor: Actor) -> web.Response:
-    t = await request.app[USECASES].patrols.tablet(actor, int(hall_of(request)["id"]))
+    t = await request.app[USECASES].floor.tablet(actor, int(hall_of(request)["id"]))
     layout = t["layout"]
     return render(request, "manager/tablet.html", hall=layout["hall"], boot={
         "hall": layout["hall"], "windows": [{k: w[k] for k in ("id", "number", "name", "name_en", "area", "key_window")}
@@ -53,7 +54,13 @@ async def tablet_page(request: web.Request, actor: Actor) -> web.Response:
             summary="The manager's dashboard: hall state, tickets by hour, patrol quota, active alerts, findings",
             roles=SUPERVISORS)
 async def dashboard(request: web.Request, actor: Actor) -> web.Response:
-    return json_response(await request.app[USECASES].patrols.dashboard(actor, int(hall_of(request)["id"])))
+    d = await request.app[USECASES].floor.dashboard(actor, int(hall_of(request)["id"]))
+    figures = d["figures"]
+    return json_response({
+        **d["state"], "hourly": figures["hourly"],
+        "last_activity": {str(w): iso(at) for w, at in figures["last_activity"].items()},
+        "quota": patrols.quota_json(d["quota"]), "alerts": [alerts.alert_json(a) for a in d["alerts"]],
+        "findings": d["findings"]})
 
 
 # The subjects of the floor manager (and the clerks' side of findings) are served from this table.

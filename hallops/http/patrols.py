@@ -7,7 +7,7 @@ from the manager feature's table (manager.py).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from aiohttp import web
 from pydantic import Field, StrictInt, StrictStr, StringConstraints
@@ -15,10 +15,12 @@ from pydantic import Field, StrictInt, StrictStr, StringConstraints
 from hallops.domain.actors import Actor
 from hallops.domain.errors import E, InvalidInput
 from hallops.domain.model import Role
-from hallops.domain.patrols import CheckResult, PatrolKind
+from hallops.domain.patrols import CheckResult, PatrolKind, QuotaProgress
 from hallops.http.api import RouteTable, hall_of, json_response, path_int
 from hallops.http.bodies import Body, Id, ShortText, Text
+from hallops.http.findings import finding_json
 from hallops.http.keys import USECASES
+from hallops.storage.views import iso
 
 routes = RouteTable("patrols")
 SUPERVISORS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -61,6 +63,38 @@ class ChecklistSpec(Body):
     items: list[ChecklistEntry] = Field(min_length=1, max_length=60)
 
 
+# -- the wire format -------------------------------------------------------------------------------------
+
+def progress_json(p: QuotaProgress) -> dict[str, Any]:
+    due = None
+    if p.next_due_minute is not None:
+        m = round(p.next_due_minute)
+        due = f"{m // 60:02d}:{m % 60:02d}"
+    return {"kind": p.kind.value, "quota": p.quota, "done": p.done, "expected": p.expected, "behind": p.behind,
+            "behind_minutes": round(p.behind_minutes), "remaining": p.remaining, "next_due": due}
+
+
+def patrol_json(p: dict[str, Any]) -> dict[str, Any]:
+    return {"id": p["id"], "kind": p["kind"], "status": p["status"], "window_id": p["window_id"],
+            "window": p["window_number"], "inspector": p["inspector_name"],
+            "started_at": iso(p["started_at"]), "finished_at": iso(p["finished_at"]),
+            "items": len(p["items"]), "checked": p["checked"], "findings": p["findings"], "note": p["note"]}
+
+
+def patrol_detail_json(p: dict[str, Any]) -> dict[str, Any]:
+    """A patrol with its checklist (each item's answer) and its findings."""
+    findings = p["findings"]
+    return patrol_json(p | {"findings": len(findings)}) | {
+        "window_name": p["window_name"], "service_day": p["service_day"],
+        "checklist": [i | {"at": iso(i["at"])} for i in p["checklist"]],
+        "finding_list": [finding_json(f) for f in findings]}
+
+
+def quota_json(q: dict[str, Any]) -> dict[str, Any]:
+    return {"service_day": q["service_day"], "settings": q["settings"],
+            "progress": [progress_json(p) for p in q["progress"]], "patrols": [patrol_json(p) for p in q["patrols"]]}
+
+
 def _hall_id(request: web.Request) -> int:
     return int(hall_of(request)["id"])
 
@@ -98,7 +132,7 @@ async def put_checklist(request: web.Request, actor: Actor, body: ChecklistSpec)
 @routes.get("/api/v1/halls/{hall}/patrol-quota", summary="Today's patrol quota, progress, schedule and patrols",
             roles=STAFF)
 async def patrol_quota(request: web.Request, actor: Actor) -> web.Response:
-    return json_response(await request.app[USECASES].patrols.quota(actor, _hall_id(request)))
+    return json_response(quota_json(await request.app[USECASES].patrols.quota(actor, _hall_id(request))))
 
 
 @routes.get("/api/v1/halls/{hall}/patrols", summary="Patrols, newest first", roles=SUPERVISORS,
@@ -110,37 +144,40 @@ async def list_patrols(request: web.Request, actor: Actor) -> web.Response:
             dt.date.fromisoformat(day)
         except ValueError:
             raise InvalidInput(E.BAD_QUERY, "day 应为 YYYY-MM-DD (day must be YYYY-MM-DD)", field="day") from None
-    return json_response({"patrols": await request.app[USECASES].patrols.list(actor, _hall_id(request), day)})
+    out = await request.app[USECASES].patrols.list(actor, _hall_id(request), day)
+    return json_response({"patrols": [patrol_json(p) for p in out]})
 
 
 @routes.post("/api/v1/halls/{hall}/patrols", summary="Start a patrol (全面巡查 or 重点窗口抽查)", roles=SUPERVISORS,
              body=StartPatrol, responses={201: "started"})
 async def start_patrol(request: web.Request, actor: Actor, body: StartPatrol) -> web.Response:
-    return json_response(await request.app[USECASES].patrols.start(actor, _hall_id(request), body.kind, body.window,
-                                                                   body.note), status=201)
+    out = await request.app[USECASES].patrols.start(actor, _hall_id(request), body.kind, body.window, body.note)
+    return json_response(patrol_detail_json(out), status=201)
 
 
 @routes.get("/api/v1/patrols/{patrol_id:\\d+}", summary="A patrol with its checklist and findings",
             roles=SUPERVISORS)
 async def get_patrol(request: web.Request, actor: Actor) -> web.Response:
-    return json_response(await request.app[USECASES].patrols.get(actor, path_int(request, "patrol_id")))
+    return json_response(patrol_detail_json(await request.app[USECASES].patrols.get(
+        actor, path_int(request, "patrol_id"))))
 
 
 @routes.post("/api/v1/patrols/{patrol_id:\\d+}/checks", summary="Answer one checklist item: pass, or finding",
              roles=SUPERVISORS, body=CheckItem)
 async def check_item(request: web.Request, actor: Actor, body: CheckItem) -> web.Response:
-    return json_response(await request.app[USECASES].patrols.check(actor, path_int(request, "patrol_id"), body.item,
-                                                                   body.result, body.note))
+    return json_response(patrol_detail_json(await request.app[USECASES].patrols.check(
+        actor, path_int(request, "patrol_id"), body.item, body.result, body.note)))
 
 
 @routes.post("/api/v1/patrols/{patrol_id:\\d+}/finish", summary="Finish a patrol (every item answered)",
              roles=SUPERVISORS, body=FinishPatrol, responses={200: "done", 409: "items left, or not open"})
 async def finish_patrol(request: web.Request, actor: Actor, body: FinishPatrol) -> web.Response:
-    return json_response(await request.app[USECASES].patrols.finish(actor, path_int(request, "patrol_id"),
-                                                                    body.note))
+    return json_response(patrol_detail_json(await request.app[USECASES].patrols.finish(
+        actor, path_int(request, "patrol_id"), body.note)))
 
 
 @routes.post("/api/v1/patrols/{patrol_id:\\d+}/cancel", summary="Cancel a patrol that has no findings",
              roles=SUPERVISORS)
 async def cancel_patrol(request: web.Request, actor: Actor) -> web.Response:
-    return json_response(await request.app[USECASES].patrols.cancel(actor, path_int(request, "patrol_id")))
+    return json_response(patrol_detail_json(await request.app[USECASES].patrols.cancel(
+        actor, path_int(request, "patrol_id"))))

@@ -130,27 +130,21 @@ def evaluate_all(tx: Tx, store_rules: StoreRules) -> dict[int, dict[str, int]]:
     return {h["id"]: evaluate(tx, store_rules, h["id"]) for h in tx.all("SELECT id FROM halls ORDER BY id")}
 
 
-def alert_json(r: Any, now: float) -> dict[str, Any]:
+def alert_brief(r: Any) -> dict[str, Any]:
+    """What an alert's event carries (the API's full shape is in http/alerts.py)."""
     kind = AlertKind(r["kind"])
-    end = r["cleared_at"] if r["cleared_at"] is not None else now
-    return {"id": r["id"], "hall_id": r["hall_id"], "key": r["key"], "kind": kind.value,
-            "kind_name": KIND_LABELS[kind][0], "kind_name_en": KIND_LABELS[kind][1], "level": r["level"],
-            "message": r["message"], "queue_id": r["queue_id"], "window_id": r["window_id"], "value": r["value"],
-            "threshold": r["threshold"], "last_value": r["last_value"], "peak_value": r["peak_value"],
+    return {"id": r["id"], "key": r["key"], "kind": kind.value, "kind_name": KIND_LABELS[kind][0],
+            "level": r["level"], "message": r["message"], "queue_id": r["queue_id"], "window_id": r["window_id"],
             "raised_at": iso(r["raised_at"]), "acknowledged_at": iso(r["acknowledged_at"]),
-            "acknowledged_by": r["acknowledged_by_name"] or None, "ack_note": r["ack_note"],
-            "cleared_at": iso(r["cleared_at"]), "active": r["cleared_at"] is None,
-            "duration_seconds": round(end - r["raised_at"])}
+            "acknowledged_by": r["acknowledged_by_name"] or None, "cleared_at": iso(r["cleared_at"]),
+            "active": r["cleared_at"] is None}
 
 
 def _emit(tx: Tx, alert_id: int, type_: str) -> dict[str, Any]:
     row = tx.one("SELECT * FROM alerts WHERE id = ?", (alert_id,))
     assert row is not None
-    out = alert_json(row, tx.now)
-    tx.emit(row["hall_id"], type_, {"alert": {k: out[k] for k in (
-        "id", "key", "kind", "kind_name", "level", "message", "queue_id", "window_id", "raised_at",
-        "acknowledged_at", "acknowledged_by", "cleared_at", "active")}})
-    return out
+    tx.emit(row["hall_id"], type_, {"alert": alert_brief(row)})
+    return dict(row)
 
 
 def acknowledge(tx: Tx, *, alert_id: int, note: str, actor: Actor) -> dict[str, Any]:
@@ -217,8 +211,9 @@ class AlertsPort:
     async def floor_figures(self, hall_id: int, now: float) -> dict[str, Any]:
         return await floor_figures(self.db, hall_id, now, self.store_rules)
 
-    async def alerts(self, hall_id: int, now: float, *, active_only: bool = False, since: float | None = None,
+    async def alerts(self, hall_id: int, *, active_only: bool = False, since: float | None = None,
                      limit: int = 200) -> list[dict[str, Any]]:
+        """The hall's alerts' columns, the active ones first, then the newest."""
         where = "hall_id = ?" + (" AND cleared_at IS NULL" if active_only else "")
         params: list[Any] = [hall_id]
         if since is not None:
@@ -226,7 +221,7 @@ class AlertsPort:
             params.append(since)
         rows = await self.db.all(f"SELECT * FROM alerts WHERE {where} "
                                  "ORDER BY cleared_at IS NULL DESC, raised_at DESC LIMIT ?", (*params, limit))
-        return [alert_json(r, now) for r in rows]
+        return [dict(r) for r in rows]
 
     async def rules(self, hall_id: int) -> dict[str, Any]:
         rows = await self.db.all(
@@ -272,4 +267,4 @@ async def floor_figures(db: Database, hall_id: int, now: float, store_rules: Sto
     hours = sorted(issued.keys() | served.keys())
     return {"hourly": [{"hour": h, "issued": issued.get(h, 0), "served": served.get(h, 0)}
                        for h in range(hours[0], hours[-1] + 1)] if hours else [],
-            "last_activity": {str(k): iso(v) for k, v in last.items() if v}}
+            "last_activity": {k: v for k, v in last.items() if v}}

@@ -38,7 +38,7 @@ from hallops.domain.patrols import (
     finding_step,
 )
 from hallops.storage.db import Database, Row, Tx
-from hallops.storage.finding_views import FINDING_SELECT, finding_brief, finding_json, photo_json
+from hallops.storage.finding_views import FINDING_SELECT, finding_brief
 from hallops.storage.patrols import actor_name, ensure_checklist, hall_row, load_patrol
 from hallops.storage.photos import PhotoFiles, photo_digest
 from hallops.storage.views import iso
@@ -74,7 +74,7 @@ def _log(tx: Tx, finding_id: int, actor: Actor, action: str, from_status: str | 
 def _emit_finding(tx: Tx, finding_id: int, type_: str, actor: Actor, **extra: Any) -> dict[str, Any]:
     row = load_finding(tx, finding_id, Actor(Role.ADMIN))
     tx.emit(row["hall_id"], type_, {"finding": finding_brief(row, tx.now), **extra})
-    return finding_json(row, tx.now)
+    return dict(row)
 
 
 def _user_in_hall(tx: Tx, user_id: int, hall_id: int, field: str) -> Row:
@@ -187,7 +187,7 @@ def update_finding(tx: Tx, *, finding_id: int, changes: dict[str, Any], actor: A
     elif changes.get("responsible_name"):
         sets["responsible_user_id"], sets["responsible_name"] = None, changes["responsible_name"]
     if not sets:
-        return finding_json(row, tx.now)
+        return dict(row)
     tx.run(f"UPDATE findings SET {', '.join(f'{k} = :{k}' for k in sets)}, updated_at = :now WHERE id = :id",
            {**sets, "now": tx.now, "id": finding_id})
     _log(tx, finding_id, actor, "update", None, None, json.dumps(
@@ -206,8 +206,8 @@ def add_photo(tx: Tx, *, finding_id: int, stage: PhotoStage, path: str, mime: st
     tx.run("UPDATE findings SET updated_at = ? WHERE id = ?", (tx.now, finding_id))
     _log(tx, finding_id, actor, "photo", None, None, stage.value)
     _emit_finding(tx, finding_id, Ev.FINDING_PHOTO_ADDED, actor, photo={"id": pid, "stage": stage.value})
-    return photo_json({"id": pid, "stage": stage.value, "mime": mime, "size": size, "uploaded_at": tx.now,
-                       "uploaded_by_name": actor_name(actor)})
+    return {"id": pid, "stage": stage.value, "mime": mime, "size": size, "uploaded_at": tx.now,
+            "uploaded_by_name": actor_name(actor)}
 
 
 
@@ -284,7 +284,7 @@ class FindingsPort:
             f"{FINDING_SELECT} WHERE {' AND '.join(where)} ORDER BY "
             "(f.status IN ('open', 'rectifying', 'reopened') AND f.due_at < :now) DESC, "
             "(f.status = 'verified') ASC, f.escalation <> 'none' DESC, f.due_at ASC LIMIT :limit", params)
-        return [finding_json(r, now) for r in rows]
+        return [dict(r) for r in rows]
 
     async def finding_counts(self, hall_id: int, now: float) -> dict[str, int]:
         r = await self.db.one(
@@ -295,7 +295,8 @@ class FindingsPort:
             "FROM findings WHERE hall_id = :hall", {"hall": hall_id, "now": now})
         return {k: int(r[k] or 0) for k in ("open", "overdue", "to_verify", "escalated")} if r else {}
 
-    async def finding(self, finding_id: int, actor: Actor, now: float) -> dict[str, Any]:
+    async def finding(self, finding_id: int, actor: Actor) -> dict[str, Any]:
+        """A finding's columns with its photos' and its log's, if the actor may see it."""
         cond, params = _visible_sql(actor)
         async with self.db.snapshot() as conn:
             rows = list(await conn.all(f"{FINDING_SELECT} WHERE f.id = :id AND {cond}",
@@ -308,9 +309,7 @@ class FindingsPort:
         if not rows:
             raise NotFound(E.FINDING_NOT_FOUND, f"问题不存在或无权查看 (no finding {finding_id})")
         actor.check_hall(rows[0]["hall_id"])
-        return finding_json(rows[0], now) | {
-            "photos": [photo_json(p) for p in photos],
-            "log": [dict(r) | {"at": iso(r["at"])} for r in log]}
+        return dict(rows[0]) | {"photos": [dict(p) for p in photos], "log": [dict(r) for r in log]}
 
     async def photo(self, photo_id: int, actor: Actor) -> dict[str, Any]:
         """A photo's file and type, if the actor may see its finding."""

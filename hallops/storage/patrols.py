@@ -16,6 +16,7 @@ from hallops.domain.errors import E, NotFound
 from hallops.domain.events import Ev
 from hallops.domain.patrols import (
     DEFAULT_CHECKLIST,
+    OTHER_CATEGORY,
     CheckResult,
     OpeningHours,
     PatrolKind,
@@ -32,13 +33,14 @@ from hallops.domain.patrols import (
     quota_progress,
 )
 from hallops.storage.db import Database, Row, Tx
-from hallops.storage.finding_views import _DEFAULT_NAMES, FINDING_SELECT, finding_json
+from hallops.storage.finding_views import FINDING_SELECT
 from hallops.storage.rules import Rules, service_day_of, zone
-from hallops.storage.views import iso
 
 if TYPE_CHECKING:
     from hallops.storage.store import Store
 
+# The names of the standard items, for a checklist item a hall has no row of (a patrol keeps its codes).
+_DEFAULT_NAMES = {it.code: it for it in (*DEFAULT_CHECKLIST, OTHER_CATEGORY)}
 DEFAULT_SETTINGS: dict[str, Any] = {"opening_hours": "09:00-12:00,13:00-17:00", "weekdays": "1,2,3,4,5",
                                     "full_quota": 6, "spot_quota": 4, "grace_minutes": 30}
 
@@ -59,15 +61,6 @@ class PatrolSettings:
 
     def quota(self, kind: PatrolKind) -> int:
         return self.full_quota if kind is PatrolKind.FULL else self.spot_quota
-
-
-def progress_json(p: QuotaProgress) -> dict[str, Any]:
-    due = None
-    if p.next_due_minute is not None:
-        m = round(p.next_due_minute)
-        due = f"{m // 60:02d}:{m % 60:02d}"
-    return {"kind": p.kind.value, "quota": p.quota, "done": p.done, "expected": p.expected, "behind": p.behind,
-            "behind_minutes": round(p.behind_minutes), "remaining": p.remaining, "next_due": due}
 
 
 def hall_progress(settings: PatrolSettings, done: dict[str, int], now: float, tz: str) -> list[QuotaProgress]:
@@ -234,6 +227,11 @@ def cancel_patrol(tx: Tx, *, patrol_id: int, actor: Actor) -> None:
 
 # -- reads -----------------------------------------------------------------------------------------------
 
+def _patrol_record(p: Row) -> dict[str, Any]:
+    """A patrol's columns, its checklist (kept as JSON text) as the list of its item codes."""
+    return dict(p) | {"items": json.loads(p["items"])}
+
+
 class PatrolsPort:
     """Patrols for the use cases: every change one write job, every read one snapshot."""
 
@@ -295,16 +293,8 @@ class PatrolsPort:
             if p["status"] == "done":
                 done[p["kind"]] = done.get(p["kind"], 0) + 1
         progress = hall_progress(settings, done, now, hall["timezone"])
-        return {"service_day": day, "settings": settings.raw, "progress": [progress_json(p) for p in progress],
-                "patrols": [self._patrol_row(p) for p in patrols]}
-
-    @staticmethod
-    def _patrol_row(p: Row) -> dict[str, Any]:
-        return {"id": p["id"], "kind": p["kind"], "status": p["status"], "window_id": p["window_id"],
-                "window": p["window_number"], "inspector": p["inspector_name"],
-                "started_at": iso(p["started_at"]), "finished_at": iso(p["finished_at"]),
-                "items": len(json.loads(p["items"])), "checked": p["checked"], "findings": p["findings"],
-                "note": p["note"]}
+        return {"service_day": day, "settings": settings.raw, "progress": progress,
+                "patrols": [_patrol_record(p) for p in patrols]}
 
     async def patrols(self, hall_id: int, day: str | None, limit: int = 200) -> list[dict[str, Any]]:
         cond, params = ("AND p.service_day = ?", (day,)) if day else ("", ())
@@ -313,9 +303,10 @@ class PatrolsPort:
             " AS findings, (SELECT count(*) FROM patrol_checks c WHERE c.patrol_id = p.id) AS checked "
             f"FROM patrols p LEFT JOIN windows w ON w.id = p.window_id WHERE p.hall_id = ? {cond} "
             "ORDER BY p.started_at DESC LIMIT ?", (hall_id, *params, limit))
-        return [self._patrol_row(r) for r in rows]
+        return [_patrol_record(r) for r in rows]
 
-    async def patrol(self, patrol_id: int, actor: Actor, now: float) -> dict[str, Any]:
+    async def patrol(self, patrol_id: int, actor: Actor) -> dict[str, Any]:
+        """A patrol's columns, its checklist with each item's answer, and its findings' columns."""
         async with self.db.snapshot() as conn:
             rows = list(await conn.all(
                 "SELECT p.*, w.number AS window_number, w.name AS window_name,"
@@ -342,9 +333,8 @@ class PatrolsPort:
             items.append({"code": code, "name": n["name"] if n else (d.name if d else code),
                           "name_en": n["name_en"] if n else (d.name_en if d else ""),
                           "result": c["result"] if c else None, "note": c["note"] if c else "",
-                          "at": iso(c["at"]) if c else None})
-        return self._patrol_row(p) | {"window_name": p["window_name"], "service_day": p["service_day"],
-                                      "checklist": items, "finding_list": [finding_json(f, now) for f in findings]}
+                          "at": c["at"] if c else None})
+        return _patrol_record(p) | {"checklist": items, "findings": [dict(f) for f in findings]}
 
     async def staff(self, hall_id: int) -> list[dict[str, Any]]:
         """The hall's staff, for choosing who fixes a finding."""

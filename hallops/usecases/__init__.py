@@ -19,12 +19,14 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from hallops.config import Config
+from hallops.storage.ports import Ports
 from hallops.usecases.accounts import Accounts
 from hallops.usecases.alerts import Alerts
 from hallops.usecases.appointments import Appointments
 from hallops.usecases.briefings import Briefings
 from hallops.usecases.console import Console
 from hallops.usecases.findings import Findings
+from hallops.usecases.floor import Floor
 from hallops.usecases.halls import Halls
 from hallops.usecases.kiosk import Kiosk
 from hallops.usecases.layout import Layout
@@ -33,8 +35,6 @@ from hallops.usecases.phones import Phones
 from hallops.usecases.reports import Reports
 from hallops.usecases.tickets import Tickets
 from hallops.usecases.windows import Windows
-
-from hallops.storage.ports import Ports
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,10 @@ class UseCases:
     @property
     def findings(self) -> Findings:
         return Findings(self.ctx)
+
+    @property
+    def floor(self) -> Floor:
+        return Floor(self.ctx)
 
     @cached_property
     def alerts(self) -> Alerts:

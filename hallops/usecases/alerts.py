@@ -17,6 +17,12 @@ log = logging.getLogger(__name__)
 NOTHING = {"raised": 0, "cleared": 0, "active": 0}
 
 
+def with_duration(alert: dict[str, Any], now: float) -> dict[str, Any]:
+    """An alert's columns and how long it stood (until now while it stands)."""
+    end = alert["cleared_at"] if alert["cleared_at"] is not None else now
+    return alert | {"duration_seconds": round(end - alert["raised_at"])}
+
+
 class Alerts:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -50,11 +56,12 @@ class Alerts:
 
     async def list(self, actor: Actor, hall_id: int, *, active_only: bool, limit: int) -> list[dict[str, Any]]:
         self._hall(actor, hall_id)
-        return await self.port.alerts(hall_id, self.ctx.clock(), active_only=active_only, limit=limit)
+        now = self.ctx.clock()
+        return [with_duration(a, now) for a in await self.port.alerts(hall_id, active_only=active_only, limit=limit)]
 
     async def acknowledge(self, actor: Actor, alert_id: int, note: str) -> dict[str, Any]:
         require_role(actor, SUPERVISORS)
-        return await self.port.acknowledge(alert_id, note, actor)
+        return with_duration(await self.port.acknowledge(alert_id, note, actor), self.ctx.clock())
 
     async def rules(self, actor: Actor, hall_id: int) -> dict[str, Any]:
         self._hall(actor, hall_id)

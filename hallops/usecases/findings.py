@@ -20,7 +20,7 @@ from hallops.domain.actors import Actor
 from hallops.domain.errors import E, InvalidInput
 from hallops.domain.model import Role
 from hallops.domain.patrols import FindingAction, FindingStatus, image_type, photo_stage
-from hallops.usecases.patrols import STAFF, SUPERVISORS, require_role
+from hallops.usecases.patrols import STAFF, SUPERVISORS, require_role, with_overdue
 
 if TYPE_CHECKING:
     from hallops.usecases import Context
@@ -44,19 +44,21 @@ class Findings:
         """The hall's findings this actor may see: overdue first, then what waits for action, then the newest."""
         require_role(actor, STAFF)
         actor.check_hall(hall_id)
-        return await self.port.findings(hall_id, actor, self.ctx.clock(), status=status, window_id=window_id,
-                                        overdue=overdue, open_only=open_only)
+        now = self.ctx.clock()
+        rows = await self.port.findings(hall_id, actor, now, status=status, window_id=window_id, overdue=overdue,
+                                        open_only=open_only)
+        return [with_overdue(r, now) for r in rows]
 
     async def open(self, actor: Actor, hall_id: int, spec: dict[str, Any]) -> dict[str, Any]:
         """Record a finding (on a patrol, whose item is then marked, or on its own)."""
         require_role(actor, SUPERVISORS)
         actor.check_hall(hall_id)
-        return await self.port.create(hall_id, spec, actor)
+        return with_overdue(await self.port.create(hall_id, spec, actor), self.ctx.clock())
 
     async def get(self, actor: Actor, finding_id: int) -> dict[str, Any]:
         """A finding with its photos and history, if this actor may see it."""
         require_role(actor, STAFF)
-        return await self.port.finding(finding_id, actor, self.ctx.clock())
+        return with_overdue(await self.port.finding(finding_id, actor), self.ctx.clock())
 
     async def update(self, actor: Actor, finding_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         """Change its severity, due date or who fixes it."""
@@ -98,7 +100,9 @@ class Findings:
         require_role(actor, STAFF)
         hall_id = await self._my_hall(actor, hall_ref)
         window = await self.port.clerk_window(actor) if actor.role is Role.CLERK else None
-        findings = await self.port.findings(hall_id, actor, self.ctx.clock(), open_only=not include_verified)
+        now = self.ctx.clock()
+        findings = [with_overdue(r, now) for r in await self.port.findings(hall_id, actor, now,
+                                                                           open_only=not include_verified)]
         return {"hall_id": hall_id, "window": window, "findings": findings, "counts": my_counts(findings)}
 
     async def _my_hall(self, actor: Actor, ref: str | None) -> int:

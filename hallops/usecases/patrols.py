@@ -1,7 +1,8 @@
-"""Patrols: the day's quota, the checklist, starting, checking, finishing and cancelling a patrol; the
-floor manager's tablet and dashboard. Managers (and admins) run patrols; every staff member of the hall may
-read the quota, the settings and the checklist. What a patrol allows is decided by hallops/domain/patrols.py
-inside the write job (storage/patrols.py), on the rows it loaded."""
+"""Patrols: the day's quota, the checklist, starting, checking, finishing and cancelling a patrol.
+
+Managers (and admins) run patrols; every staff member of the hall may read the quota, the settings and the
+checklist. What a patrol allows is decided by hallops/domain/patrols.py inside the write job
+(storage/patrols.py), on the rows it loaded."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from hallops.domain.actors import Actor
 from hallops.domain.errors import E, Forbidden
 from hallops.domain.model import Role
-from hallops.domain.patrols import CheckResult, PatrolKind, actor_name
+from hallops.domain.patrols import CheckResult, FindingStatus, PatrolKind, is_overdue
 
 if TYPE_CHECKING:
     from hallops.usecases import Context
@@ -24,6 +25,11 @@ def require_role(actor: Actor, roles: Iterable[Role]) -> None:
     if actor.role not in roles:
         raise Forbidden(E.FORBIDDEN,
                         f"角色 {actor.role.value} 无权执行此操作 (role {actor.role.value} may not do this)")
+
+
+def with_overdue(finding: dict[str, Any], now: float) -> dict[str, Any]:
+    """A finding's columns and whether it is overdue now (the domain decides)."""
+    return finding | {"overdue": is_overdue(FindingStatus(finding["status"]), finding["due_at"], now)}
 
 
 class Patrols:
@@ -67,7 +73,9 @@ class Patrols:
 
     async def get(self, actor: Actor, patrol_id: int) -> dict[str, Any]:
         require_role(actor, SUPERVISORS)
-        return await self.port.patrol(patrol_id, actor, self.ctx.clock())
+        patrol = await self.port.patrol(patrol_id, actor)
+        now = self.ctx.clock()
+        return patrol | {"findings": [with_overdue(f, now) for f in patrol["findings"]]}
 
     async def start(self, actor: Actor, hall_id: int, kind: PatrolKind, window_id: int | None,
                     note: str) -> dict[str, Any]:
@@ -89,22 +97,3 @@ class Patrols:
         require_role(actor, SUPERVISORS)
         await self.port.cancel(patrol_id, actor)
         return await self.get(actor, patrol_id)
-
-    # -- the manager's tablet ----------------------------------------------------------------------------
-
-    async def tablet(self, actor: Actor, hall_id: int) -> dict[str, Any]:
-        """What the tablet starts from: the hall's layout, its checklist, its staff and who is signed in."""
-        self._hall(actor, hall_id)
-        return {"layout": await self.ctx.ports.store.hall_layout(hall_id),
-                "checklist": await self.port.checklist(hall_id), "staff": await self.port.staff(hall_id),
-                "user": {"id": actor.user_id, "name": actor_name(actor), "role": actor.role.value},
-                "alert_interval": self.ctx.config.alerts.interval_seconds}
-
-    async def dashboard(self, actor: Actor, hall_id: int) -> dict[str, Any]:
-        """The hall state, tickets by hour, the patrol quota, the active alerts and the findings' counts."""
-        self._hall(actor, hall_id)
-        ports, now = self.ctx.ports, self.ctx.clock()
-        return {**await ports.store.hall_state(hall_id), **await ports.alerts.floor_figures(hall_id, now),
-                "quota": await self.port.quota(hall_id, now),
-                "alerts": await ports.alerts.alerts(hall_id, now, active_only=True),
-                "findings": await ports.findings.finding_counts(hall_id, now)}
