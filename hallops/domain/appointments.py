@@ -11,7 +11,9 @@ import datetime as dt
 import enum
 import io
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from hallops.domain.errors import Conflict, E, InvalidInput
@@ -208,3 +210,16 @@ def day_span(day: dt.date, tz: ZoneInfo) -> tuple[float, float]:
     """The slots of a day are those starting in [local midnight, local midnight + 24 h)."""
     start = dt.datetime.combine(day, dt.time(0), tzinfo=tz).timestamp()
     return start, start + 86400
+
+
+def check_in_window(settings: Mapping[str, Any]) -> CheckInWindow:
+    """The hall's check-in window from its citizen settings."""
+    return CheckInWindow(int(settings["checkin_early_minutes"]), int(settings["checkin_late_minutes"]))
+
+
+def count_outcomes(outcomes: Iterable[Outcome]) -> dict[str, int]:
+    """How many bookings came to each outcome, and the total of those not cancelled."""
+    counts = {o.value: 0 for o in Outcome}
+    for o in outcomes:
+        counts[o.value] += 1
+    return counts | {"total": sum(counts.values()) - counts[Outcome.CANCELLED.value]}

@@ -15,6 +15,7 @@ from hallops.http.api import RouteTable, hall_of, json_response, path_int
 from hallops.http.bodies import Body, HallRef, QueueRef
 from hallops.http.keys import USECASES
 from hallops.http.web import render
+from hallops.storage.views import iso
 from hallops.usecases.appointments import Appointments
 
 routes = RouteTable("appointments")
@@ -60,6 +61,26 @@ def _appointments(request: web.Request) -> Appointments:
     return request.app[USECASES].appointments
 
 
+# -- the wire format: times as ISO 8601 UTC ------------------------------------------------------------
+
+def _times(d: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return d | {k: iso(d[k]) for k in keys if k in d}
+
+
+def booked_json(result: dict[str, Any]) -> dict[str, Any]:
+    return result | {"created": [_times(c, "starts_at") for c in result["created"]]}
+
+
+def checked_in_json(ticket: dict[str, Any]) -> dict[str, Any]:
+    return ticket | {"appointment": _times(ticket["appointment"], "starts_at", "ends_at"),
+                     "position": ticket["people_ahead"] + 1 if ticket["status"] == "waiting" else 0}
+
+
+def day_json(view: dict[str, Any]) -> dict[str, Any]:
+    return view | {"slots": [_times(s, "starts_at", "ends_at") | {
+        "bookings": [_times(b, "checked_in_at") for b in s["bookings"]]} for s in view["slots"]]}
+
+
 @routes.get("/appointments/{hall}", summary="Appointments, kiosk printers and phone-ticket settings",
             roles=SUPERVISORS, page=True)
 async def appointments_page(request: web.Request, actor: Actor) -> web.Response:
@@ -74,8 +95,7 @@ async def appointments_page(request: web.Request, actor: Actor) -> web.Response:
                                       409: "too early / too late / cancelled"})
 async def check_in(request: web.Request, actor: Actor, body: CheckIn) -> web.Response:
     ticket, created = await _appointments(request).check_in(actor, body.hall, body.code)
-    ticket["position"] = ticket["people_ahead"] + 1 if ticket["status"] == "waiting" else 0
-    return json_response(ticket, status=201 if created else 200)
+    return json_response(checked_in_json(ticket), status=201 if created else 200)
 
 
 @routes.post("/api/v1/halls/{hall}/appointment-slots", summary="Add a day of slots to a queue", roles=SUPERVISORS,
@@ -91,19 +111,19 @@ async def add_slots(request: web.Request, actor: Actor, body: Slots) -> web.Resp
 async def add_booking(request: web.Request, actor: Actor, body: NewBooking) -> web.Response:
     result = await _appointments(request).book(actor, hall_of(request), queue=body.queue, start=body.start,
                                                name=body.name, phone=body.phone, code=body.code)
-    return json_response(result, status=201 if result["created"] else 200)
+    return json_response(booked_json(result), status=201 if result["created"] else 200)
 
 
 @routes.post("/api/v1/halls/{hall}/appointments/import", summary="Import bookings from CSV, all or nothing",
              roles=SUPERVISORS, body=ImportBookings)
 async def import_bookings(request: web.Request, actor: Actor, body: ImportBookings) -> web.Response:
-    return json_response(await _appointments(request).import_csv(actor, hall_of(request), body.csv))
+    return json_response(booked_json(await _appointments(request).import_csv(actor, hall_of(request), body.csv)))
 
 
 @routes.get("/api/v1/halls/{hall}/appointments", summary="A day's slots and bookings, with check-ins and no-shows",
             roles=STAFF, query=(("day", "service day YYYY-MM-DD (default today)"),))
 async def day_appointments(request: web.Request, actor: Actor) -> web.Response:
-    return json_response(await _appointments(request).day(actor, hall_of(request), request.query.get("day")))
+    return json_response(day_json(await _appointments(request).day(actor, hall_of(request), request.query.get("day"))))
 
 
 @routes.post("/api/v1/halls/{hall}/appointments/{appointment_id:\\d+}/cancel", summary="Cancel a booking",

@@ -42,7 +42,8 @@ async def console_page(request: web.Request, actor: Actor) -> web.Response:
             roles=STAFF)
 async def console_snapshot(request: web.Request, actor: Actor) -> web.Response:
     snap = await request.app[USECASES].console.snapshot(actor, path_int(request, "window_id"))
-    return json_response(snap | {"now": iso(snap["now"]), "findings_url": "/findings/mine"},
+    parked = [t | {"issued_at": iso(t["issued_at"])} for t in snap["parked"]]
+    return json_response(snap | {"now": iso(snap["now"]), "parked": parked, "findings_url": "/findings/mine"},
                          headers={"Cache-Control": "no-store"})
 
 

@@ -25,6 +25,7 @@ from hallops.http.api import RouteTable, hall_of, json_response, path_int
 from hallops.http.bodies import Body
 from hallops.http.keys import USECASES
 from hallops.http.web import render
+from hallops.storage.views import iso
 from hallops.usecases.kiosk import Kiosk
 
 routes = RouteTable("kiosk")
@@ -123,7 +124,8 @@ async def patch_settings(request: web.Request, actor: Actor, body: CitizenSettin
 @routes.get("/api/v1/halls/{hall}/kiosk-printers", summary="Kiosks with their printers and last faults",
             roles=SUPERVISORS)
 async def list_printers(request: web.Request, actor: Actor) -> web.Response:
-    return json_response({"kiosks": await _kiosk(request).printers(actor, hall_of(request)["id"])})
+    kiosks = await _kiosk(request).printers(actor, hall_of(request)["id"])
+    return json_response({"kiosks": [k | {"last_fault_at": iso(k["last_fault_at"])} for k in kiosks]})
 
 
 @routes.add("PUT", "/api/v1/kiosk-printers/{token_id:\\d+}", summary="Set a kiosk's printer (by its token id)",

@@ -16,12 +16,6 @@ from hallops.storage import tickets
 from hallops.storage.db import Database, Row, Tx
 from hallops.storage.kiosk import read_settings_tx, settings_from_row
 from hallops.storage.rules import Rules, zone
-from hallops.storage.views import iso
-
-
-def check_in_window(settings: dict[str, Any]) -> ap.CheckInWindow:
-    return ap.CheckInWindow(settings["checkin_early_minutes"], settings["checkin_late_minutes"])
-
 
 # -- slots ---------------------------------------------------------------------------------------------
 
@@ -80,8 +74,7 @@ def import_bookings(tx: Tx, *, hall_id: int, bookings: list[ap.Booking], source:
         tx.run("INSERT INTO appointments (hall_id, slot_id, code, name, phone_tail, status, source, created_at) "
                "VALUES (?, ?, ?, ?, ?, 'booked', ?, ?)", (hall_id, slot["id"], code, b.name, b.phone_tail, source,
                                                           tx.now))
-        created.append({"line": b.line, "code": code, "name": b.name, "queue": b.queue,
-                        "starts_at": iso(b.starts_at)})
+        created.append({"line": b.line, "code": code, "name": b.name, "queue": b.queue, "starts_at": b.starts_at})
     if errors:
         first = errors[0]
         raise InvalidInput(E.BOOKINGS_REFUSED, f"第 {first['line']} 行：{first['message']}（共 {len(errors)} 处错误，"
@@ -124,7 +117,7 @@ def check_in(tx: Tx, rules: Rules, *, hall_id: int, code: str, actor: Actor) -> 
         ticket = tickets.ticket_json(row) | {"people_ahead": tickets.people_ahead(tx, row, rules.policy)}
         return ticket | {"appointment": _brief(a)}, False
     settings = read_settings_tx(tx, hall_id)
-    ap.check_in_allowed(a["starts_at"], tx.now, check_in_window(settings), zone(a["timezone"]))
+    ap.check_in_allowed(a["starts_at"], tx.now, ap.check_in_window(settings), zone(a["timezone"]))
     ticket, _ = tickets.issue_ticket(tx, rules, hall_id=hall_id, queue=int(a["queue_id"]), channel=Channel.APPOINTMENT,
                                      priority=Priority.NONE, appointment_at=a["starts_at"], actor=actor,
                                      idempotency=None)
@@ -135,44 +128,28 @@ def check_in(tx: Tx, rules: Rules, *, hall_id: int, code: str, actor: Actor) -> 
 
 def _brief(a: Row) -> dict[str, Any]:
     return {"id": a["id"], "code": a["code"], "name": a["name"], "queue": a["prefix"],
-            "queue_name": a["queue_name"], "starts_at": iso(a["starts_at"]), "ends_at": iso(a["ends_at"])}
+            "queue_name": a["queue_name"], "starts_at": float(a["starts_at"]), "ends_at": float(a["ends_at"])}
 
 
 # -- reading -------------------------------------------------------------------------------------------
 
-async def day_view(db: Database, *, hall_id: int, start: float, end: float, now: float) -> dict[str, Any]:
-    """Slots starting in [start, end) with their bookings, each with its outcome, and the day's counts."""
+async def day_rows(db: Database, *, hall_id: int, start: float, end: float) -> dict[str, Any]:
+    """The hall's check-in settings, the slots starting in [start, end) and their bookings (with the ticket
+    each became), read in one snapshot."""
     async with db.snapshot() as conn:
         srow = await conn.all("SELECT * FROM citizen_settings WHERE hall_id = ?", (hall_id,))
         slots = await conn.all(
-            "SELECT s.id, s.starts_at, s.ends_at, s.capacity, q.prefix, q.name AS queue_name "
+            "SELECT s.id, s.starts_at, s.ends_at, s.capacity, q.prefix AS queue, q.name AS queue_name "
             "FROM appointment_slots s JOIN queues q ON q.id = s.queue_id "
             "WHERE s.hall_id = ? AND s.starts_at >= ? AND s.starts_at < ? ORDER BY s.starts_at, q.prefix",
             (hall_id, start, end))
         books = await conn.all(
             "SELECT a.id, a.slot_id, a.code, a.name, a.phone_tail, a.status, a.checked_in_at, a.source, "
-            "t.number, t.status AS ticket_status FROM appointments a JOIN appointment_slots s ON s.id = a.slot_id "
-            "LEFT JOIN tickets t ON t.id = a.ticket_id WHERE a.hall_id = ? AND s.starts_at >= ? AND s.starts_at < ? "
-            "ORDER BY a.id", (hall_id, start, end))
-    settings = settings_from_row(next(iter(srow), None))
-    window = check_in_window(settings)
-    by_slot: dict[int, list[dict[str, Any]]] = {}
-    slot_start = {s["id"]: s["starts_at"] for s in slots}
-    counts = {o.value: 0 for o in ap.Outcome}
-    for b in books:
-        o = ap.outcome(b["status"], b["ticket_status"], slot_start[b["slot_id"]], now, window)
-        counts[o.value] += 1
-        by_slot.setdefault(b["slot_id"], []).append({
-            "id": b["id"], "code": b["code"], "name": b["name"], "phone_tail": b["phone_tail"],
-            "status": b["status"], "outcome": o.value, "ticket": b["number"], "source": b["source"],
-            "checked_in_at": iso(b["checked_in_at"])})
-    return {
-        "settings": {"checkin_early_minutes": window.early_minutes, "checkin_late_minutes": window.late_minutes},
-        "slots": [{"id": s["id"], "queue": s["prefix"], "queue_name": s["queue_name"], "starts_at": iso(s["starts_at"]),
-                   "ends_at": iso(s["ends_at"]), "capacity": s["capacity"],
-                   "bookings": by_slot.get(s["id"], [])} for s in slots],
-        "counts": counts | {"total": sum(counts.values()) - counts["cancelled"]},
-    }
+            "t.number AS ticket, t.status AS ticket_status FROM appointments a "
+            "JOIN appointment_slots s ON s.id = a.slot_id LEFT JOIN tickets t ON t.id = a.ticket_id "
+            "WHERE a.hall_id = ? AND s.starts_at >= ? AND s.starts_at < ? ORDER BY a.id", (hall_id, start, end))
+    return {"settings": settings_from_row(next(iter(srow), None)), "slots": [dict(r) for r in slots],
+            "bookings": [dict(r) for r in books]}
 
 
 class AppointmentsPort:
@@ -196,5 +173,6 @@ class AppointmentsPort:
     async def check_in(self, *, hall_id: int, code: str, actor: Actor) -> tuple[dict[str, Any], bool]:
         return await self.db.write(lambda tx: check_in(tx, self.rules, hall_id=hall_id, code=code, actor=actor))
 
-    async def day(self, *, hall_id: int, start: float, end: float, now: float) -> dict[str, Any]:
-        return await day_view(self.db, hall_id=hall_id, start=start, end=end, now=now)
+    async def day(self, *, hall_id: int, start: float, end: float) -> dict[str, Any]:
+        """{"settings", "slots", "bookings"}: see `day_rows`."""
+        return await day_rows(self.db, hall_id=hall_id, start=start, end=end)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from hallops.storage.db import Database
-from hallops.storage.views import iso
 
 
 class ConsolePort:
@@ -26,7 +25,7 @@ class ConsolePort:
     async def parked_at(self, window_id: int) -> list[dict[str, Any]]:
         rows = await self.db.all("SELECT id, number, issued_at FROM tickets WHERE window_id = ? AND status = 'parked' "
                                  "ORDER BY id", (window_id,))
-        return [{"id": r["id"], "number": r["number"], "issued_at": iso(r["issued_at"])} for r in rows]
+        return [{"id": r["id"], "number": r["number"], "issued_at": float(r["issued_at"])} for r in rows]
 
     async def clerk_day(self, *, user_id: int, hall_id: int, day: str, window_id: int | None) -> dict[str, Any]:
         """The clerk's own figures for the service day: served, no-shows, mean service and wait, transfers out."""

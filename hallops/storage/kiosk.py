@@ -15,7 +15,6 @@ from hallops.domain.errors import E, InvalidInput
 from hallops.domain.events import Ev
 from hallops.domain.model import Role
 from hallops.storage.db import Database, Row, Tx
-from hallops.storage.views import iso
 
 DEFAULTS: dict[str, Any] = {
     "checkin_early_minutes": 30,
@@ -106,7 +105,7 @@ class KioskPort:
             "DESC LIMIT 1) AS last_error FROM api_tokens t LEFT JOIN kiosk_printers p ON p.token_id = t.id "
             "WHERE t.role = 'kiosk' AND t.revoked_at IS NULL AND (t.hall_id = ? OR t.hall_id IS NULL) ORDER BY t.id",
             (hall_id,))
-        return [dict(r) | {"last_fault_at": iso(r["last_fault_at"])} for r in rows]
+        return [dict(r) for r in rows]
 
     async def set_printer(self, *, token_id: int, mode: str, host: str, port: int, actor: Actor) -> dict[str, Any]:
         return await self.db.write(lambda tx: set_printer(tx, token_id=token_id, mode=mode, host=host, port=port,

@@ -19,6 +19,27 @@ if TYPE_CHECKING:
 _DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def day_view(rows: dict[str, Any], now: float) -> dict[str, Any]:
+    """The day's slots, each with its bookings and what became of each (`ap.outcome`), and the counts.
+    Times stay UNIX seconds: the wire format is http's."""
+    window = ap.check_in_window(rows["settings"])
+    slot_start = {s["id"]: s["starts_at"] for s in rows["slots"]}
+    by_slot: dict[int, list[dict[str, Any]]] = {}
+    outcomes = []
+    for b in rows["bookings"]:
+        o = ap.outcome(b["status"], b["ticket_status"], slot_start[b["slot_id"]], now, window)
+        outcomes.append(o)
+        by_slot.setdefault(b["slot_id"], []).append(
+            {k: b[k] for k in ("id", "code", "name", "phone_tail", "status")} | {
+                "outcome": o.value, "ticket": b["ticket"], "source": b["source"], "checked_in_at": b["checked_in_at"]})
+    return {
+        "settings": {"checkin_early_minutes": window.early_minutes, "checkin_late_minutes": window.late_minutes},
+        "slots": [{k: s[k] for k in ("id", "queue", "queue_name", "starts_at", "ends_at", "capacity")}
+                  | {"bookings": by_slot.get(s["id"], [])} for s in rows["slots"]],
+        "counts": ap.count_outcomes(outcomes),
+    }
+
+
 class Appointments:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -64,8 +85,8 @@ class Appointments:
         except ValueError:
             raise InvalidInput(E.BAD_QUERY, "day 应为 YYYY-MM-DD (day must be YYYY-MM-DD)", field="day") from None
         start, end = ap.day_span(day, ZoneInfo(hall["timezone"]))
-        return {"day": day.isoformat()} | await self.port.day(hall_id=hall["id"], start=start, end=end,
-                                                                now=self.ctx.clock())
+        rows = await self.port.day(hall_id=hall["id"], start=start, end=end)
+        return {"day": day.isoformat()} | day_view(rows, self.ctx.clock())
 
     def page_day(self, hall: dict[str, Any], wanted: str) -> str:
         """The day the appointments page opens on: the one asked for when it is a date, else today's."""
