@@ -49,6 +49,8 @@ from hallops.storage.views import (
     ticket_json,
     window_brief,
 )
+from hallops.wire import tickets as wire
+from hallops.wire.tickets import history_json, status_json
 
 S = TicketStatus
 MAX_NUMBER_SKIPS = 1000
@@ -412,12 +414,8 @@ def _clerk_by_name(tx: Tx, username: Any, hall_id: int) -> int:
 def window_state_json(tx: Tx, w: Row) -> dict[str, Any]:
     clerk = None
     if w["clerk_user_id"] is not None:
-        u = tx.one("SELECT id, username, display_name FROM users WHERE id = ?", (w["clerk_user_id"],))
-        if u is not None:
-            clerk = {"id": u["id"], "username": u["username"], "display_name": u["display_name"]}
-    return {"id": w["id"], "number": w["number"], "name": w["name"], "kind": w["kind"], "area": w["area"],
-            "state": w["state"], "pause_reason": w["pause_reason"], "clerk": clerk,
-            "current_ticket_id": w["current_ticket_id"]}
+        clerk = tx.one("SELECT id, username, display_name FROM users WHERE id = ?", (w["clerk_user_id"],))
+    return wire.window_state_json(w, clerk)
 
 
 # -- the day's close -------------------------------------------------------------------------------------
@@ -581,20 +579,3 @@ class TicketStore:
 
 _RECENT_SERVICE = ("SELECT (ended_at - started_at) / 60.0 FROM tickets WHERE queue_id = ? AND status = 'done' "
                    "AND started_at IS NOT NULL AND ended_at > ? ORDER BY ended_at DESC LIMIT 200")
-
-
-def history_json(seq: int, type_: str, at: float, p: dict[str, Any]) -> dict[str, Any]:
-    return {"seq": seq, "type": type_, "at": iso(at), "window": (p.get("window") or {}).get("number"),
-            "status": p["ticket"]["status"], **({"from": p["from"], "to": p["to"]} if "from" in p else {})}
-
-
-def status_json(row: Row, ahead: int, estimate: dict[str, Any] | None) -> dict[str, Any]:
-    return {
-        "number": row["number"], "status": row["status"], "queue": row["queue_prefix"],
-        "queue_name": row["queue_name"], "queue_name_en": row["queue_name_en"],
-        "issued_at": iso(row["issued_at"]), "people_ahead": ahead,
-        "position": ahead + 1 if row["status"] == "waiting" else 0, "estimated_wait": estimate,
-        # Where the citizen goes (called), is (serving, parked) or was served (done, no-show).
-        "window": row["window_number"], "window_name": row["window_name"],
-        "called_at": iso(row["called_at"]), "hall_id": row["hall_id"],
-    }

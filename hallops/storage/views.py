@@ -1,19 +1,17 @@
-"""Rows to the JSON shapes of the API, and the few SQL fragments that place a ticket in its queue."""
+"""The few SQL fragments that place a ticket in its queue, and the ticket's columns as storage reads them.
+
+The JSON shapes moved to hallops/wire/ (outside storage); they are named here too for the storage modules that
+import them from this module."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 from hallops.domain.policy import BOOST_CLASSES, PolicyParams
 from hallops.storage.db import Row
-
-
-def iso(ts: float | None) -> str | None:
-    if ts is None:
-        return None
-    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+from hallops.wire import iso
+from hallops.wire.tickets import ticket_brief, ticket_json, window_brief
 
 
 def _line(targeted: bool) -> str:
@@ -79,52 +77,5 @@ TICKET_COLUMNS = """t.id, t.hall_id, t.service_day, t.number, t.queue_id, t.orig
 TICKET_FROM = """tickets t JOIN queues q ON q.id = t.queue_id LEFT JOIN windows w ON w.id = t.window_id"""
 
 
-def ticket_json(r: Row, *, with_token: bool = True) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": r["id"],
-        "hall_id": r["hall_id"],
-        "number": r["number"],
-        "queue": r["queue_prefix"],
-        "queue_id": r["queue_id"],
-        "queue_name": r["queue_name"],
-        "queue_name_en": r["queue_name_en"],
-        "status": r["status"],
-        "channel": r["channel"],
-        "priority": r["priority"],
-        "service_day": r["service_day"],
-        "issued_at": iso(r["issued_at"]),
-        "appointment_at": iso(r["appointment_at"]),
-        "called_at": iso(r["called_at"]),
-        "started_at": iso(r["started_at"]),
-        "ended_at": iso(r["ended_at"]),
-        "window_id": r["window_id"],
-        "window": r["window_number"],
-        "window_name": r["window_name"],
-        "target_window_id": r["target_window_id"],
-        "recall_count": r["recall_count"],
-        "transfer_count": r["transfer_count"],
-        "park_count": r["park_count"],
-    }
-    if with_token:
-        out["token"] = r["token"]
-    return out
-
-
-def ticket_brief(r: Row) -> dict[str, Any]:
-    """What an event carries of a ticket: enough for a screen, nothing secret (no token)."""
-    return {
-        "id": r["id"],
-        "number": r["number"],
-        "queue": r["queue_prefix"],
-        "queue_id": r["queue_id"],
-        "status": r["status"],
-        "priority": r["priority"],
-        "channel": r["channel"],
-        "window": r["window_number"],
-        "window_id": r["window_id"],
-        "recall_count": r["recall_count"],
-    }
-
-
-def window_brief(r: Row) -> dict[str, Any]:
-    return {"id": r["id"], "number": r["number"], "name": r["name"], "area": r["area"]}
+__all__ = ["TICKET_COLUMNS", "TICKET_FROM", "ahead_args", "ahead_sql", "ends_sql", "iso", "line_ends", "ticket_brief",
+           "ticket_json", "window_brief"]
