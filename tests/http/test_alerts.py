@@ -7,8 +7,11 @@ import asyncio
 import datetime as dt
 from typing import Any
 
+from hallops.background import LOOPS
+from hallops.config import AlertsConfig, Config
 from hallops.domain.alerts import AlertKind
 from hallops.domain.patrols import DEFAULT_CHECKLIST
+from hallops.http.app import create_app
 from hallops.http.keys import USECASES
 from tests.conftest import SHANGHAI, Api, Hall
 
@@ -170,3 +173,10 @@ async def test_alert_rules_and_roles(hall: Hall) -> None:
                                       ("POST", "/api/v1/alerts/1/acknowledge", {})]:
             status, _ = await api.call(method, path, payload)
             assert status == 403, (api, path)
+
+
+async def test_the_evaluation_loop_takes_its_interval_from_the_configuration(config: Config) -> None:
+    for seconds in (2.5, 3600.0):
+        changed = config.model_copy(update={"alerts": AlertsConfig(interval_seconds=seconds)})
+        app = create_app(changed)
+        assert [(lp.name, lp.interval) for lp in app[LOOPS] if lp.name == "alerts"] == [("alerts", seconds)]

@@ -310,3 +310,24 @@ async def test_the_demo_hall_patrols_every_day(hall: Hall) -> None:
     assert [(p["kind"], p["quota"]) for p in q["progress"]] == [("full", 6), ("spot", 4)]
     _, s = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/patrol-settings")
     assert s["weekdays"] == "1,2,3,4,5,6,7" and s["opening_hours"] == "09:00-12:00,13:00-17:00"
+
+
+async def test_a_refused_photo_leaves_no_file_behind(hall: Hall) -> None:
+    """The file is written before the write job (which may run twice on PostgreSQL) and removed when the job
+    refuses: a clerk may not add a photo of what was found, and a verified finding takes no more photos."""
+    f = await new_finding(hall, window=hall.window_id(3))
+    clerk = await hall.clerk_at(3, "clerk1")
+    folder = hall.client.server.app[DATABASE].data_dir / "photos"
+    status, body = await upload(clerk, f["id"], png(), stage="found")
+    assert status == 403 and body["error"] == "forbidden"
+    assert [p for p in folder.rglob("*") if p.is_file()] == []
+    status, body = await upload(clerk, f["id"], png(), stage="later")
+    assert status == 422 and body["error"] == "bad_query"
+    status, _ = await upload(clerk, f["id"], png())
+    assert status == 201
+    assert len([p for p in folder.rglob("*") if p.is_file()]) == 1
+    await clerk.post(f"/api/v1/findings/{f['id']}/rectify", {"note": "已整改"})
+    await hall.manager.post(f"/api/v1/findings/{f['id']}/verify")
+    status, body = await upload(hall.manager, f["id"], png())
+    assert status == 409 and body["error"] == "finding_closed"
+    assert len([p for p in folder.rglob("*") if p.is_file()]) == 1
