@@ -1,14 +1,17 @@
 // What every display screen shares: its settings, the hall's state kept current from live events, the clock,
 // the "connection lost" banner, the "tap to enable sound" gate, and which calls are spoken.
 //   hallops.board.start({ render(state), onCall(call, fresh), tick() })  -> {state, live, announcer, config}
+// The state is the shape of GET …/state, folded from events by hallops.hallstate (hallstate.js, the mirror of
+// hallops/domain/hallstate.py): events carry the counts they change, so nothing drifts and no screen needs a
+// fresh snapshot but on (re)connect or when the layout changes.
 // A call is {ticket_id, number, queue, window, window_id, window_name, area, called_at, recall_count,
-//            kind: "call" | "recall" | "call_back"}: one per ticket in state.latest_calls, newest first. The list
-// is built from the call events as they arrive, so a ticket called and later transferred stays in it.
+//            kind: "call" | "recall" | "call_back"}; state.latest_calls lists the hall's latest calls, newest
+// first, as the snapshot does (a recall is an entry of its own); screens show recentCalls(): one per ticket.
 "use strict";
 (function () {
   const RECENT = 12;
   const FRESH_SECONDS = 30;        // a call caught up after a reconnect is spoken only if this recent
-  const RESYNC_MS = 5 * 60 * 1000; // take a fresh snapshot now and then: counts derived from events may drift
+  const { hallstate } = hallops;
 
   const config = JSON.parse(document.getElementById("display-config").textContent);
   const settings = config.settings;
@@ -31,62 +34,10 @@
     return !!(w && w.current && w.current.id === call.ticket_id && w.current.status === "called");
   }
 
-  function apply(state, ev) {
-    const p = ev.payload || {};
-    const t = p.ticket;
-    const win = id => state.windows.find(w => w.id === id);
-    const queue = prefix => state.queues.find(q => q.prefix === prefix) || { waiting: 0 };
-    const clear = () => {
-      const w = t && t.window_id ? win(t.window_id) : (p.window ? win(p.window.id) : null);
-      if (w && w.current && w.current.id === t.id) w.current = null;
-    };
-    let call = null;
-    switch (ev.type) {
-      case "ticket.issued": queue(t.queue).waiting += 1; break;
-      case "ticket.called":
-      case "ticket.recalled": {
-        if (!p.window) break;
-        const w = win(p.window.id);
-        if (w) w.current = { id: t.id, number: t.number, status: "called", called_at: ev.at, recall_count: t.recall_count };
-        if (ev.type === "ticket.called" && p.reason !== "call_back") {
-          const q = queue(t.queue); q.waiting = Math.max(0, q.waiting - 1);
-        }
-        const kind = ev.type === "ticket.recalled" ? "recall" : p.reason === "call_back" ? "call_back" : "call";
-        call = { ticket_id: t.id, number: t.number, queue: t.queue, window: p.window.number, window_id: p.window.id,
-                 window_name: p.window.name, area: p.window.area, called_at: ev.at, recall_count: t.recall_count,
-                 kind };
-        state.latest_calls = recentCalls([call].concat(state.latest_calls));
-        break;
-      }
-      case "ticket.started": {
-        const w = t.window_id ? win(t.window_id) : null;
-        if (w && w.current && w.current.id === t.id) w.current.status = "serving";
-        break;
-      }
-      case "ticket.parked": case "ticket.finished": case "ticket.no_show": clear(); break;
-      case "ticket.transferred": clear(); queue((p.to && p.to.queue) || t.queue).waiting += 1; break;
-      case "ticket.cancelled":
-        if (p.window) clear(); else { const q = queue(t.queue); q.waiting = Math.max(0, q.waiting - 1); }
-        break;
-      case "window.opened": case "window.paused": case "window.resumed": case "window.closed": {
-        const w = win(p.window.id);
-        if (w) { w.state = p.window.state; w.pause_reason = p.window.pause_reason; w.clerk = p.window.clerk; }
-        break;
-      }
-    }
-    return call;
-  }
-
-  // A snapshot replaces the model, but calls this screen saw during the same service day are kept: the
-  // snapshot's list may leave out a ticket that has since moved on (transferred), which the hall still heard.
-  function adopt(previous, state) {
-    const calls = state.latest_calls.map(c => {
-      const w = state.windows.find(x => x.id === c.window_id);
-      return Object.assign({ kind: "call", area: w ? w.area : null }, c);
-    });
-    const sameDay = previous && previous.hall.id === state.hall.id && previous.service_day === state.service_day;
-    state.latest_calls = recentCalls(sameDay ? calls.concat(previous.latest_calls) : calls);
-    return state;
+  // One event into the state; the call it makes, if any.
+  function apply(board, ev) {
+    board.state = hallstate.fold(board.state, ev);
+    return hallstate.callOf(ev);
   }
 
   function soundGate(announcer) {
@@ -118,14 +69,14 @@
         document.body.classList.toggle("offline", status === "lost");
       },
       onSnapshot(state) {
-        board.state = adopt(board.state, state);
+        board.state = hallstate.adopt(state);
         render();
         tick();  // the clock jumps to the server's time at once
       },
       onEvent(ev, info) {
         if (!board.state) return;
-        if (ev.type === "layout.changed" || ev.type === "day.closed") { board.live.refresh(); return; }
-        const call = apply(board.state, ev);
+        if (hallstate.needsSnapshot(ev)) { board.live.refresh(); return; }
+        const call = apply(board, ev);
         render();
         if (call) {
           const fresh = !info.replay || info.ageSeconds < FRESH_SECONDS;
@@ -133,7 +84,6 @@
         }
       },
     });
-    setInterval(() => board.live.refresh(), RESYNC_MS);
 
     const dateEl = document.getElementById("date"), clockEl = document.getElementById("clock");
     const tz = config.timezone || "Asia/Shanghai";
@@ -160,5 +110,5 @@
   }
 
   window.hallops = window.hallops || {};
-  window.hallops.board = { start, apply, adopt, recentCalls, stillCalled, el, config };
+  window.hallops.board = { start, recentCalls, stillCalled, el, config };
 })();

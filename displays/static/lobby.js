@@ -3,7 +3,7 @@
 // its window (called, not yet started, finished, missed or moved), called within the last HOLD_SECONDS.
 "use strict";
 (function () {
-  const { el, stillCalled } = hallops.board;
+  const { el, stillCalled, recentCalls } = hallops.board;
   const FLASH_MS = 8000;
   const HOLD_SECONDS = 60;
   const RECENT_SHOWN = 8;
@@ -15,7 +15,7 @@
 
   const visible = w => !area || w.area === area;
   const callKey = c => c ? c.ticket_id + "@" + c.called_at : null;
-  const areaCalls = state => state.latest_calls.filter(c => !area || c.area === area);
+  const areaCalls = state => recentCalls(state.latest_calls).filter(c => !area || c.area === area);
 
   function nowCall(state) {
     const now = board.live.serverNow().getTime();

@@ -122,12 +122,13 @@ class Day:
 
     async def after(self) -> None:
         """Read what the last action committed, and the state it left; hand both on, with the state before."""
-        status, body = await self.api.get(f"/api/v1/halls/{self.code}/events?after={self.seq}")
-        assert status == 200, body
-        events = body["events"]
         before = self.state
         status, state = await self.api.get(f"/api/v1/halls/{self.code}/state")
         assert status == 200, state
+        # The events up to the snapshot's sequence number (a background loop may have committed more since).
+        status, body = await self.api.get(f"/api/v1/halls/{self.code}/events?after={self.seq}")
+        assert status == 200, body
+        events = [ev for ev in body["events"] if ev["seq"] <= state["seq"]]
         self.state = state
         if events:
             assert state["seq"] == events[-1]["seq"]
