@@ -24,7 +24,6 @@ from hallops import __version__
 from hallops.config import Config, ConfigError, load_config
 from hallops.domain.errors import DomainError
 from hallops.domain.model import Role
-from hallops.storage import patrols
 from hallops.storage.db import open_database
 from hallops.storage.ports import Ports
 from hallops.storage.store import Store
@@ -71,7 +70,7 @@ async def ensure_demo(uc: UseCases) -> tuple[bool, dict[str, str]]:
         loaded = True
     hall = (await uc.halls.list(OPERATOR))[0]
     # The demo hall is open every day (whoever tries it, whenever): patrols are scheduled every day too.
-    await patrols.configure_demo(uc.ctx.ports.store, hall["id"])
+    await uc.patrols.configure_demo(hall["id"])
     accounts = uc.accounts
     for t in await accounts.tokens(OPERATOR):
         if t["label"] in DEMO_TOKEN_LABELS and t["revoked_at"] is None:

@@ -9,7 +9,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hallops.domain.actors import Actor
 from hallops.domain.errors import E, NotFound
@@ -35,9 +35,6 @@ from hallops.domain.patrols import (
 from hallops.storage.db import Database, Row, Tx
 from hallops.storage.finding_views import FINDING_SELECT
 from hallops.storage.rules import Rules, service_day_of, zone
-
-if TYPE_CHECKING:
-    from hallops.storage.store import Store
 
 # The names of the standard items, for a checklist item a hall has no row of (a patrol keeps its codes).
 _DEFAULT_NAMES = {it.code: it for it in (*DEFAULT_CHECKLIST, OTHER_CATEGORY)}
@@ -144,13 +141,11 @@ def _save_settings(tx: Tx, hall_id: int, changes: dict[str, Any]) -> dict[str, A
 DEMO_WEEKDAYS = "1,2,3,4,5,6,7"
 
 
-async def configure_demo(store: Store, hall_id: int) -> None:
+def configure_demo(tx: Tx, hall_id: int) -> None:
     """The demo hall takes tickets any day, so it is patrolled any day: a trial on a Sunday sees the quota,
     not "closed today". Opening hours and quotas stay the defaults (or what a manager set). Idempotent."""
-    def job(tx: Tx) -> None:
-        if tx_settings(tx, hall_id).raw["weekdays"] != DEMO_WEEKDAYS:
-            _save_settings(tx, hall_id, {"weekdays": DEMO_WEEKDAYS})
-    await store.db.write(job)
+    if tx_settings(tx, hall_id).raw["weekdays"] != DEMO_WEEKDAYS:
+        _save_settings(tx, hall_id, {"weekdays": DEMO_WEEKDAYS})
 
 
 def set_checklist(tx: Tx, hall_id: int, items: Sequence[dict[str, str]], actor: Actor) -> list[dict[str, Any]]:
@@ -244,6 +239,9 @@ class PatrolsPort:
 
     async def update_settings(self, hall_id: int, changes: dict[str, Any], actor: Actor) -> dict[str, Any]:
         return await self.db.write(lambda tx: update_settings(tx, hall_id, changes, actor))
+
+    async def configure_demo(self, hall_id: int) -> None:
+        await self.db.write(lambda tx: configure_demo(tx, hall_id))
 
     async def set_checklist(self, hall_id: int, items: Sequence[dict[str, str]], actor: Actor) -> list[dict[str, Any]]:
         return await self.db.write(lambda tx: set_checklist(tx, hall_id, items, actor))

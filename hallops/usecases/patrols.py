@@ -51,6 +51,10 @@ class Patrols:
         self._hall(actor, hall_id)
         return await self.port.update_settings(hall_id, changes, actor)
 
+    async def configure_demo(self, hall_id: int) -> None:
+        """The demo hall is patrolled every day, as it takes tickets every day (run at every demo start)."""
+        await self.port.configure_demo(hall_id)
+
     async def checklist(self, actor: Actor, hall_id: int) -> list[dict[str, Any]]:
         self._hall(actor, hall_id, STAFF)
         return await self.port.checklist(hall_id)

@@ -12,7 +12,6 @@ from playwright.async_api import Browser, Page, expect
 
 from hallops.domain.alerts import AlertKind
 from hallops.http.keys import USECASES
-from hallops.storage.patrols import configure_demo
 from tests.browser.conftest import new_page, screenshot, sign_in
 from tests.conftest import SHANGHAI, Hall
 
@@ -149,7 +148,7 @@ async def test_an_alert_is_pushed_with_a_tone_acknowledged_and_cleared(browser: 
 async def test_the_demo_tablet_on_a_sunday_in_both_languages(browser: Browser, hall: Hall) -> None:
     """The new-user trial: a Sunday in the demo hall, one ticket called, another manager's patrol open."""
     hall.clock.set(dt.datetime(2026, 12, 6, 10, 40, tzinfo=SHANGHAI))
-    await configure_demo(hall.store, hall.hall_id)
+    await hall.client.server.app[USECASES].patrols.configure_demo(hall.hall_id)
     clerk = await hall.clerk_at(3, "clerk1")
     for q in "AAB":
         await hall.issue(q)

@@ -10,8 +10,7 @@ from typing import Any
 
 from hallops.background import LOOPS
 from hallops.domain.patrols import DEFAULT_CHECKLIST
-from hallops.http.keys import DATABASE
-from hallops.storage.patrols import configure_demo
+from hallops.http.keys import DATABASE, USECASES
 from tests.conftest import SHANGHAI, Api, Hall
 
 ITEMS = [i.code for i in DEFAULT_CHECKLIST]
@@ -304,8 +303,9 @@ async def test_the_demo_hall_patrols_every_day(hall: Hall) -> None:
     hall.clock.set(dt.datetime(2026, 12, 6, 11, 30, tzinfo=SHANGHAI))  # a Sunday
     _, q = await hall.manager.get(url)
     assert all(p["quota"] == 0 for p in q["progress"])  # the defaults: Monday to Friday
-    await configure_demo(hall.store, hall.hall_id)
-    await configure_demo(hall.store, hall.hall_id)  # run again at every start: harmless
+    patrols = hall.client.server.app[USECASES].patrols
+    await patrols.configure_demo(hall.hall_id)
+    await patrols.configure_demo(hall.hall_id)  # run again at every start: harmless
     _, q = await hall.manager.get(url)
     assert [(p["kind"], p["quota"]) for p in q["progress"]] == [("full", 6), ("spot", 4)]
     _, s = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/patrol-settings")
