@@ -20,7 +20,6 @@ from hallops.storage import tickets
 from hallops.storage.db import Database, Tx
 from hallops.storage.kiosk import read_settings_tx
 from hallops.storage.rules import Rules
-from hallops.storage.store import Store
 
 IssueCheck = Callable[[Sequence[PhoneIssue], Sequence[float], float, PhoneLimits], None]
 CancelCheck = Callable[[str | None, str | None, str, Sequence[float], float], None]
@@ -81,10 +80,9 @@ def cancel_mobile(tx: Tx, rules: Rules, check: CancelCheck, *, token: str, devic
 class PhonesPort:
     """Phone tickets and what the phone page reads."""
 
-    def __init__(self, db: Database, rules: Rules, store: Store, key: Callable[[str], Awaitable[bytes]]) -> None:
+    def __init__(self, db: Database, rules: Rules, key: Callable[[str], Awaitable[bytes]]) -> None:
         self.db = db
         self.rules = rules
-        self.store = store
         self._key = key
 
     async def device_key(self) -> bytes:
@@ -98,10 +96,6 @@ class PhonesPort:
 
     async def cancel(self, check: CancelCheck, *, token: str, device: str | None) -> dict[str, Any]:
         return await self.db.write(lambda tx: cancel_mobile(tx, self.rules, check, token=token, device=device))
-
-    async def status(self, token: str) -> dict[str, Any]:
-        """The core's public status of a ticket (raises NotFound)."""
-        return await self.store.ticket_status(token)
 
     async def device_of(self, token: str) -> str | None:
         """The device that took a phone ticket (None: not a phone ticket)."""

@@ -75,7 +75,7 @@ class Ports:
 
     @cached_property
     def phones(self) -> PhonesPort:
-        return PhonesPort(self.db, self.rules, self.store, self.keys.key)
+        return PhonesPort(self.db, self.rules, self.keys.key)
 
     @cached_property
     def appointments(self) -> AppointmentsPort:

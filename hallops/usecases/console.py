@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from hallops.domain.actors import Actor
 from hallops.domain.errors import E, NotFound
+from hallops.usecases.halls import Halls
 from hallops.usecases.kiosk import service_day_of
+from hallops.usecases.tickets import Tickets
 
 if TYPE_CHECKING:
     from hallops.usecases import Context
@@ -30,8 +32,7 @@ class Console:
     async def page(self, actor: Actor, hall: dict[str, Any], wanted: str | None) -> ConsolePage:
         """The hall's windows, and the one to open: the number asked for, else the actor's token window,
         else the window the clerk is signed in to in this hall, else none (the page asks)."""
-        actor.check_hall(hall["id"])
-        state = await self.ctx.ports.store.hall_state(hall["id"])
+        state = await Halls(self.ctx).state(actor, hall["id"])
         window_id: int | None = None
         if wanted and wanted.isdigit():
             window_id = next((w["id"] for w in state["windows"] if w["number"] == int(wanted)), None)
@@ -44,14 +45,13 @@ class Console:
         return ConsolePage(window_id, state["windows"])
 
     async def snapshot(self, actor: Actor, window_id: int) -> dict[str, Any]:
-        store = self.ctx.ports.store
         row = await self.port.window(window_id)
         if row is None:
             raise NotFound(E.WINDOW_NOT_FOUND, f"窗口不存在 (no window {window_id})")
         actor.check_hall(row["hall_id"])
-        state = await store.hall_state(row["hall_id"])
+        state = await Halls(self.ctx).state(actor, row["hall_id"])
         window = next(w for w in state["windows"] if w["id"] == window_id)
-        current = await store.ticket(window["current"]["id"], actor) if window["current"] else None
+        current = await Tickets(self.ctx).ticket(actor, window["current"]["id"]) if window["current"] else None
         clerk_id = window["clerk"]["id"] if window["clerk"] else actor.user_id
         day = service_day_of(self.ctx, row["timezone"]).isoformat()
         parked, figures, settings = await asyncio.gather(

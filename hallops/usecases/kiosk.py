@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from hallops.domain.actors import Actor
-from hallops.domain.errors import E, InvalidInput, NotFound
+from hallops.domain.errors import E, NotFound
 from hallops.domain.estimate import WaitRange, describe
 from hallops.domain.model import Role
 from hallops.domain.numbering import service_day
 from hallops.printing import escpos
 from hallops.printing.slips import ticket_slip
+from hallops.usecases.halls import Halls
+from hallops.usecases.tickets import Tickets
 
 if TYPE_CHECKING:
     from hallops.usecases import Context
@@ -41,19 +43,11 @@ def wait_words(status: dict[str, Any]) -> tuple[str, str]:
     return describe(WaitRange(est["low_minutes"], est["high_minutes"]))
 
 
-async def hall_for(ctx: Context, actor: Actor | None, ref: str | int | None) -> dict[str, Any]:
+async def hall_for(ctx: Context, actor: Actor, ref: str | int | None) -> dict[str, Any]:
     """The hall a request without one in its path acts on: the one named, else the actor's, else the only
     hall there is."""
-    store = ctx.ports.store
-    if ref is None:
-        if actor is not None and actor.hall_id is not None:
-            ref = actor.hall_id
-        else:
-            halls = await store.halls(actor or PUBLIC_ACTOR)
-            if len(halls) != 1:
-                raise InvalidInput(E.HALL_REQUIRED, "请指定大厅 (give \"hall\")", field="hall")
-            ref = halls[0]["id"]
-    return await store.resolve_hall(ref, actor or PUBLIC_ACTOR)
+    halls = Halls(ctx)
+    return await halls.resolve(actor, await halls.hall_id_for(actor, ref))
 
 
 def service_day_of(ctx: Context, timezone: str) -> dt.date:
@@ -73,8 +67,8 @@ class Kiosk:
 
     async def menu_sources(self, hall_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
         """The hall's layout and its live state, the two things a citizen's menu is made of."""
-        store = self.ctx.ports.store
-        layout, state = await asyncio.gather(store.hall_layout(hall_id), store.hall_state(hall_id))
+        halls = Halls(self.ctx)
+        layout, state = await asyncio.gather(halls.layout(PUBLIC_ACTOR, hall_id), halls.state(PUBLIC_ACTOR, hall_id))
         return layout, state
 
     async def me(self, actor: Actor, hall_ref: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -94,7 +88,7 @@ class Kiosk:
         printer = await self.port.printer(actor.token_id)
         if printer["mode"] != "escpos":
             return PrintResult(False, printer["mode"])
-        status = await self.ctx.ports.phones.status(t["token"])
+        status = await Tickets(self.ctx).status(t["token"])
         slip = ticket_slip(t, people_ahead=status["people_ahead"], wait_text=wait_words(status)[0],
                            status_url=f"{await self.base_url(t['hall_id'], fallback_url)}/t/{t['token']}")
         try:

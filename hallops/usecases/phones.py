@@ -10,6 +10,7 @@ from hallops.domain import phones as rules
 from hallops.domain import ratelimit
 from hallops.domain.errors import E, NotFound
 from hallops.usecases.kiosk import wait_words
+from hallops.usecases.tickets import Tickets
 
 if TYPE_CHECKING:
     from hallops.usecases import Context
@@ -69,7 +70,7 @@ class Phones:
         """What the phone page shows: the public status with the wait in words (both languages), and for a
         served or missed ticket the window that served or called it (the core's public status names a
         window only while the ticket is at one)."""
-        st = await self.port.status(token)
+        st = await Tickets(self.ctx).status(token)
         zh, en = wait_words(st)
         st = st | {"wait_zh": zh, "wait_en": en}
         if st["status"] in ENDED_AT_A_WINDOW and st.get("window") is None:

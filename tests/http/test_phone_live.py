@@ -10,22 +10,24 @@ from typing import Any
 import pytest
 from aiohttp import ClientWebSocketResponse, WSMsgType
 
-from hallops.http.keys import HUB
+from hallops.http.keys import HUB, USECASES
 from hallops.http.phones import PHONE_WATCHES, SOCKETS_PER_ADDRESS, SOCKETS_PER_TICKET
 from tests.conftest import Hall
 
 
 def count_reads(hall: Hall, monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
-    """Counts the store's public status reads (each is about six queries on the shared readers)."""
-    real = hall.store.ticket_status
+    """Counts the public status reads of the tickets' storage (each is about six queries on the shared
+    readers)."""
+    port = hall.client.server.app[USECASES].ctx.ports.tickets
+    real = port.status
     n = 0
 
-    async def counted(token: str) -> dict[str, Any]:
+    async def counted(token: str) -> dict[str, Any] | None:
         nonlocal n
         n += 1
         return await real(token)
 
-    monkeypatch.setattr(hall.store, "ticket_status", counted)
+    monkeypatch.setattr(port, "status", counted)
     return lambda: n
 
 
