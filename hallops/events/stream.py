@@ -21,13 +21,13 @@ import itertools
 import json
 import logging
 import socket
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from hallops.domain.actors import Actor
 from hallops.events.hub import EventHub, Subscription, encode_message
-from hallops.storage import displays
-from hallops.storage.store import Store
 from hallops.storage.views import iso
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,41 @@ SEND_BUFFER = 64 * 1024
 REPLAY_FRAME = 200  # backlog events per frame
 
 _conn_ids = itertools.count(1)
+PAGE = 500  # backlog events read at a time
+
+
+class HallFeed(Protocol):
+    """What a live session reads: the hall use cases (hallops/usecases/halls.py), as the subscriber may see them."""
+
+    async def resolve(self, actor: Actor, ref: str | int) -> dict[str, Any]: ...
+
+    async def state(self, actor: Actor, hall_id: int) -> dict[str, Any]: ...
+
+    async def events_after(self, actor: Actor, hall_id: int, after: int, limit: int) -> list[dict[str, Any]]: ...
+
+
+class Source:
+    """One subscriber's reads of one hall, as that subscriber (`actor`) may see them."""
+
+    def __init__(self, halls: HallFeed, actor: Actor, hall_id: int, now: Callable[[], float]) -> None:
+        self.halls, self.actor, self.hall_id, self.now = halls, actor, hall_id, now
+
+    async def state(self) -> dict[str, Any]:
+        return await self.halls.state(self.actor, self.hall_id)
+
+    async def seq(self) -> int:
+        return int((await self.halls.resolve(self.actor, self.hall_id))["event_seq"])
+
+    async def events_between(self, after: int, upto: int) -> list[dict[str, Any]]:
+        """Events with after < seq <= upto, in order (the caller bounds the span)."""
+        out: list[dict[str, Any]] = []
+        while after < upto:
+            page = await self.halls.events_after(self.actor, self.hall_id, after, PAGE)
+            out += [ev for ev in page if ev["seq"] <= upto]
+            if not page or page[-1]["seq"] >= upto:
+                break
+            after = page[-1]["seq"]
+        return out
 
 
 def new_socket() -> web.WebSocketResponse:
@@ -73,9 +108,10 @@ async def _close(ws: web.WebSocketResponse, code: int, message: bytes) -> None:
             transport.abort()
 
 
-async def serve(request: web.Request, ws: web.WebSocketResponse, *, store: Store, hub: EventHub, hall_id: int,
+async def serve(request: web.Request, ws: web.WebSocketResponse, *, source: Source, hub: EventHub,
                 after: int | None, want_snapshot: bool, who: str) -> None:
     """Run one prepared websocket until either side closes it."""
+    hall_id = source.hall_id
     conn_id = next(_conn_ids)
     cut: list[asyncio.Task[None]] = []
 
@@ -88,7 +124,7 @@ async def serve(request: web.Request, ws: web.WebSocketResponse, *, store: Store
         writer: asyncio.Task[None] | None = None
         try:
             last = await asyncio.wait_for(
-                _catch_up(ws, store, hall_id, after, want_snapshot), CATCH_UP_TIMEOUT)
+                _catch_up(ws, source, after, want_snapshot), CATCH_UP_TIMEOUT)
             writer = asyncio.create_task(_write(ws, sub, last), name=f"live-writer-{conn_id}")
             async for msg in ws:
                 if msg.type is WSMsgType.ERROR:
@@ -110,26 +146,26 @@ async def serve(request: web.Request, ws: web.WebSocketResponse, *, store: Store
              ", cut off" if sub.overflowed else "")
 
 
-async def _catch_up(ws: web.WebSocketResponse, store: Store, hall_id: int, after: int | None,
-                    want_snapshot: bool) -> int:
+async def _catch_up(ws: web.WebSocketResponse, source: Source, after: int | None, want_snapshot: bool) -> int:
     state: dict[str, Any] | None = None
     if want_snapshot or after is None:
-        state = await store.hall_state(hall_id)
+        state = await source.state()
         seq = int(state["seq"])
     else:
-        seq = await displays.event_seq(store, hall_id)
+        seq = await source.seq()
     backlog: list[dict[str, Any]] = []
     if after is not None and after > seq:  # the database was replaced: start over from a snapshot
         after = None
     elif after is not None and seq - after > REPLAY_MAX:
         after = None
     if after is None and state is None:
-        state = await store.hall_state(hall_id)
+        state = await source.state()
         # The snapshot may be newer than `seq`; events between were published after we subscribed.
         seq = int(state["seq"])
     if after is not None and after < seq:
-        backlog = await displays.events_between(store, hall_id, after, seq)
-    await ws.send_frame(encode_message({"type": "hello", "hall_id": hall_id, "seq": seq, "now": iso(store.now()),
+        backlog = await source.events_between(after, seq)
+    await ws.send_frame(encode_message({"type": "hello", "hall_id": source.hall_id, "seq": seq,
+                                        "now": iso(source.now()),
                                         "heartbeat": HEARTBEAT_SECONDS}), WSMsgType.TEXT)
     for i in range(0, len(backlog), REPLAY_FRAME):
         chunk = [json.dumps(ev | {"replay": True}, ensure_ascii=False, separators=(",", ":"))
@@ -159,8 +195,7 @@ async def _write(ws: web.WebSocketResponse, sub: Subscription, last: int) -> Non
         await ws.send_frame(payload, WSMsgType.TEXT)
 
 
-async def ticker(hub: EventHub, store: Store) -> None:
-    """Every TICK_SECONDS, one tick to every subscriber: screens tell a quiet hall from a dead link."""
-    while True:
-        await asyncio.sleep(TICK_SECONDS)
-        hub.broadcast({"type": "tick", "now": iso(store.now())})
+def tick(hub: EventHub, now: float) -> None:
+    """One tick to every subscriber (every TICK_SECONDS, a background loop of http/live.py): screens tell a
+    quiet hall from a dead link, and keep to the server's clock."""
+    hub.broadcast({"type": "tick", "now": iso(now)})

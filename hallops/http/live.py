@@ -11,17 +11,17 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
 from aiohttp import WSCloseCode, web
 
+from hallops.background import Loop, register
 from hallops.domain.actors import Actor
 from hallops.domain.errors import E, InvalidInput, Unauthorized
 from hallops.domain.model import Role
 from hallops.events import stream
-from hallops.http.api import RouteTable, query_int
+from hallops.http.api import RouteTable, hall_of, query_int
 from hallops.http.keys import CONFIG, HUB, STORE, USECASES
 from hallops.http.web import render
 from hallops.voice.engine import VoiceEngine, VoiceUnavailable, default_cache_dir
@@ -54,8 +54,12 @@ async def screen_actor(request: web.Request, actor: Actor | None) -> Actor:
     raise Unauthorized(E.UNAUTHENTICATED, "请先登录或提供显示屏令牌 (sign in or give a display token)")
 
 
-async def _hall(request: web.Request, actor: Actor) -> dict[str, Any]:
-    return await request.app[STORE].resolve_hall(request.match_info["hall"], actor)
+def _hall(request: web.Request, actor: Actor) -> dict[str, Any]:
+    """The hall in the URL (resolved by the route declaration before the screen's token was read): another
+    hall than a hall-bound screen's does not exist for it."""
+    hall = hall_of(request)
+    actor.check_hall(int(hall["id"]))
+    return hall
 
 
 @routes.get("/api/v1/halls/{hall}/live", summary="Websocket: snapshot, events after ?after=SEQ, then live events",
@@ -65,7 +69,7 @@ async def _hall(request: web.Request, actor: Actor) -> dict[str, Any]:
                    ("token", "a display token, for browsers that cannot send an Authorization header")))
 async def live(request: web.Request, actor: Actor | None) -> web.StreamResponse:
     actor = await screen_actor(request, actor)
-    hall = await _hall(request, actor)
+    hall = _hall(request, actor)
     after = query_int(request, "after", -1)
     ws = stream.new_socket()
     if not ws.can_prepare(request).ok:
@@ -75,9 +79,9 @@ async def live(request: web.Request, actor: Actor | None) -> web.StreamResponse:
     sockets = request.app[SOCKETS]
     sockets.add(ws)
     try:
-        await stream.serve(request, ws, store=request.app[STORE], hub=request.app[HUB], hall_id=int(hall["id"]),
-                           after=None if after < 0 else after, want_snapshot=request.query.get("snapshot") == "1",
-                           who=_who(actor))
+        source = stream.Source(request.app[USECASES].halls, actor, int(hall["id"]), request.app[STORE].now)
+        await stream.serve(request, ws, source=source, hub=request.app[HUB], after=None if after < 0 else after,
+                           want_snapshot=request.query.get("snapshot") == "1", who=_who(actor))
     finally:
         sockets.discard(ws)
     return ws
@@ -105,7 +109,7 @@ def _langs(value: str | None) -> tuple[Lang, ...]:
                    ("repeat", "times the sentence is spoken, 1–5 (default 1)"), ("token", "a display token")))
 async def announcement(request: web.Request, actor: Actor | None) -> web.StreamResponse:
     actor = await screen_actor(request, actor)
-    await _hall(request, actor)
+    _hall(request, actor)
     ticket = request.query.get("ticket", "").upper()
     window = query_int(request, "window", 0, lo=1, hi=9999)
     repeat = query_int(request, "repeat", 1, lo=1, hi=5)
@@ -157,26 +161,25 @@ async def _page_actor(request: web.Request, actor: Actor | None) -> Actor:
 @routes.get("/displays/{hall}/lobby", summary="Lobby display (大屏)", roles=None, page=True)
 async def lobby_page(request: web.Request, actor: Actor | None) -> web.Response:
     actor = await _page_actor(request, actor)
-    hall = await _hall(request, actor)
+    hall = _hall(request, actor)
     return render(request, "lobby.html", hall=hall, settings=_settings(request))
 
 
 @routes.get("/displays/{hall}/window/{number:\\d{1,4}}", summary="Window display (窗口屏)", roles=None, page=True)
 async def window_page(request: web.Request, actor: Actor | None) -> web.Response:
     actor = await _page_actor(request, actor)
-    hall = await _hall(request, actor)
+    hall = _hall(request, actor)
     return render(request, "window.html", hall=hall, settings=_settings(request),
                   window_number=int(request.match_info["number"]))
 
 
 # -- life cycle ----------------------------------------------------------------------------------------------
 
-async def _ticker_ctx(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(stream.ticker(app[HUB], app[STORE]), name="hallops-live-ticker")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+def _ticker(app: web.Application) -> Loop:
+    """Every TICK_SECONDS, a tick to every screen (its watchdog and its clock)."""
+    async def step() -> None:
+        stream.tick(app[HUB], app[STORE].now())
+    return Loop("live-ticker", stream.TICK_SECONDS, step, delay_first=True)
 
 
 async def _close_sockets(app: web.Application) -> None:
@@ -199,5 +202,5 @@ def setup(app: web.Application) -> None:
     """Hang this feature's resources and background tasks on the app (cleanup_ctx)."""
     app[SOCKETS] = set()
     app[VOICE] = VoiceEngine(default_cache_dir(app[CONFIG].database.files_dir))
-    app.cleanup_ctx.append(_ticker_ctx)
+    register(app, _ticker(app))
     app.on_shutdown.append(_close_sockets)
