@@ -6,18 +6,18 @@ the manager feature's table (manager.py), which also registers the background ev
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aiohttp import web
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, StringConstraints
 
 from hallops.domain.actors import Actor
-from hallops.domain.alerts import KIND_LABELS, AlertKind
+from hallops.domain.alerts import AlertKind
 from hallops.domain.model import Role
 from hallops.http.api import RouteTable, hall_of, json_response, path_int, query_int
 from hallops.http.bodies import Body, Empty, ShortText
 from hallops.http.keys import USECASES
-from hallops.storage.views import iso
+from hallops.wire.alerts import alert_json
 
 routes = RouteTable("alerts")
 SUPERVISORS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -37,19 +37,6 @@ class RuleChange(Body):
 
 class RulesSpec(Body):
     rules: list[RuleChange] = Field(min_length=1, max_length=200)
-
-
-def alert_json(r: dict[str, Any]) -> dict[str, Any]:
-    """An alert as the API shows it, from its columns and `duration_seconds` (given by the use case)."""
-    kind = AlertKind(r["kind"])
-    return {"id": r["id"], "hall_id": r["hall_id"], "key": r["key"], "kind": kind.value,
-            "kind_name": KIND_LABELS[kind][0], "kind_name_en": KIND_LABELS[kind][1], "level": r["level"],
-            "message": r["message"], "queue_id": r["queue_id"], "window_id": r["window_id"], "value": r["value"],
-            "threshold": r["threshold"], "last_value": r["last_value"], "peak_value": r["peak_value"],
-            "raised_at": iso(r["raised_at"]), "acknowledged_at": iso(r["acknowledged_at"]),
-            "acknowledged_by": r["acknowledged_by_name"] or None, "ack_note": r["ack_note"],
-            "cleared_at": iso(r["cleared_at"]), "active": r["cleared_at"] is None,
-            "duration_seconds": r["duration_seconds"]}
 
 
 @routes.get("/api/v1/halls/{hall}/alerts", summary="The alert log (active first), or only the active ones",

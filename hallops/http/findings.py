@@ -7,7 +7,7 @@ from the manager feature's table (manager.py). The clerks' page and "my findings
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from aiohttp import web
 from pydantic import AfterValidator, AwareDatetime, Field, StrictStr, StringConstraints
@@ -15,18 +15,11 @@ from pydantic import AfterValidator, AwareDatetime, Field, StrictStr, StringCons
 from hallops.domain.actors import Actor
 from hallops.domain.errors import E, InvalidInput
 from hallops.domain.model import Role
-from hallops.domain.patrols import (
-    DEFAULT_CHECKLIST,
-    MAX_PHOTO_BYTES,
-    OTHER_CATEGORY,
-    FindingAction,
-    FindingStatus,
-    Severity,
-)
+from hallops.domain.patrols import MAX_PHOTO_BYTES, FindingAction, FindingStatus, Severity
 from hallops.http.api import RouteTable, hall_of, json_response, path_int, query_int
 from hallops.http.bodies import Body, Id, ShortText
 from hallops.http.keys import USECASES
-from hallops.storage.views import iso
+from hallops.wire.findings import finding_detail_json, finding_json, photo_json
 
 routes = RouteTable("findings")
 SUPERVISORS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -76,46 +69,6 @@ class FindingChange(Body):
     due_at: DueAt | None = Field(None, description="with its UTC offset")
     responsible: Id | None = None
     responsible_name: ShortText | None = None
-
-
-# -- the wire format -------------------------------------------------------------------------------------
-
-_DEFAULT_NAMES = {it.code: it for it in (*DEFAULT_CHECKLIST, OTHER_CATEGORY)}
-
-
-def finding_json(r: dict[str, Any]) -> dict[str, Any]:
-    """A finding as the API shows it, from its columns (and `overdue`, decided by the use case)."""
-    cat = _DEFAULT_NAMES.get(r["category"])
-    return {
-        "id": r["id"], "hall_id": r["hall_id"], "patrol_id": r["patrol_id"], "category": r["category"],
-        "category_name": r["category_name"] or (cat.name if cat else r["category"]),
-        "category_name_en": r["category_name_en"] or (cat.name_en if cat else ""),
-        "severity": r["severity"], "description": r["description"],
-        "window": {"id": r["window_id"], "number": r["window_number"], "name": r["window_name"]}
-        if r["window_id"] else None,
-        "clerk": {"id": r["clerk_user_id"], "display_name": r["clerk_name"]} if r["clerk_user_id"] else None,
-        "area": r["area"],
-        "responsible": {"user_id": r["responsible_user_id"], "name": r["responsible_name"]},
-        "due_at": iso(r["due_at"]), "overdue": bool(r["overdue"]), "status": FindingStatus(r["status"]).value,
-        "escalation": r["escalation"], "repeat_count": r["repeat_count"],
-        "created_at": iso(r["created_at"]), "created_by": r["created_by_name"],
-        "rectification": r["rectification"], "rectified_at": iso(r["rectified_at"]),
-        "rectified_by": r["rectified_by_name"] or None, "rectified_by_user_id": r["rectified_by_user_id"],
-        "verified_at": iso(r["verified_at"]), "verified_by": r["verified_by_name"] or None,
-        "reopen_count": r["reopen_count"], "updated_at": iso(r["updated_at"]),
-    }
-
-
-def photo_json(r: dict[str, Any]) -> dict[str, Any]:
-    return {"id": r["id"], "stage": r["stage"], "mime": r["mime"], "size": r["size"],
-            "uploaded_at": iso(r["uploaded_at"]), "uploaded_by": r["uploaded_by_name"],
-            "url": f"/api/v1/finding-photos/{r['id']}"}
-
-
-def finding_detail_json(r: dict[str, Any]) -> dict[str, Any]:
-    """A finding with its photos and its history."""
-    return finding_json(r) | {"photos": [photo_json(p) for p in r["photos"]],
-                              "log": [dict(e) | {"at": iso(e["at"])} for e in r["log"]]}
 
 
 # -- routes ----------------------------------------------------------------------------------------------

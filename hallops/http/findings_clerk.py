@@ -15,9 +15,9 @@ from aiohttp import web
 from hallops.domain.actors import Actor
 from hallops.domain.model import Role
 from hallops.http.api import RouteTable, json_response
-from hallops.http.findings import finding_json
 from hallops.http.keys import USECASES
 from hallops.http.web import render
+from hallops.wire.findings import finding_json
 
 routes = RouteTable("findings")
 STAFF = frozenset({Role.ADMIN, Role.MANAGER, Role.CLERK})

@@ -20,7 +20,9 @@ from hallops.http import alerts, findings, findings_clerk, patrols
 from hallops.http.api import RouteTable, hall_of, json_response
 from hallops.http.keys import USECASES
 from hallops.http.web import render
-from hallops.storage.views import iso
+from hallops.wire import iso
+from hallops.wire.alerts import alert_json
+from hallops.wire.patrols import quota_json
 
 routes = RouteTable("manager")
 SUPERVISORS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -59,7 +61,7 @@ async def dashboard(request: web.Request, actor: Actor) -> web.Response:
     return json_response({
         **d["state"], "hourly": figures["hourly"],
         "last_activity": {str(w): iso(at) for w, at in figures["last_activity"].items()},
-        "quota": patrols.quota_json(d["quota"]), "alerts": [alerts.alert_json(a) for a in d["alerts"]],
+        "quota": quota_json(d["quota"]), "alerts": [alert_json(a) for a in d["alerts"]],
         "findings": d["findings"]})
 
 

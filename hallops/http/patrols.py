@@ -7,7 +7,7 @@ from the manager feature's table (manager.py).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from aiohttp import web
 from pydantic import Field, StrictInt, StrictStr, StringConstraints
@@ -15,12 +15,11 @@ from pydantic import Field, StrictInt, StrictStr, StringConstraints
 from hallops.domain.actors import Actor
 from hallops.domain.errors import E, InvalidInput
 from hallops.domain.model import Role
-from hallops.domain.patrols import CheckResult, PatrolKind, QuotaProgress
+from hallops.domain.patrols import CheckResult, PatrolKind
 from hallops.http.api import RouteTable, hall_of, json_response, path_int
 from hallops.http.bodies import Body, Id, ShortText, Text
-from hallops.http.findings import finding_json
 from hallops.http.keys import USECASES
-from hallops.storage.views import iso
+from hallops.wire.patrols import patrol_detail_json, patrol_json, quota_json
 
 routes = RouteTable("patrols")
 SUPERVISORS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -61,38 +60,6 @@ class ChecklistEntry(Body):
 
 class ChecklistSpec(Body):
     items: list[ChecklistEntry] = Field(min_length=1, max_length=60)
-
-
-# -- the wire format -------------------------------------------------------------------------------------
-
-def progress_json(p: QuotaProgress) -> dict[str, Any]:
-    due = None
-    if p.next_due_minute is not None:
-        m = round(p.next_due_minute)
-        due = f"{m // 60:02d}:{m % 60:02d}"
-    return {"kind": p.kind.value, "quota": p.quota, "done": p.done, "expected": p.expected, "behind": p.behind,
-            "behind_minutes": round(p.behind_minutes), "remaining": p.remaining, "next_due": due}
-
-
-def patrol_json(p: dict[str, Any]) -> dict[str, Any]:
-    return {"id": p["id"], "kind": p["kind"], "status": p["status"], "window_id": p["window_id"],
-            "window": p["window_number"], "inspector": p["inspector_name"],
-            "started_at": iso(p["started_at"]), "finished_at": iso(p["finished_at"]),
-            "items": len(p["items"]), "checked": p["checked"], "findings": p["findings"], "note": p["note"]}
-
-
-def patrol_detail_json(p: dict[str, Any]) -> dict[str, Any]:
-    """A patrol with its checklist (each item's answer) and its findings."""
-    findings = p["findings"]
-    return patrol_json(p | {"findings": len(findings)}) | {
-        "window_name": p["window_name"], "service_day": p["service_day"],
-        "checklist": [i | {"at": iso(i["at"])} for i in p["checklist"]],
-        "finding_list": [finding_json(f) for f in findings]}
-
-
-def quota_json(q: dict[str, Any]) -> dict[str, Any]:
-    return {"service_day": q["service_day"], "settings": q["settings"],
-            "progress": [progress_json(p) for p in q["progress"]], "patrols": [patrol_json(p) for p in q["patrols"]]}
 
 
 def _hall_id(request: web.Request) -> int:

@@ -32,7 +32,7 @@ from hallops.storage.db import Database, Tx
 from hallops.storage.patrols import actor_name, hall_progress, tx_done_today, tx_settings
 from hallops.storage.rules import Rules as StoreRules
 from hallops.storage.rules import service_day_of, zone
-from hallops.storage.views import iso
+from hallops.wire.alerts import alert_brief
 
 
 def tx_rules(tx: Tx, hall_id: int) -> Rules:
@@ -128,16 +128,6 @@ def evaluate(tx: Tx, store_rules: StoreRules, hall_id: int) -> dict[str, int]:
 
 def evaluate_all(tx: Tx, store_rules: StoreRules) -> dict[int, dict[str, int]]:
     return {h["id"]: evaluate(tx, store_rules, h["id"]) for h in tx.all("SELECT id FROM halls ORDER BY id")}
-
-
-def alert_brief(r: Any) -> dict[str, Any]:
-    """What an alert's event carries (the API's full shape is in http/alerts.py)."""
-    kind = AlertKind(r["kind"])
-    return {"id": r["id"], "key": r["key"], "kind": kind.value, "kind_name": KIND_LABELS[kind][0],
-            "level": r["level"], "message": r["message"], "queue_id": r["queue_id"], "window_id": r["window_id"],
-            "raised_at": iso(r["raised_at"]), "acknowledged_at": iso(r["acknowledged_at"]),
-            "acknowledged_by": r["acknowledged_by_name"] or None, "cleared_at": iso(r["cleared_at"]),
-            "active": r["cleared_at"] is None}
 
 
 def _emit(tx: Tx, alert_id: int, type_: str) -> dict[str, Any]:

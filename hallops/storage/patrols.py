@@ -35,6 +35,7 @@ from hallops.domain.patrols import (
 from hallops.storage.db import Database, Row, Tx
 from hallops.storage.finding_views import FINDING_SELECT
 from hallops.storage.rules import Rules, service_day_of, zone
+from hallops.wire.patrols import patrol_brief
 
 # The names of the standard items, for a checklist item a hall has no row of (a patrol keeps its codes).
 _DEFAULT_NAMES = {it.code: it for it in (*DEFAULT_CHECKLIST, OTHER_CATEGORY)}
@@ -104,17 +105,12 @@ def load_patrol(tx: Tx, patrol_id: int, actor: Actor) -> Row:
     return row
 
 
-def _patrol_brief(row: Row, window_number: int | None = None) -> dict[str, Any]:
-    return {"id": row["id"], "kind": row["kind"], "status": row["status"], "window_id": row["window_id"],
-            "window": window_number, "inspector": row["inspector_name"], "service_day": row["service_day"]}
-
-
 def _emit_patrol(tx: Tx, row_id: int, type_: str, **extra: Any) -> None:
     row = tx.one("SELECT p.*, w.number AS window_number FROM patrols p LEFT JOIN windows w ON w.id = p.window_id "
                  "WHERE p.id = ?", (row_id,))
     assert row is not None
     done = tx_done_today(tx, row["hall_id"], row["service_day"])
-    tx.emit(row["hall_id"], type_, {"patrol": _patrol_brief(row, row["window_number"]), "done_today": done,
+    tx.emit(row["hall_id"], type_, {"patrol": patrol_brief(row, row["window_number"]), "done_today": done,
                                     **extra})
 
 
