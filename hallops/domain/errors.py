@@ -137,6 +137,25 @@ class E(StrEnum):
     WINDOW_NOT_FOUND = "window_not_found"
     WINDOW_NOT_OPEN = "window_not_open"
     WINDOW_REQUIRED = "window_required"
+    # 好差评, follow-ups, cases and the working-day calendar (issue 12)
+    ALREADY_APPEALED = "already_appealed"
+    ALREADY_RATED = "already_rated"
+    BAD_CASE_NUMBER = "bad_case_number"
+    BAD_EXTENSION = "bad_extension"
+    BAD_IMPORT = "bad_import"
+    BAD_RATING = "bad_rating"
+    CASE_CLOSED = "case_closed"
+    CASE_NOT_FOUND = "case_not_found"
+    DUPLICATE_CASE = "duplicate_case"
+    EXTENSION_PENDING = "extension_pending"
+    FOLLOWUP_NOT_FOUND = "followup_not_found"
+    NO_EXTENSION_PENDING = "no_extension_pending"
+    NOT_RATEABLE = "not_rateable"
+    OWN_APPEAL = "own_appeal"
+    RATING_EXPIRED = "rating_expired"
+    RATING_NEEDS_REASON = "rating_needs_reason"
+    STAFF_CANNOT_RATE = "staff_cannot_rate"
+    WRONG_PAD = "wrong_pad"
 
 
 class DomainError(Exception):

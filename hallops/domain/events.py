@@ -55,6 +55,12 @@ class Ev(StrEnum):
     ALERT_CLEARED = "alert.cleared"
     ALERT_ACKNOWLEDGED = "alert.acknowledged"
     ALERT_RULES_CHANGED = "alert.rules_changed"
+    # 好差评 and cases (issue 12): payload {"rating": …} / {"followup": …} / {"case": …}
+    RATING_GIVEN = "rating.given"  # + "bad": true when a follow-up was opened
+    RATING_UNRATED = "rating.unrated"  # {"count"}: visits whose time to rate ran out
+    FOLLOWUP_CHANGED = "followup.changed"  # + "action"
+    CASE_CHANGED = "case.changed"  # + "action"
+    DEADLINE_SCAN = "deadline.scan"  # {"day", "due_soon": [...], "overdue": [...]}
 
 
 # The events a lobby screen announces.

@@ -78,7 +78,8 @@ class Role(enum.StrEnum):
     CLERK = "clerk"
     KIOSK = "kiosk"
     DISPLAY = "display"
+    RATING_PAD = "rating_pad"  # the window's 好差评 pad, facing the citizen (issue 12)
 
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.CLERK})
-DEVICE_ROLES = frozenset({Role.KIOSK, Role.DISPLAY})
+DEVICE_ROLES = frozenset({Role.KIOSK, Role.DISPLAY, Role.RATING_PAD})

@@ -12,6 +12,7 @@ from hallops.domain.model import Role
 from hallops.http import (
     admin,
     appointments,
+    cases,
     console,
     halls,
     kiosk,
@@ -21,6 +22,7 @@ from hallops.http import (
     phones,
     printing,
     public,
+    ratings,
     reports,
     session,
     tickets,
@@ -38,7 +40,7 @@ async def openapi(request: web.Request, actor: Actor) -> web.Response:
 
 # The features that bring pages, websockets or background work of their own: each has `routes`,
 # `TILES` (home-page entries) and `setup(app)`.
-FEATURES = (live, kiosk, phones, printing, appointments, console, manager, reports)
+FEATURES = (live, kiosk, phones, printing, appointments, console, manager, reports, ratings, cases)
 
 ROUTES: list[Route] = [
     *public.routes.routes,     # /healthz, /api/v1/ticket-status/{token}
@@ -56,6 +58,8 @@ ROUTES: list[Route] = [
     *console.routes.routes,    # /console/…
     *manager.routes.routes,    # /manager/…, patrols, findings, alerts
     *reports.routes.routes,    # statistics, briefings
+    *ratings.routes.routes,    # 好差评: the rating pad, the phone's rating, follow-ups, calendar, upward
+    *cases.routes.routes,      # 咨询投诉 cases, the daily deadline scan, figures, window scores
     *_meta.routes,
 ]
 

@@ -105,9 +105,9 @@ def create_token(tx: Tx, *, role: Role, hall_id: int | None, window_id: int | No
         if hall_id is not None and w["hall_id"] != hall_id:
             raise InvalidInput(E.WINDOW_IN_OTHER_HALL, "窗口不属于该大厅 (window is in another hall)")
         hall_id = w["hall_id"]
-        if role is not Role.CLERK and role is not Role.DISPLAY:
-            raise InvalidInput(E.WINDOW_NEEDS_CLERK_ROLE, "只有 clerk 或 display 令牌可绑定窗口 "
-                                                           "(only clerk and display tokens bind to a window)")
+        if role not in (Role.CLERK, Role.DISPLAY, Role.RATING_PAD):
+            raise InvalidInput(E.WINDOW_NEEDS_CLERK_ROLE, "只有 clerk、display 或 rating_pad 令牌可绑定窗口 "
+                                                           "(only clerk, display and rating_pad tokens bind to a window)")
     token = new_token()
     token_id = tx.insert("INSERT INTO api_tokens (token_hash, role, hall_id, window_id, label, created_at) "
                  "VALUES (?, ?, ?, ?, ?, ?)", (sha256(token), role.value, hall_id, window_id, label, tx.now))

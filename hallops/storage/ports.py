@@ -14,6 +14,7 @@ from functools import cached_property
 from hallops.storage.accounts import AccountStore, SigningKeys
 from hallops.storage.alerts import AlertsPort
 from hallops.storage.appointments import AppointmentsPort
+from hallops.storage.cases import CasesPort
 from hallops.storage.console import ConsolePort
 from hallops.storage.db import Database
 from hallops.storage.findings import FindingsPort
@@ -22,6 +23,7 @@ from hallops.storage.kiosk import KioskPort
 from hallops.storage.layout import LayoutStore
 from hallops.storage.patrols import PatrolsPort
 from hallops.storage.phones import PhonesPort
+from hallops.storage.ratings import RatingsPort
 from hallops.storage.reports import ReportsPort
 from hallops.storage.rules import Rules
 from hallops.storage.store import Store
@@ -89,3 +91,12 @@ class Ports:
     @cached_property
     def reports(self) -> ReportsPort:
         return ReportsPort(self.db)
+
+    # 好差评 and their follow-ups, consultation/complaint cases (issue 12).
+    @cached_property
+    def ratings(self) -> RatingsPort:
+        return RatingsPort(self.db)
+
+    @cached_property
+    def cases(self) -> CasesPort:
+        return CasesPort(self.db)

@@ -24,6 +24,7 @@ from hallops.usecases.accounts import Accounts
 from hallops.usecases.alerts import Alerts
 from hallops.usecases.appointments import Appointments
 from hallops.usecases.briefings import Briefings
+from hallops.usecases.cases import Cases
 from hallops.usecases.console import Console
 from hallops.usecases.findings import Findings
 from hallops.usecases.floor import Floor
@@ -32,6 +33,7 @@ from hallops.usecases.kiosk import Kiosk
 from hallops.usecases.layout import Layout
 from hallops.usecases.patrols import Patrols
 from hallops.usecases.phones import Phones
+from hallops.usecases.ratings import Ratings
 from hallops.usecases.reports import Reports
 from hallops.usecases.tickets import Tickets
 from hallops.usecases.windows import Windows
@@ -117,3 +119,12 @@ class UseCases:
     @cached_property
     def briefings(self) -> Briefings:
         return Briefings(self.ctx, self.reports.stats)
+
+    # 好差评 and their follow-ups, cases (issue 12): one each for the server's life (the delivery session).
+    @cached_property
+    def ratings(self) -> Ratings:
+        return Ratings(self.ctx)
+
+    @cached_property
+    def cases(self) -> Cases:
+        return Cases(self.ctx)
