@@ -3,6 +3,8 @@ mis-tap taken back from the phone that made it."""
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp.test_utils import TestClient
 
 from hallops.domain import ratelimit
@@ -149,3 +151,12 @@ async def test_a_called_ticket_cannot_be_taken_back(hall: Hall) -> None:
     await clerk.post(f"/api/v1/windows/{hall.window_id(5)}/call-next")
     status, body = await phone.post(f"/api/v1/mobile/tickets/{t['token']}/cancel")
     assert status == 409 and body["error"] == "ticket_not_waiting"
+
+
+async def test_racing_taps_cannot_both_slip_under_the_limit(hall: Hall) -> None:
+    phone = await _phone(hall)  # 2 tickets an hour per phone (the demo's setting)
+    answers = await asyncio.gather(*(phone.post(TAKE, {"queue": "A"}) for _ in range(6)))
+    assert sorted(status for status, _ in answers) == [201, 201, 429, 429, 429, 429]
+    assert {body["error"] for status, body in answers if status == 429} == {"rate_limited"}
+    rows = await hall.store.db.all("SELECT count(*) FROM mobile_issues")
+    assert rows[0][0] == 2
