@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from hallops.domain.actors import Actor
 from hallops.domain.errors import Conflict, E, Forbidden, InvalidInput, UnsupportedMediaType
+from hallops.domain.model import Role
 from hallops.domain.numbering import IssuingHours
 from hallops.domain.transitions import Transitions
 
@@ -410,3 +411,15 @@ def actor_name(actor: Actor) -> str:
     if actor.display_name:
         return actor.display_name
     return f"{actor.role.value} token {actor.token_id}" if actor.token_id else actor.role.value
+
+
+def may_see_finding(actor: Actor, *, window_id: int | None, window_clerk_user_id: int | None,
+                    clerk_user_id: int | None, responsible_user_id: int | None) -> bool:
+    """Who sees a finding of their hall: managers and admins every one; a clerk's token bound to a window those
+    about that window; a signed-in clerk those about the window they are signed in to, about them, or given
+    them to fix. (storage/findings.py says the same in SQL to filter lists: `_visible_sql`.)"""
+    if actor.role is not Role.CLERK:
+        return True
+    if actor.window_id is not None:
+        return window_id == actor.window_id
+    return actor.user_id is not None and actor.user_id in (window_clerk_user_id, clerk_user_id, responsible_user_id)

@@ -36,6 +36,7 @@ from hallops.domain.patrols import (
     default_responsible,
     escalation_for,
     finding_step,
+    may_see_finding,
 )
 from hallops.storage.db import Database, Row, Tx
 from hallops.storage.finding_views import FINDING_SELECT, finding_brief
@@ -54,13 +55,18 @@ def _visible_sql(actor: Actor) -> tuple[str, dict[str, Any]]:
             " OR f.responsible_user_id = :v_user)"), {"v_user": actor.user_id if actor.user_id is not None else -1}
 
 
-def load_finding(tx: Tx, finding_id: int, actor: Actor) -> Row:
-    cond, params = _visible_sql(actor)
-    row = tx.one(f"{FINDING_SELECT} WHERE f.id = :id AND {cond}", {"id": finding_id, **params})
-    if row is None:
+def _visible(row: Row | None, finding_id: int, actor: Actor) -> Row:
+    """The finding's row if this actor may see it (the domain decides); else it does not exist for them."""
+    if row is None or not may_see_finding(
+            actor, window_id=row["window_id"], window_clerk_user_id=row["window_clerk_user_id"],
+            clerk_user_id=row["clerk_user_id"], responsible_user_id=row["responsible_user_id"]):
         raise NotFound(E.FINDING_NOT_FOUND, f"问题不存在或无权查看 (no finding {finding_id})")
     actor.check_hall(row["hall_id"])
     return row
+
+
+def load_finding(tx: Tx, finding_id: int, actor: Actor) -> Row:
+    return _visible(tx.one(f"{FINDING_SELECT} WHERE f.id = ?", (finding_id,)), finding_id, actor)
 
 
 def _log(tx: Tx, finding_id: int, actor: Actor, action: str, from_status: str | None, to_status: str | None,
@@ -297,19 +303,15 @@ class FindingsPort:
 
     async def finding(self, finding_id: int, actor: Actor) -> dict[str, Any]:
         """A finding's columns with its photos' and its log's, if the actor may see it."""
-        cond, params = _visible_sql(actor)
         async with self.db.snapshot() as conn:
-            rows = list(await conn.all(f"{FINDING_SELECT} WHERE f.id = :id AND {cond}",
-                                                    {"id": finding_id, **params}))
+            row = await conn.one(f"{FINDING_SELECT} WHERE f.id = ?", (finding_id,))
             photos = await conn.all(
                 "SELECT * FROM finding_photos WHERE finding_id = ? ORDER BY id", (finding_id,))
             log = await conn.all(
                 "SELECT at, actor_name, actor_role, action, from_status, to_status, note FROM finding_log "
                 "WHERE finding_id = ? ORDER BY id", (finding_id,))
-        if not rows:
-            raise NotFound(E.FINDING_NOT_FOUND, f"问题不存在或无权查看 (no finding {finding_id})")
-        actor.check_hall(rows[0]["hall_id"])
-        return dict(rows[0]) | {"photos": [dict(p) for p in photos], "log": [dict(r) for r in log]}
+        return dict(_visible(row, finding_id, actor)) | {"photos": [dict(p) for p in photos],
+                                                          "log": [dict(r) for r in log]}
 
     async def photo(self, photo_id: int, actor: Actor) -> dict[str, Any]:
         """A photo's file and type, if the actor may see its finding."""
@@ -317,9 +319,10 @@ class FindingsPort:
         if row is None:
             raise NotFound(E.PHOTO_NOT_FOUND, "照片不存在 (no such photo)")
         actor.check_hall(row["hall_id"])
-        cond, params = _visible_sql(actor)
-        if await self.db.one(f"SELECT 1 FROM findings f WHERE f.id = :id AND {cond}",
-                             {"id": row["finding_id"], **params}) is None:
-            raise NotFound(E.PHOTO_NOT_FOUND, "照片不存在 (no such photo)")
+        try:
+            _visible(await self.db.one(f"{FINDING_SELECT} WHERE f.id = ?", (row["finding_id"],)), row["finding_id"],
+                     actor)
+        except NotFound:
+            raise NotFound(E.PHOTO_NOT_FOUND, "照片不存在 (no such photo)") from None
         return dict(row)
 

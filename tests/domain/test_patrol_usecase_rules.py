@@ -31,6 +31,7 @@ from hallops.domain.patrols import (
     default_responsible,
     finding_step,
     image_type,
+    may_see_finding,
     photo_stage,
     sniff_image,
 )
@@ -261,3 +262,39 @@ def test_a_record_keeps_a_persons_name_or_the_tokens_label() -> None:
     assert actor_name(Actor(Role.MANAGER, user_id=3, display_name="王建华")) == "王建华"
     assert actor_name(Actor(Role.MANAGER, token_id=17)) == "manager token 17"
     assert actor_name(Actor(Role.ADMIN)) == "admin"
+
+
+def sees(actor: Actor, window: int | None = None, window_clerk: int | None = None, clerk: int | None = None,
+         responsible: int | None = None) -> bool:
+    return may_see_finding(actor, window_id=window, window_clerk_user_id=window_clerk, clerk_user_id=clerk,
+                           responsible_user_id=responsible)
+
+
+def test_managers_and_admins_see_every_finding_of_their_hall() -> None:
+    for role in (Role.MANAGER, Role.ADMIN):
+        assert sees(Actor(role, user_id=1)) is True
+        assert sees(Actor(role, user_id=1), window=5, window_clerk=2, clerk=3, responsible=4) is True
+
+
+def test_a_signed_in_clerk_sees_what_is_about_their_window_them_or_given_them() -> None:
+    me = Actor(Role.CLERK, user_id=7)
+    assert sees(me, window=3, window_clerk=7) is True  # the window they are signed in to
+    assert sees(me, window=3, window_clerk=8, clerk=7) is True  # about them, at another window
+    assert sees(me, responsible=7) is True  # an area finding given them to fix
+    assert sees(me, window=3, window_clerk=8, clerk=9, responsible=10) is False
+    assert sees(me, window=3, window_clerk=None) is False  # a window nobody is signed in to
+    assert sees(me) is False
+
+
+def test_a_clerk_token_bound_to_a_window_sees_only_that_windows_findings() -> None:
+    token = Actor(Role.CLERK, window_id=3, token_id=4)
+    assert sees(token, window=3) is True
+    assert sees(token, window=4) is False
+    assert sees(token, window=None, responsible=None) is False
+    bound_user = Actor(Role.CLERK, user_id=7, window_id=3)  # the binding decides, not the person
+    assert sees(bound_user, window=4, clerk=7, responsible=7) is False
+
+
+def test_a_clerk_without_a_user_sees_nothing_by_person() -> None:
+    nobody = Actor(Role.CLERK)
+    assert sees(nobody, window=3, window_clerk=None, clerk=None, responsible=None) is False

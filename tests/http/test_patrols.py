@@ -331,3 +331,24 @@ async def test_a_refused_photo_leaves_no_file_behind(hall: Hall) -> None:
     status, body = await upload(hall.manager, f["id"], png())
     assert status == 409 and body["error"] == "finding_closed"
     assert len([p for p in folder.rglob("*") if p.is_file()]) == 1
+
+
+async def test_the_findings_a_clerk_is_listed_are_the_ones_they_may_open(hall: Hall) -> None:
+    """The list filters in SQL, a single finding is checked by the domain rule: they agree."""
+    clerk1 = await hall.clerk_at(3, "clerk1")
+    clerk2 = await hall.clerk_at(5, "clerk2")
+    _, me1 = await clerk1.get("/api/v1/session")
+    uid1 = me1["user_id"]
+    at3 = await new_finding(hall, window=hall.window_id(3))
+    about1 = await new_finding(hall, window=hall.window_id(5), clerk=uid1, category="attitude", description="语气生硬")
+    given1 = await new_finding(hall, area="老年人接待区", responsible=uid1, category="elderly_help",
+                               description="轮椅未归位")
+    at5 = await new_finding(hall, window=hall.window_id(5), category="hygiene", description="台面杂乱")
+    every = [at3, about1, given1, at5]
+    for api, expected in [(clerk1, {at3["id"], about1["id"], given1["id"]}),
+                          (clerk2, {about1["id"], at5["id"]}),
+                          (hall.manager, {f["id"] for f in every})]:
+        _, listed = await api.get(f"/api/v1/halls/{hall.hall_id}/findings")
+        assert {f["id"] for f in listed["findings"]} == expected
+        opened = {f["id"] for f in every if (await api.get(f"/api/v1/findings/{f['id']}"))[0] == 200}
+        assert opened == expected
