@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
+from hallops.domain.actors import Actor
+from hallops.domain.errors import Forbidden
+from hallops.domain.model import Role
+from hallops.http.keys import USECASES
 from tests.conftest import Hall
 
 
@@ -84,3 +90,24 @@ async def test_openapi_describes_the_contract(hall: Hall) -> None:
     body = paths["/api/v1/tickets"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert doc["components"]["schemas"][body.rsplit("/", 1)[1]]["properties"]["queue"]
     assert paths["/api/v1/ticket-status/{token}"]["get"]["security"] == []
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.CLERK, Role.KIOSK, Role.DISPLAY])
+async def test_the_use_cases_refuse_all_but_admins_whatever_route_calls_them(hall: Hall, role: Role) -> None:
+    uc = hall.client.server.app[USECASES]
+    actor = Actor(role, hall_id=hall.hall_id)
+    refused = [
+        uc.accounts.users(actor), uc.accounts.tokens(actor), uc.accounts.revoke_token(actor, 1),
+        uc.accounts.add_user(actor, username="mallory", display_name="M", role=Role.ADMIN,
+                             password="a-long-password", hall=None),
+        uc.accounts.create_token(actor, role=Role.ADMIN, hall=None, window=None, label="x"),
+        uc.layout.create_hall(actor, {"code": "x", "name": "X"}),
+        uc.layout.create(actor, "queues", hall.hall_id, {"prefix": "Z", "name": "Z", "kind": "general"}),
+        uc.layout.update(actor, "windows", hall.window_id(1), {"name": "PWNED"}),
+        uc.layout.update_hall(actor, hall.hall_id, {"name": "PWNED"}),
+    ]
+    for call in refused:
+        with pytest.raises(Forbidden):
+            await call
+    assert (await hall.admin.get(f"/api/v1/halls/{hall.hall_id}"))[1]["hall"]["name"] != "PWNED"
+    assert all(t["label"] != "x" for t in (await hall.admin.get("/api/v1/tokens"))[1]["tokens"])
