@@ -26,7 +26,6 @@ from hallops.domain.errors import DomainError
 from hallops.domain.model import Role
 from hallops.storage.db import open_database
 from hallops.storage.ports import Ports
-from hallops.storage.store import Store
 from hallops.usecases import UseCases
 from hallops.usecases.accounts import OPERATOR
 
@@ -37,17 +36,6 @@ DEMO_TOKEN_LABELS = ("demo-kiosk", "demo-manager", "demo-display")
 
 def demo_layout() -> dict[str, Any]:
     return tomllib.loads(resources.files("hallops").joinpath("demo_hall.toml").read_text(encoding="utf-8"))
-
-
-async def _with_store(config: Config, fn: Callable[[Store], Awaitable[T]]) -> T:
-    from hallops.http.app import rules_from
-
-    db = open_database(config.database.path, **(config.database.options() | {"readers": 1}))
-    await db.open()
-    try:
-        return await fn(Store(db, rules_from(config)))
-    finally:
-        await db.close()
 
 
 async def _with_usecases(config: Config, fn: Callable[[UseCases], Awaitable[T]]) -> T:
