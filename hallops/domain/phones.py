@@ -125,8 +125,10 @@ class Followed:
     wide: bool = False
 
     def transferred(self, ticket: Mapping[str, Any]) -> None:
-        self.queue_id, self.queue, self.wide = ticket.get("queue_id", self.queue_id), ticket.get("queue",
-                                                                                                 self.queue), True
+        """The ticket moved (its own `ticket.transferred`): follow its new queue, and the whole hall."""
+        self.queue_id = ticket.get("queue_id", self.queue_id)
+        self.queue = ticket.get("queue", self.queue)
+        self.wide = True
 
 
 def concerns(f: Followed, ev_type: str, payload: Mapping[str, Any]) -> bool:
