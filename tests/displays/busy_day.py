@@ -174,7 +174,7 @@ class Day:
         if cur is None:
             parked = [t for t, pw in self.parked.items() if pw == wid]
             r = rng.random()
-            if parked and r < 0.4:
+            if parked and r < 0.5:
                 status, _ = await self.act("POST", f"/tickets/{parked[0]}/call-back")
                 if status == 200:
                     del self.parked[parked[0]]
@@ -199,9 +199,9 @@ class Day:
             else:
                 await self.transfer(tid)
         else:  # serving
-            if r < 0.62:
+            if r < 0.55:
                 await self.act("POST", f"/tickets/{tid}/finish", {"items": []})
-            elif r < 0.78:
+            elif r < 0.80:
                 status, _ = await self.act("POST", f"/tickets/{tid}/park")
                 if status == 200:
                     self.parked[tid] = wid

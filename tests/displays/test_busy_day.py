@@ -43,7 +43,7 @@ async def test_the_fold_and_the_agent_agree_with_the_server_after_every_event_of
             assert view(ref) == expected, (ev, differences(view(ref), expected))
             assert agent.state is not None and view(agent.state) == expected, f"agent after {ev['seq']}"
             views.append(expected)
-        assert views[-1] == view(state)
+        assert view(hallstate.at(ref, hallstate.parse_time(state["now"]))) == view(state)  # and now
 
     day = Day(hall, seen)
     snapshot.update(await day.start())
