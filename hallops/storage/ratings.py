@@ -236,13 +236,13 @@ def followup_act(tx: Tx, fid: int, action: FollowupAction, actor: Actor, note: s
                         is_appellant=actor.user_id is not None and actor.user_id == r["appellant_user_id"],
                         note=note, way=way, result=result)
     done = new.status in FOLLOWUP_DONE
+    answered = action is FollowupAction.ANSWER
     tx.run("UPDATE followups SET status = ?, appealed = ?, before_appeal = ?, updated_at = ?, closed_at = ?,"
-           " appellant_user_id = CASE WHEN ? THEN ? ELSE appellant_user_id END,"
-           " answer_way = CASE WHEN ? THEN ? ELSE answer_way END,"
-           " answer_result = CASE WHEN ? THEN ? ELSE answer_result END WHERE id = ?",
+           " appellant_user_id = ?, answer_way = ?, answer_result = ? WHERE id = ?",
            (new.status.value, int(new.appealed), new.before_appeal.value if new.before_appeal else None, tx.now,
-            tx.now if done else None, action is FollowupAction.APPEAL, actor.user_id,
-            action is FollowupAction.ANSWER, way, action is FollowupAction.ANSWER, result, fid))
+            tx.now if done else None,
+            actor.user_id if action is FollowupAction.APPEAL else r["appellant_user_id"],
+            way if answered else r["answer_way"], result if answered else r["answer_result"], fid))
     if new.status is FollowupStatus.VOIDED:
         tx.run("UPDATE ratings SET level = ? WHERE id = ?", (VOIDED, r["rating_id"]))
     q.log(tx, r["hall_id"], "followup", fid, actor, action.value, r["status"], new.status.value, note,
