@@ -4,7 +4,8 @@ The recorded busy day (tests/displays/busy_day.json: the morning's snapshot, eve
 after each) is replayed through hallstate.js in headless Chromium: after every event it shows what the server
 showed and what hallops/domain/hallstate.py folds. Then the same day is played against a real server with a
 lobby page open: after every event the page's state agrees with the reference, and at checkpoints the page
-itself shows the reference's waiting counts, window numbers and "now calling".
+itself shows the reference's waiting counts, window numbers and "now calling" (twice it reconnects on the
+way, and folds on from the snapshot it is given).
 """
 
 from __future__ import annotations
@@ -105,6 +106,13 @@ async def test_the_lobby_shows_what_the_reference_shows_through_a_busy_day(brows
                 or events[-1]["type"] == "day.closed":
             await compare_page(page, ref, agent)
             seen["checkpoints"] += 1
+            if seen["checkpoints"] in (3, 7):
+                # The screen loses its connection: it resumes from the last event it saw, with a fresh
+                # snapshot, and goes on folding from there.
+                await page.evaluate("hallopsBoard.live.refresh()")
+                await page.wait_for_function("seq => seq in foldedStates", arg=seq, timeout=5000)
+                on_page = await page.evaluate(TAKE_FOLDED, seq)
+                assert view(on_page) == view(hallstate.at(ref, hallstate.parse_time(on_page["now"])))
 
     await day.run_from_start()
     assert seen["events"] == day.count >= 400 and seen["checkpoints"] >= 10
