@@ -8,8 +8,13 @@ import struct
 import zlib
 from typing import Any
 
+import pytest
+
 from hallops.background import LOOPS
-from hallops.domain.patrols import DEFAULT_CHECKLIST
+from hallops.domain.actors import Actor
+from hallops.domain.errors import Forbidden, NotFound
+from hallops.domain.model import Role
+from hallops.domain.patrols import DEFAULT_CHECKLIST, FindingAction, PatrolKind
 from hallops.http.keys import DATABASE, USECASES
 from tests.conftest import SHANGHAI, Api, Hall
 
@@ -352,3 +357,37 @@ async def test_the_findings_a_clerk_is_listed_are_the_ones_they_may_open(hall: H
         assert {f["id"] for f in listed["findings"]} == expected
         opened = {f["id"] for f in every if (await api.get(f"/api/v1/findings/{f['id']}"))[0] == 200}
         assert opened == expected
+
+
+@pytest.mark.parametrize("role", [Role.CLERK, Role.KIOSK, Role.DISPLAY])
+async def test_the_use_cases_refuse_what_the_role_may_not_do_whatever_route_calls_them(hall: Hall, role: Role) -> None:
+    uc = hall.client.server.app[USECASES]
+    actor = Actor(role, user_id=None, hall_id=hall.hall_id)
+    h = hall.hall_id
+    f = await new_finding(hall, window=hall.window_id(1))
+    refused = [
+        uc.patrols.start(actor, h, PatrolKind.FULL, None, ""), uc.patrols.change_settings(actor, h, {"full_quota": 0}),
+        uc.patrols.set_checklist(actor, h, [{"code": "x", "name": "x"}]), uc.patrols.list(actor, h, None),
+        uc.findings.open(actor, h, {"category": "hygiene", "description": "x", "area": "大厅"}),
+        uc.findings.update(actor, f["id"], {"severity": "serious"}),
+        uc.alerts.set_rules(actor, h, [{"kind": "window_idle", "threshold": 1}]), uc.alerts.evaluate(actor, h),
+        uc.alerts.list(actor, h, active_only=False, limit=10), uc.floor.dashboard(actor, h),
+    ]
+    for call in refused:
+        with pytest.raises(Forbidden):
+            await call
+    _, s = await hall.manager.get(f"/api/v1/halls/{h}/patrol-settings")
+    assert s["full_quota"] == 6
+    _, listed = await hall.manager.get(f"/api/v1/halls/{h}/patrols")
+    assert listed["patrols"] == []
+
+
+async def test_another_halls_manager_finds_nothing_here(hall: Hall) -> None:
+    uc = hall.client.server.app[USECASES]
+    stranger = Actor(Role.MANAGER, user_id=None, hall_id=hall.hall_id + 1000)
+    f = await new_finding(hall, window=hall.window_id(1))
+    for call in (uc.patrols.quota(stranger, hall.hall_id), uc.findings.get(stranger, f["id"]),
+                 uc.findings.act(stranger, f["id"], FindingAction.START, ""),
+                 uc.alerts.rules(stranger, hall.hall_id)):
+        with pytest.raises(NotFound):
+            await call
