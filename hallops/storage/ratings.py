@@ -341,12 +341,14 @@ class RatingsPort:
         rules = rules_of(q.settings_of(s))
         ratings = [rating_json(x) for x in rated]
         visit = next((x for x in ratings if x["item"] is None), None)
-        open_ = (t["status"] == "done" and t["ended_at"] is not None and now <= t["ended_at"] + rules.limit_minutes * 60
-                 and visit is None)
+        in_time = t["status"] == "done" and t["ended_at"] is not None and now <= t["ended_at"] + rules.limit_minutes * 60
+        open_ = in_time and visit is None
+        rated_items = {x["item"] for x in ratings}
         return {"ticket": {"id": t["id"], "number": t["number"], "status": t["status"],
                            "window_number": t["window_number"], "clerk_name": t["clerk_name"],
                            "queue_name": t["queue_name"]},
                 "items": [dict(i) for i in items], "rated": ratings, "can_rate": open_,
+                "open_items": [i["code"] for i in items if in_time and i["code"] not in rated_items],
                 "rate_until": q.iso_ts(t["ended_at"] + rules.limit_minutes * 60) if t["ended_at"] else None}
 
     async def pad_current(self, window_id: int, now: float) -> dict[str, Any] | None:

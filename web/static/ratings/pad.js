@@ -4,7 +4,11 @@
 "use strict";
 (function () {
   const TOKEN_KEY = "hallops.pad.token";
-  const FACES = { very_satisfied: "😄", satisfied: "🙂", basic: "😐", dissatisfied: "🙁", very_dissatisfied: "😠" };
+  // Faces drawn as SVG (a tablet's fonts may lack emoji): the mouth's curve goes from a big smile to a frown.
+  const MOUTH = { very_satisfied: "M14 30 Q24 42 34 30", satisfied: "M15 31 Q24 37 33 31", basic: "M15 33 L33 33",
+    dissatisfied: "M15 35 Q24 29 33 35", very_dissatisfied: "M14 37 Q24 26 34 37" };
+  const face = (k) => `<svg class="p-face" viewBox="0 0 48 48" width="64" height="64" aria-hidden="true"><circle cx="24" cy="24" r="21" fill="none" stroke="#fff" stroke-width="3"/>` +
+    `<circle cx="17" cy="19" r="2.6" fill="#fff"/><circle cx="31" cy="19" r="2.6" fill="#fff"/><path d="${MOUTH[k]}" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round"/></svg>`;
   const BAD = new Set(["dissatisfied", "very_dissatisfied"]);
   const SCORE = { very_satisfied: 5, satisfied: 4, basic: 3, dissatisfied: 2, very_dissatisfied: 1 };
   const root = document.getElementById("pad");
@@ -41,7 +45,7 @@
   function buildLevels() {
     const box = $("p-levels"); box.innerHTML = "";
     for (const lv of state.levels) {
-      const b = el("button", "p-level lv-" + lv.key, `<span class="p-face" aria-hidden="true">${FACES[lv.key]}</span>${esc(lv.label)}<small>${esc(lv.label_en)}</small>`);
+      const b = el("button", "p-level lv-" + lv.key, `${face(lv.key)}${esc(lv.label)}<small>${esc(lv.label_en)}</small>`);
       b.type = "button"; b.dataset.level = lv.key;
       b.addEventListener("click", () => choose(lv));
       box.appendChild(b);

@@ -22,7 +22,7 @@
     const t = st.ticket;
     $("r-ticket").textContent = `${t.number} · ${t.queue_name}${t.window_number ? " · " + t.window_number + " 号窗口" : ""}`;
     const done = ratedKeys();
-    const open = st.can_rate || (done.has("") && st.items.some((i) => !done.has(i.code)) && st.rate_until && new Date(st.rate_until) > new Date());
+    const open = st.can_rate || st.open_items.length > 0;
     $("r-closed").hidden = true; $("r-form").hidden = true; $("r-done").hidden = true;
     if (t.status !== "done") { $("r-closed").hidden = false; $("r-closed-msg").innerHTML = "办结后即可评价<small>You can rate once your business is done</small>"; return; }
     if (!open) {
@@ -31,7 +31,7 @@
     }
     const box = $("r-targets"); box.innerHTML = "";
     const targets = [{ code: "", name: "本次办事 This visit" }, ...st.items.map((i) => ({ code: i.code, name: i.name }))];
-    if (!done.has(target) === false) target = (targets.find((x) => !done.has(x.code)) || { code: "" }).code;
+    if (done.has(target)) target = (targets.find((x) => !done.has(x.code)) || { code: "" }).code;
     if (st.items.length) {
       for (const x of targets) {
         const b = btn("r-target", esc(x.name) + (done.has(x.code) ? " ✓" : ""), () => { target = x.code; render(); });
@@ -78,7 +78,8 @@
 
   function showDone() {
     $("r-done").hidden = false;
-    $("r-rated").innerHTML = st.rated.map((r) => `<li>${esc(r.item || "本次办事")}：${esc(r.level_name)}</li>`).join("");
+    const names = Object.fromEntries(st.items.map((i) => [i.code, i.name]));
+    $("r-rated").innerHTML = st.rated.map((r) => `<li>${esc(r.item ? names[r.item] || r.item : "本次办事")}：${esc(r.level_name)}</li>`).join("");
   }
 
   async function submit() {

@@ -1,0 +1,64 @@
+"""The window's rating pad on a small landscape tablet and the citizen's rating on a phone, in Chromium, with
+screenshots (tests/artifacts/screenshots/rating-*.png) for people to look at."""
+
+from __future__ import annotations
+
+from playwright.async_api import Browser, expect
+
+from tests.browser.conftest import new_page, screenshot
+from tests.conftest import Hall
+from tests.http.test_ratings import pad_for, served
+
+
+async def test_the_pad_rates_a_bad_visit_with_big_targets(browser: Browser, hall: Hall) -> None:
+    clerk = await hall.clerk_at(1)
+    pad = await pad_for(hall, 1)
+    page = await new_page(browser, hall, width=1024, height=600, has_touch=True)
+    await page.goto(f"/pad/{hall.hall_id}#token={pad.token}")
+    await expect(page.locator("#p-welcome")).to_be_visible()
+    assert "token" not in page.url  # the token never stays in the address bar
+    await screenshot(page, "rating-pad-welcome")
+    t = await served(hall, clerk)
+    await expect(page.locator("#p-rate")).to_be_visible(timeout=6000)
+    await expect(page.locator("#p-ticket")).to_contain_text(t["number"])
+    for button in await page.locator(".p-level").all():  # elderly-friendly: every target at least 72 px
+        box = await button.bounding_box()
+        assert box is not None and box["height"] >= 72 and box["width"] >= 72
+    await screenshot(page, "rating-pad-levels")
+    await page.locator(".p-level[data-level=dissatisfied]").tap()
+    await expect(page.locator("#p-reasons-wrap")).to_be_visible()
+    await page.locator("#p-submit").tap()
+    await expect(page.locator("#p-error")).to_be_visible()  # a bad rating needs a reason or a comment
+    await page.locator(".p-reason[data-reason=long_wait]").tap()
+    await page.locator(".p-star[data-ind=efficiency][data-value='1']").tap()
+    await screenshot(page, "rating-pad-reasons")
+    await page.locator("#p-submit").tap()
+    await expect(page.locator("#p-thanks")).to_be_visible()
+    await expect(page.locator("#p-thanks-bad")).to_be_visible()
+    await screenshot(page, "rating-pad-thanks")
+    (r,) = await hall.ports.ratings.ratings(hall.hall_id, 0, 2e10)
+    assert (r["level"], r["reasons"], r["indicators"]["efficiency"], r["channel"]) == (
+        "dissatisfied", ["long_wait"], 1, "pad")
+    _, body = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/followups?open=1")
+    assert len(body["followups"]) == 1
+
+
+async def test_the_citizen_rates_each_item_on_the_phone(browser: Browser, hall: Hall) -> None:
+    clerk = await hall.clerk_at(1)
+    t = await served(hall, clerk, items=["psb-hukou-move", "civil-marriage"])
+    page = await new_page(browser, hall, width=390, height=844, is_mobile=True, has_touch=True)
+    await page.goto(f"/r/{t['token']}")
+    await expect(page.locator("#r-form")).to_be_visible()
+    await expect(page.locator(".r-target")).to_have_count(3)
+    await screenshot(page, "rating-phone-form")
+    await page.locator(".r-level[data-level=very_satisfied]").tap()
+    await page.locator("#r-submit").tap()
+    await expect(page.locator(".r-target[disabled]")).to_have_count(1)
+    await page.locator(".r-level[data-level=basic]").tap()
+    await page.locator("#r-submit").tap()
+    await expect(page.locator(".r-target[disabled]")).to_have_count(2)
+    await screenshot(page, "rating-phone-items")
+    _, body = await hall.anon.get(f"/api/v1/ticket-status/{t['token']}/rating")
+    assert sorted((r["item"] or "", r["level"]) for r in body["rated"]) == [
+        ("", "very_satisfied"), ("civil-marriage", "basic")] or sorted(
+        (r["item"] or "", r["level"]) for r in body["rated"]) == [("", "very_satisfied"), ("psb-hukou-move", "basic")]
