@@ -150,6 +150,22 @@ class AccountStore:
         pw_hash = await asyncio.to_thread(hash_password, password)
         await self.db.write(lambda tx: set_password(tx, username=username, password_hash=pw_hash))
 
+    async def signin_failures(self, keys: list[str], since: float) -> dict[str, list[float]]:
+        """Failed sign-ins since `since` per key, as every server process recorded them."""
+        marks = ", ".join("?" * len(keys))
+        rows = await self.db.all(f"SELECT key, at FROM signin_failures WHERE key IN ({marks}) AND at > ?",
+                                 (*keys, since))
+        out: dict[str, list[float]] = {k: [] for k in keys}
+        for r in rows:
+            out[r["key"]].append(float(r["at"]))
+        return out
+
+    async def record_signin_failure(self, keys: list[str], forget_before: float) -> None:
+        def job(tx: Tx) -> None:
+            tx.many("INSERT INTO signin_failures (key, at) VALUES (?, ?)", [(k, tx.now) for k in keys])
+            tx.run("DELETE FROM signin_failures WHERE at < ?", (forget_before,))
+        await self.db.write(job)
+
     async def authenticate(self, username: str, password: str) -> dict[str, Any] | None:
         row = await self.db.one("SELECT id, username, display_name, role, hall_id, password_hash FROM users "
                                 "WHERE username = ? AND active = 1", (username,))

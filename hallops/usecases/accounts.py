@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from hallops.domain import signin
 from hallops.domain.actors import Actor
 from hallops.domain.errors import E, Forbidden, NotFound, Unauthorized
 from hallops.domain.model import Role
@@ -35,10 +36,16 @@ class Accounts:
 
     # -- signing in ----------------------------------------------------------------------------------------
 
-    async def sign_in(self, username: str, password: str) -> tuple[dict[str, Any], str, str]:
-        """(the user, the session id for the cookie, the CSRF token for the pages)."""
+    async def sign_in(self, username: str, password: str, address: str | None = None
+                      ) -> tuple[dict[str, Any], str, str]:
+        """(the user, the session id for the cookie, the CSRF token for the pages). Failed tries are counted per
+        address and per username across every server process, and checked before the password is."""
+        limit, now = signin.SignInLimit(), self.ctx.clock()
+        keys = signin.keys(address, username)
+        signin.check(await self.port.signin_failures(keys, now - limit.window), now, limit)
         user = await self.port.authenticate(username, password)
         if user is None:
+            await self.port.record_signin_failure(keys, forget_before=now - 2 * limit.window)
             raise Unauthorized(E.BAD_CREDENTIALS, "用户名或密码错误 (wrong username or password)")
         sid, csrf = await self.port.create_session(user["id"], self.ctx.config.security.session_hours)
         return user, sid, csrf

@@ -109,3 +109,17 @@ async def test_an_acknowledged_ticket_survives_a_crash(servers: tuple) -> None:
                 assert r.status == 200 and (await r.json())["status"] == "waiting"
         async with s.post(f"{pair[0].url}/api/v1/tickets", headers=kiosk, json={"queue": "B"}) as r:
             assert (await r.json())["number"] == "B021"  # numbering continues after the crash
+
+
+async def test_failed_sign_ins_count_across_processes(servers: tuple) -> None:
+    """A guesser spreading tries over two processes is stopped at the same limit as on one."""
+    pair, _ = servers
+    async with aiohttp.ClientSession() as s:
+        async def sign_in(i: int, password: str) -> int:
+            async with s.post(f"{pair[i % 2].url}/api/v1/session",
+                              json={"username": "clerk3", "password": password}) as r:
+                return r.status
+
+        assert [await sign_in(i, "guess-1234") for i in range(10)] == [401] * 10
+        assert await sign_in(10, "demo-clerk") == 429  # the right password, too late: on either process
+        assert await sign_in(11, "demo-clerk") == 429
