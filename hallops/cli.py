@@ -121,15 +121,59 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
         overrides["port"] = args.port
     if overrides:
         config = config.model_copy(update={"server": config.server.model_copy(update=overrides)})
+    if args.workers > 1 and not config.database.is_postgres:
+        print("hallops: --workers needs PostgreSQL (--db postgresql://…): on SQLite one process is the writer",
+              file=sys.stderr)
+        return 2
     if args.demo:
         _, tokens = asyncio.run(_with_usecases(config, ensure_demo))
         _print_demo(config, tokens)
+    if args.workers > 1:
+        from hallops.workers import supervise
+
+        return supervise(args.workers, sys.argv[1:])
     app = create_app(config)
     tune_gc()
-    web.run_app(app, host=config.server.host, port=config.server.port,
+    web.run_app(app, host=config.server.host, port=config.server.port, reuse_port=args.reuse_port or None,
                 shutdown_timeout=config.server.shutdown_timeout,
                 print=lambda msg: print(msg.replace("======== ", "").replace(" ========", ""), flush=True),
                 access_log=None)
+    return 0
+
+
+def cmd_migrate_to_postgres(args: argparse.Namespace, config: Config) -> int:
+    from tqdm import tqdm
+
+    from hallops.storage.transfer import TransferError, copy_sqlite_to_postgres
+
+    bars: dict[str, Any] = {}
+
+    def progress(table: str, done: int, total: int) -> None:
+        bar = bars.get(table)
+        if bar is None:
+            for b in bars.values():
+                b.close()
+            bar = bars[table] = tqdm(total=total, desc=f"{table:24}", unit=" rows", file=sys.stderr, leave=True)
+        bar.update(done - bar.n)
+
+    try:
+        report = copy_sqlite_to_postgres(Path(args.sqlite_path), args.url, progress)
+    except TransferError as e:
+        print(f"hallops: {e} (nothing was copied)", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nhallops: interrupted; nothing was copied", file=sys.stderr)
+        return 130
+    finally:
+        for b in bars.values():
+            b.close()
+    print(f"copied {sum(report.tables.values())} rows of {len(report.tables)} tables; counts checked")
+    for table, n in report.tables.items():
+        if n:
+            print(f"  {table:24} {n:>10}")
+    for hall_id, seq in report.halls.items():
+        print(f"  hall {hall_id}: events 1…{seq}, gapless")
+    print(f"  waiting lines rebuilt: {report.waiting} tickets waiting")
     return 0
 
 
@@ -184,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: given before or after the subcommand, the option is kept (a subparser's default would win).
     common.add_argument("--db", default=argparse.SUPPRESS,
-                        help="SQLite database file (default var/hallops.db; env HALLOPS_DB)")
+                        help="a SQLite database file (default var/hallops.db) or a postgresql:// URL (env HALLOPS_DB)")
     common.add_argument("--config", default=argparse.SUPPRESS, help="TOML configuration file (env HALLOPS_CONFIG)")
     p = argparse.ArgumentParser(prog="hallops", description="Hall operations and queue management server.",
                                 parents=[common])
@@ -194,7 +238,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host")
     s.add_argument("--port", type=int)
     s.add_argument("--demo", action="store_true", help="load the demo hall into an empty database; print tokens")
+    s.add_argument("--workers", type=int, default=1, choices=range(1, 65), metavar="N",
+                   help="run N server processes on one port (PostgreSQL only)")
+    s.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)  # set for each worker
     s.set_defaults(fn=cmd_serve)
+    mp = sub.add_parser("migrate-to-postgres", parents=[common],
+                        help="copy a SQLite installation into an empty PostgreSQL database, and check the copy")
+    mp.add_argument("sqlite_path", help="the SQLite database file (may be in use)")
+    mp.add_argument("url", help="postgresql://USER@HOST/DB (an empty database)")
+    mp.set_defaults(fn=cmd_migrate_to_postgres)
     i = sub.add_parser("init", parents=[common], help="create the database (and load a hall)")
     i.add_argument("--demo", action="store_true", help="load the demo hall")
     i.add_argument("--layout", help="load a hall from a layout TOML file (the format of the demo hall)")
