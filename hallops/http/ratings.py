@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from pydantic import Field, StrictBool, StrictInt, StrictStr, StringConstraints
@@ -163,11 +164,12 @@ def _day(request: web.Request, name: str, default: dt.date) -> dt.date:
 @routes.get("/api/v1/halls/{hall}/ratings", summary="Ratings of a period (managers)", roles=SUPERVISORS,
             query=(("from", "YYYY-MM-DD"), ("to", "YYYY-MM-DD"), ("bad", "1: bad ones only"), ("window", "window id")))
 async def list_ratings(request: web.Request, actor: Actor) -> web.Response:
-    today = dt.date.fromtimestamp(request.app[USECASES].ctx.clock())
+    hall = hall_of(request)
+    today = dt.datetime.fromtimestamp(request.app[USECASES].ctx.clock(), ZoneInfo(hall["timezone"])).date()
     frm, to = _day(request, "from", today - dt.timedelta(days=30)), _day(request, "to", today)
     window = request.query.get("window")
-    out = await _uc(request).list_ratings(actor, int(hall_of(request)["id"]), frm, to, bad_only=request.query.get("bad") == "1",
-                                  window_id=int(window) if window and window.isdigit() else None)
+    out = await _uc(request).list_ratings(actor, int(hall["id"]), frm, to, bad_only=request.query.get("bad") == "1",
+                                          window_id=int(window) if window and window.isdigit() else None)
     return json_response({"ratings": out})
 
 

@@ -252,16 +252,18 @@ def _rate(part: int, whole: int) -> float | None:
 
 def figures(tx: Tx, hall_id: int, start: float, end: float) -> dict[str, Any]:
     """Ratings, follow-ups and cases of a period [start, end): totals and by department and window."""
-    rated = tx.all("SELECT r.level, r.department_id, d.name AS department_name, r.window_id, w.number AS window_number "
-                   "FROM ratings r LEFT JOIN departments d ON d.id = r.department_id "
+    tz = q.hall_tz(tx, hall_id)
+    rated = tx.all("SELECT r.level, r.created_at, r.department_id, d.name AS department_name, r.window_id,"
+                   " w.number AS window_number FROM ratings r LEFT JOIN departments d ON d.id = r.department_id "
                    "LEFT JOIN windows w ON w.id = r.window_id WHERE r.hall_id = ? AND r.created_at >= ? "
                    "AND r.created_at < ?", (hall_id, start, end))
     levels = {lv.value: 0 for lv in Level} | {"unrated": 0, "voided": 0}
-    groups: dict[str, dict[Any, dict[str, Any]]] = {"department": {}, "window": {}}
+    groups: dict[str, dict[Any, dict[str, Any]]] = {"department": {}, "window": {}, "day": {}}
     for r in rated:
         levels[r["level"]] = levels.get(r["level"], 0) + 1
+        day = q.local_date(r["created_at"], tz).isoformat()
         for dim, key, name in (("department", r["department_id"], r["department_name"]),
-                               ("window", r["window_id"], r["window_number"])):
+                               ("window", r["window_id"], r["window_number"]), ("day", day, day)):
             g = groups[dim].setdefault(key, {"id": key, "name": name, "rated": 0, "bad": 0, "unrated": 0})
             if r["level"] in SCORES_KEYS:
                 g["rated"] += 1
@@ -273,22 +275,27 @@ def figures(tx: Tx, hall_id: int, start: float, end: float) -> dict[str, Any]:
     for by_key in groups.values():
         for g in by_key.values():
             g["satisfaction_rate"] = _rate(g["rated"] - g["bad"], g["rated"])
-    cases = tx.all("SELECT c.kind, c.status, c.department_id, d.name AS department_name, c.due_at, c.closed_at "
+    cases = tx.all("SELECT c.kind, c.status, c.created_at, c.department_id, d.name AS department_name, c.due_at,"
+                   " c.closed_at "
                    "FROM cases c LEFT JOIN departments d ON d.id = c.department_id WHERE c.hall_id = ? "
                    "AND c.created_at >= ? AND c.created_at < ?", (hall_id, start, end))
     cdep: dict[Any, dict[str, Any]] = {}
+    cday: dict[str, dict[str, Any]] = {}
     tot = {"received": 0, "closed": 0, "on_time": 0, "overdue": 0}
     for c in cases:
         g = cdep.setdefault(c["department_id"], {"id": c["department_id"], "name": c["department_name"],
                                                  "received": 0, "closed": 0, "on_time": 0, "overdue": 0})
-        for t in (g, tot):
+        day = q.local_date(c["created_at"], tz).isoformat()
+        gd = cday.setdefault(day, {"id": day, "name": day, "received": 0, "closed": 0, "on_time": 0,
+                                   "overdue": 0})
+        for t in (g, gd, tot):
             t["received"] += 1
             if c["closed_at"] is not None:
                 t["closed"] += 1
                 t["on_time"] += c["closed_at"] <= c["due_at"]
             elif tx.now >= c["due_at"]:
                 t["overdue"] += 1
-    for g in [*cdep.values(), tot]:
+    for g in [*cdep.values(), *cday.values(), tot]:
         g["completion_rate"] = _rate(g["closed"], g["received"])
         g["on_time_rate"] = _rate(g["on_time"], g["closed"])
     fu = tx.one("SELECT count(*) AS n, sum(CASE WHEN status IN ('closed', 'voided') THEN 1 ELSE 0 END) AS done, "
@@ -301,11 +308,13 @@ def figures(tx: Tx, hall_id: int, start: float, end: float) -> dict[str, Any]:
     return {"ratings": {"levels": levels, "rated": rated_n, "bad": bad_n,
                         "satisfaction_rate": _rate(rated_n - bad_n, rated_n),
                         "by_department": sorted(groups["department"].values(), key=lambda g: str(g["name"] or "")),
-                        "by_window": sorted(groups["window"].values(), key=lambda g: g["name"] or 0)},
+                        "by_window": sorted(groups["window"].values(), key=lambda g: g["name"] or 0),
+                        "by_day": sorted(groups["day"].values(), key=lambda g: g["name"])},
             "followups": {"opened": int(fu["n"] or 0), "done": fdone, "on_time": int(fu["on_time"] or 0),
                           "overdue": int(fu["overdue"] or 0), "voided": int(fu["voided"] or 0),
                           "completion_rate": _rate(fdone, int(fu["n"] or 0))},
-            "cases": {**tot, "by_department": sorted(cdep.values(), key=lambda g: str(g["name"] or ""))}}
+            "cases": {**tot, "by_department": sorted(cdep.values(), key=lambda g: str(g["name"] or "")),
+                      "by_day": sorted(cday.values(), key=lambda g: g["name"])}}
 
 
 SCORES_KEYS = frozenset(lv.value for lv in Level)

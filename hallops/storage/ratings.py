@@ -341,7 +341,8 @@ class RatingsPort:
         rules = rules_of(q.settings_of(s))
         ratings = [rating_json(x) for x in rated]
         visit = next((x for x in ratings if x["item"] is None), None)
-        in_time = t["status"] == "done" and t["ended_at"] is not None and now <= t["ended_at"] + rules.limit_minutes * 60
+        in_time = (t["status"] == "done" and t["ended_at"] is not None
+                   and now <= t["ended_at"] + rules.limit_minutes * 60)
         open_ = in_time and visit is None
         rated_items = {x["item"] for x in ratings}
         return {"ticket": {"id": t["id"], "number": t["number"], "status": t["status"],

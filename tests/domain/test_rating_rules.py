@@ -3,6 +3,8 @@ any sequence of steps by anyone."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -38,7 +40,7 @@ def test_only_a_finished_visit_within_the_limit_once() -> None:
 def test_who_may_rate() -> None:
     check_rater("citizen", None, 7)
     check_rater("rating_pad", 7, 7)
-    with pytest.raises(Forbidden, match="另|其他|another"):
+    with pytest.raises(Forbidden, match="another"):
         check_rater("rating_pad", 8, 7)
     with pytest.raises(Forbidden):
         check_rater("rating_pad", None, 7)
@@ -119,7 +121,7 @@ def test_any_sequence_keeps_the_rules(steps: list[tuple[FollowupAction, dict[str
         seen.append(s.status)
     assert appeals <= 1
     # answered only ever after rectified, rectified only after verified
-    for a, b in zip(seen, seen[1:], strict=False):
+    for a, b in itertools.pairwise(seen):
         if b is FollowupStatus.ANSWERED and a is not FollowupStatus.ANSWERED:
             assert a is FollowupStatus.RECTIFIED
         if b is FollowupStatus.RECTIFIED and a is not FollowupStatus.RECTIFIED:

@@ -193,3 +193,18 @@ async def test_figures_and_the_briefing_sections_with_real_numbers(hall: Hall) -
 async def test_the_quality_page_loads_for_staff(hall: Hall) -> None:
     code, html = await hall.manager.get(f"/quality/{hall.hall_id}")
     assert code == 200 and "quality.js" in html
+
+
+async def test_the_figures_export_as_csv(hall: Hall) -> None:
+    clerk = await hall.clerk_at(1)
+    t = await served(hall, clerk)
+    await ok(hall.anon.post(f"/api/v1/ticket-status/{t['token']}/rating", BAD), 201)
+    await ok(hall.manager.post(f"/api/v1/halls/{hall.hall_id}/cases", {"source": "12345", "subject": "一",
+                                                                         "department": "psb"}), 201)
+    code, text = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/quality-figures.csv?period=week"
+                                        "&date=2026-11-30")
+    assert code == 200 and text.startswith("\ufeff类别,维度,名称,评价数")
+    lines = text.splitlines()
+    assert "好差评,窗口,1,1,1,0,0.0,,,,,," in lines
+    assert "好差评,日期,2026-11-30,1,1,0,0.0,,,,,," in lines
+    assert any(line.startswith("咨询投诉,部门,公安分局,,,,,1,0,0,0,0.0,") for line in lines)

@@ -232,3 +232,15 @@ async def test_the_pad_page_and_the_phone_page_load(hall: Hall) -> None:
     t = await hall.issue("A")
     status, html = await hall.anon.get(f"/r/{t['token']}")
     assert status == 200 and "phone.js" in html
+
+
+async def test_managers_list_the_bad_ratings_of_a_period(hall: Hall) -> None:
+    clerk = await hall.clerk_at(1)
+    t1, t2 = await served(hall, clerk), await served(hall, clerk)
+    await hall.anon.post(f"/api/v1/ticket-status/{t1['token']}/rating", GOOD)
+    await hall.anon.post(f"/api/v1/ticket-status/{t2['token']}/rating", BAD)
+    status, body = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/ratings?bad=1&from=2026-11-30&to=2026-11-30")
+    assert status == 200 and [r["ticket_number"] for r in body["ratings"]] == [t2["number"]]
+    status, body = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/ratings?from=2026-12-01&to=2026-12-01")
+    assert body["ratings"] == []
+    assert (await clerk.get(f"/api/v1/halls/{hall.hall_id}/ratings"))[0] == 403
