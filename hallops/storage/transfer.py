@@ -100,7 +100,12 @@ def _copy_table(src: sqlite3.Connection, dst: psycopg.Connection[Any], table: st
 
 def _reset_identities(dst: psycopg.Connection[Any], tables: list[str]) -> None:
     """New rows continue after the copied ids."""
+    with_ids = {r[0] for r in dst.execute(
+        "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND column_name = 'id' AND is_identity = 'YES'").fetchall()}
     for table in tables:
+        if table not in with_ids:
+            continue
         seq = dst.execute("SELECT pg_get_serial_sequence(%s, 'id')", (table,)).fetchone()
         if seq and seq[0]:
             dst.execute(f"SELECT setval(%s, coalesce((SELECT max(id) FROM {table}), 0) + 1, false)", (seq[0],))
