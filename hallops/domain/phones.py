@@ -113,6 +113,15 @@ def socket_refusal(ticket_sockets: int, address_sockets: int, *, per_ticket: int
     return None
 
 
+def untold(own_event: Mapping[str, Any] | None, told_seq: int) -> str | None:
+    """The type of the ticket's newest event if the phone has not been told of it yet (the phone buzzes on
+    "ticket.called" and "ticket.recalled"). Taken from the status read, not from the stream, so a read that
+    already shows a call is sent with its call even before the call's event reached this socket."""
+    if own_event is None or int(own_event["seq"]) <= told_seq:
+        return None
+    return str(own_event["type"])
+
+
 @dataclass(slots=True)
 class Followed:
     """The ticket a phone follows, as far as its news goes: after a transfer it may stand in a window's own

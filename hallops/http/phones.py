@@ -309,11 +309,15 @@ async def _follow(ws: web.WebSocketResponse, phones: Phones, hub: EventHub, watc
         async def _pump() -> None:
             nonlocal seen
             last: dict[str, Any] | None = None
-            own_event: str | None = "connected"
+            told = -1  # the newest of the ticket's own events the phone was told of
             while True:
                 status = await watches.status(token, seen)
-                if status != last or own_event in (Ev.TICKET_RECALLED, Ev.TICKET_CALLED):
-                    await ws.send_json({"type": "status", "status": status, "event": own_event})
+                own = status.get("own_event")
+                event = "connected" if last is None else rules.untold(own, told)
+                told = max(told, int(own["seq"])) if own else told
+                if status != last:  # a new own event changes it too
+                    public = {k: v for k, v in status.items() if k != "own_event"}
+                    await ws.send_json({"type": "status", "status": public, "event": event})
                     last = status
                 if status["status"] in FINAL:
                     await ws.close(code=WSCloseCode.OK, message=b"final")
@@ -326,15 +330,12 @@ async def _follow(ws: web.WebSocketResponse, phones: Phones, hub: EventHub, watc
                     news = [(seq, text) for seq, text in items if seq is not None]  # ticks change nothing
                     if news:
                         break
-                own_event = None
                 for seq, text in news:
                     seen = max(seen, seq)
                     ev = json.loads(text)
                     t = (ev.get("payload") or {}).get("ticket") or {}
-                    if t.get("id") == mine.id:
-                        own_event = ev["type"]
-                        if ev["type"] == Ev.TICKET_TRANSFERRED:
-                            mine.transferred(t)
+                    if t.get("id") == mine.id and ev["type"] == Ev.TICKET_TRANSFERRED:
+                        mine.transferred(t)
 
         writer = asyncio.create_task(pump(), name=f"phone-ws-{mine.id}")
         try:
@@ -364,6 +365,6 @@ async def _watches_ctx(app: web.Application) -> AsyncIterator[None]:
 def setup(app: web.Application) -> None:
     sockets: PhoneSockets = set()
     app[PHONE_SOCKETS] = sockets
-    app[PHONE_WATCHES] = PhoneWatches(lambda token: app[USECASES].phones.status(token))
+    app[PHONE_WATCHES] = PhoneWatches(lambda token: app[USECASES].phones.live_status(token))
     app.on_shutdown.append(_close_phones)
     app.cleanup_ctx.append(_watches_ctx)

@@ -120,6 +120,12 @@ class PhonesPort:
         rows = await self.db.all("SELECT window_id FROM window_queues WHERE queue_id = ?", (queue_id,))
         return frozenset(int(r[0]) for r in rows)
 
+    async def last_event(self, token: str) -> dict[str, Any] | None:
+        """The ticket's newest event, {"seq", "type"} (None: no event names it)."""
+        row = await self.db.one("SELECT e.seq, e.type FROM tickets t JOIN events e ON e.ticket_id = t.id "
+                                "WHERE t.token = ? ORDER BY e.seq DESC LIMIT 1", (token,))
+        return {"seq": int(row["seq"]), "type": row["type"]} if row is not None else None
+
     async def last_window(self, token: str) -> dict[str, Any] | None:
         """The window that served (or last called) a ticket, for the end of its phone page."""
         row = await self.db.one("SELECT w.number, w.name, w.name_en FROM tickets t JOIN windows w "

@@ -79,6 +79,12 @@ class Phones:
                 st |= {"window": w["number"], "window_name": w["name"]}
         return st
 
+    async def live_status(self, token: str) -> dict[str, Any]:
+        """The status a live socket follows: `status`, and the ticket's newest event as "own_event" (read
+        after the status, so at least as new), which names the news the phone is told with it."""
+        st = await self.status(token)
+        return st | {"own_event": await self.port.last_event(token)}
+
     async def page(self, token: str, cookie: str | None) -> PhonePage:
         st = await self.status(token)
         ref = await self.port.ticket_ref(token)

@@ -188,3 +188,14 @@ def test_after_a_transfer_every_ticket_and_window_of_the_hall_counts() -> None:
     assert phones.concerns(mine, "ticket.issued", {"ticket": {"id": 9, "queue_id": 1}})
     assert phones.concerns(mine, "window.opened", {"window": {"id": 99}})
     assert not phones.concerns(mine, "ticket.started", {"ticket": {"id": 9, "queue_id": 1}})
+
+
+# -- what a phone is told with a status --------------------------------------------------------------------
+
+def test_a_phone_is_told_of_each_own_event_once() -> None:
+    called = {"seq": 41, "type": "ticket.called"}
+    assert phones.untold(called, 40) == "ticket.called"
+    assert phones.untold(called, 41) is None  # told already: a later read of the same call says nothing
+    assert phones.untold(called, 42) is None
+    assert phones.untold({"seq": 45, "type": "ticket.recalled"}, 41) == "ticket.recalled"
+    assert phones.untold(None, -1) is None  # no event names the ticket yet
