@@ -20,6 +20,7 @@ from hallops.domain.ratings import (
     FOLLOWUP_DONE,
     FOLLOWUP_LABELS,
     LEVEL_LABELS,
+    REASONS,
     SCORES,
     UNRATED,
     VOIDED,
@@ -36,6 +37,8 @@ from hallops.domain.ratings import (
 )
 from hallops.storage import quality as q
 from hallops.storage.db import Database, IntegrityError, Row, Tx
+
+REASON_NAMES = {k: zh for k, zh, _ in REASONS}
 
 # -- ratings -----------------------------------------------------------------------------------------------------
 
@@ -117,7 +120,8 @@ def rating_json(r: Row) -> dict[str, Any]:
     return {"id": r["id"], "hall_id": r["hall_id"], "ticket_id": r["ticket_id"], "ticket_number": r["ticket_number"],
             "item": r["item_code"] or None, "level": r["level"], "given_level": given,
             "level_name": LEVEL_LABELS[Level(given)][0] if given else "未评价",
-            "indicators": json.loads(r["indicators"]), "reasons": json.loads(r["reasons"]), "comment": r["comment"],
+            "indicators": json.loads(r["indicators"]), "reasons": json.loads(r["reasons"]),
+            "reason_names": [REASON_NAMES.get(k, k) for k in json.loads(r["reasons"])], "comment": r["comment"],
             "channel": r["channel"], "window_id": r["window_id"], "window_number": r["window_number"],
             "clerk_user_id": r["clerk_user_id"], "clerk_name": r["clerk_name"], "department_id": r["department_id"],
             "department_name": r["department_name"], "queue_id": r["queue_id"], "queue_name": r["queue_name"],
@@ -178,7 +182,8 @@ def _open_followup(tx: Tx, rating_id: int, ticket: Row, department: int | None,
     tx.emit(ticket["hall_id"], Ev.FOLLOWUP_CHANGED, {"followup": _followup_brief(out), "action": "opened"})
     rating = out["rating"]
     text = (f"### 差评提醒 (bad rating)\n> {rating['window_number'] or '—'} 号窗口 {rating['clerk_name'] or ''}，"
-            f"号票 {rating['ticket_number']}：**{rating['level_name']}**\n> 原因：{'、'.join(rating['reasons']) or '—'}"
+            f"号票 {rating['ticket_number']}：**{rating['level_name']}**\n"
+            f"> 原因：{'、'.join(rating['reason_names']) or '—'}"
             f"；留言：{rating['comment'] or '—'}\n> 请于 {out['due_day']} 前核实整改并回访")
     q.enqueue_robots(tx, ticket["hall_id"], "bad_rating", fid, "差评提醒", text)
     return out

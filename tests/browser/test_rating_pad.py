@@ -62,3 +62,23 @@ async def test_the_citizen_rates_each_item_on_the_phone(browser: Browser, hall: 
     assert sorted((r["item"] or "", r["level"]) for r in body["rated"]) == [
         ("", "very_satisfied"), ("civil-marriage", "basic")] or sorted(
         (r["item"] or "", r["level"]) for r in body["rated"]) == [("", "very_satisfied"), ("psb-hukou-move", "basic")]
+
+
+async def test_the_quality_page_shows_the_scan_followups_cases_and_ranking(browser: Browser, hall: Hall) -> None:
+    from tests.browser.conftest import sign_in
+    from tests.http.test_ratings import BAD
+
+    clerk = await hall.clerk_at(1)
+    t = await served(hall, clerk)
+    await hall.anon.post(f"/api/v1/ticket-status/{t['token']}/rating", BAD)
+    await hall.manager.post(f"/api/v1/halls/{hall.hall_id}/cases", {"source": "12345", "subject": "公积金提取咨询",
+                                                                      "ref": "GD-001"})
+    await hall.manager.post(f"/api/v1/halls/{hall.hall_id}/deadline-scan")
+    page = await new_page(browser, hall, width=1280, height=900)
+    await sign_in(page, "manager", "demo-manager", f"/quality/{hall.hall_id}")
+    await expect(page.locator("#q-followups tbody tr")).to_have_count(1)
+    await expect(page.locator("#q-cases tbody")).to_contain_text("公积金提取咨询")
+    await page.locator("[data-followup]").first.click()
+    await expect(page.locator("#q-followup")).to_contain_text("等候")
+    await expect(page.locator("#q-scores tbody")).to_contain_text("1 号")
+    await screenshot(page, "rating-quality-page")

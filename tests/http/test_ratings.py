@@ -244,3 +244,13 @@ async def test_managers_list_the_bad_ratings_of_a_period(hall: Hall) -> None:
     status, body = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/ratings?from=2026-12-01&to=2026-12-01")
     assert body["ratings"] == []
     assert (await clerk.get(f"/api/v1/halls/{hall.hall_id}/ratings"))[0] == 403
+
+
+async def test_two_ratings_of_one_visit_at_once_keep_one(hall: Hall) -> None:
+    clerk = await hall.clerk_at(1)
+    t = await served(hall, clerk)
+    pad = await pad_for(hall, 1)
+    results = await asyncio.gather(hall.anon.post(f"/api/v1/ticket-status/{t['token']}/rating", BAD),
+                                   pad.post("/api/v1/rating-pad/ratings", {"ticket": t["id"], **GOOD}))
+    assert sorted(s for s, _ in results) == [201, 409]
+    assert len(await hall.ports.ratings.ratings(hall.hall_id, 0, 2e10)) == 1

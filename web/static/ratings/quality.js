@@ -35,17 +35,18 @@
   }
 
   const STEPS = { open: ["verify", "appeal"], verified: ["rectify", "appeal"], rectified: ["answer"], answered: ["close"], appealed: ["uphold", "reject"] };
-  const NAMES = { verify: "核实", rectify: "整改", answer: "回访", close: "办结", appeal: "申诉", uphold: "申诉成立", reject: "驳回申诉" };
+  const when = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false, timeZone: root.dataset.tz }) : "");
+  const NAMES = { opened: "差评转办", verify: "核实", rectify: "整改", answer: "回访", close: "办结", appeal: "申诉", uphold: "申诉成立", reject: "驳回申诉" };
 
   async function openFollowup(id) {
     const f = await api("GET", `/api/v1/followups/${id}`);
     const ev = f.evidence;
     const steps = (STEPS[f.status] || []).filter((s) => sup ? s !== "appeal" : !["close", "uphold", "reject"].includes(s));
     $("q-followup").hidden = false;
-    $("q-followup").innerHTML = `<h3>${esc(f.rating.ticket_number)} · ${esc(f.rating.level_name)} · ${esc(f.rating.reasons.join("、"))} ${esc(f.rating.comment)}</h3>
+    $("q-followup").innerHTML = `<h3>${esc(f.rating.ticket_number)} · ${esc(f.rating.level_name)} · ${esc(f.rating.reason_names.join("、"))} ${esc(f.rating.comment)}</h3>
       <p>等候 ${ev.wait_minutes ?? "—"} 分钟（目标 ${ev.target_wait_minutes} 分钟${ev.waited_over_target ? "，<b class='q-overdue'>超时</b>" : ""}），重呼 ${ev.recalls} 次，转移 ${ev.transfers} 次，
       当日窗口暂停 ${ev.window_pauses.filter((p) => p.type === "window.paused").length} 次，当日该窗口巡查问题 ${ev.findings.length} 个</p>
-      <ol>${f.log.map((l) => `<li>${esc(l.at)} ${esc(l.by)} ${esc(NAMES[l.action] || l.action)} ${esc(l.note)}</li>`).join("")}</ol>
+      <ol>${f.log.map((l) => `<li>${esc(when(l.at))} ${esc(l.by)} ${esc(NAMES[l.action] || l.action)} ${esc(l.note)}</li>`).join("")}</ol>
       <textarea id="q-note" rows="2" cols="60" placeholder="说明 Note"></textarea>
       <select id="q-way"><option value="phone">电话回访</option><option value="sms">短信回访</option><option value="visit">上门回访</option><option value="onsite">现场回访</option></select>
       <select id="q-result"><option value="satisfied">满意</option><option value="basic">基本满意</option><option value="dissatisfied">仍不满意</option><option value="unreachable">联系不上</option></select>
