@@ -56,14 +56,21 @@ def case_json(r: Row, now: float) -> dict[str, Any]:
 
 def _load(tx: Tx, case_id: int, actor: Actor) -> Row:
     r = tx.one(f"{CASE_SELECT} WHERE c.id = ?", (case_id,))
-    if r is None or not _may_see(actor, r):
+    if r is None or not (actor.is_supervisor or _works_on(tx, actor, r)):
         raise NotFound(E.CASE_NOT_FOUND, f"咨询投诉件不存在 (no case {case_id})")
     actor.check_hall(r["hall_id"])
     return r
 
 
-def _may_see(actor: Actor, r: Row) -> bool:
-    return actor.is_supervisor or (actor.user_id is not None and actor.user_id == r["assignee_user_id"])
+def _works_on(tx: Tx, actor: Actor, r: Row) -> bool:
+    """The person it is assigned to, or the head of its department (部门负责人)."""
+    if actor.user_id is None:
+        return False
+    if actor.user_id == r["assignee_user_id"]:
+        return True
+    return r["department_id"] is not None and tx.one(
+        "SELECT 1 FROM department_heads WHERE department_id = ? AND user_id = ?",
+        (r["department_id"], actor.user_id)) is not None
 
 
 def _staff(tx: Tx, hall_id: int, user_id: int, field: str) -> Row:
@@ -138,7 +145,7 @@ def act(tx: Tx, cid: int, action: CaseAction, actor: Actor, body: dict[str, Any]
     days = int(body.get("days") or 0)
     state = CaseState(CaseStatus(r["status"]), bool(r["extension_pending"]), r["extensions"])
     new = case_step(state, action, is_manager=actor.is_supervisor,
-                    is_assignee=actor.user_id is not None and actor.user_id == r["assignee_user_id"], note=note,
+                    is_assignee=_works_on(tx, actor, r), note=note,
                     days=days)
     sets: dict[str, Any] = {"status": new.status.value, "extension_pending": int(new.extension_pending),
                             "extensions": new.extensions, "updated_at": tx.now}
@@ -388,8 +395,9 @@ class CasesPort:
                    overdue: bool) -> list[dict[str, Any]]:
         cond, params = "c.hall_id = ?", list[Any]([hall_id])
         if not actor.is_supervisor:
-            cond += " AND c.assignee_user_id = ?"
-            params.append(actor.user_id if actor.user_id is not None else -1)
+            cond += (" AND (c.assignee_user_id = ? OR c.department_id IN "
+                     "(SELECT department_id FROM department_heads WHERE user_id = ?))")
+            params += [actor.user_id if actor.user_id is not None else -1] * 2
         if status:
             cond += " AND c.status = ?"
             params.append(status)

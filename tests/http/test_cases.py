@@ -208,3 +208,21 @@ async def test_the_figures_export_as_csv(hall: Hall) -> None:
     assert "好差评,窗口,1,1,1,0,0.0,,,,,," in lines
     assert "好差评,日期,2026-11-30,1,1,0,0.0,,,,,," in lines
     assert any(line.startswith("咨询投诉,部门,公安分局,,,,,1,0,0,0,0.0,") for line in lines)
+
+
+async def test_the_department_head_sees_and_works_the_departments_cases(hall: Hall) -> None:
+    ids = await users(hall)
+    depts = {d["code"]: d["id"] for d in (await hall.store.hall_layout(hall.hall_id))["departments"]}
+    code, _ = await hall.manager.post(f"/api/v1/halls/{hall.hall_id}/departments/{depts['psb']}/head",
+                                      {"user": ids["clerk3"]})
+    assert code == 403  # admins only
+    code, _ = await hall.admin.post(f"/api/v1/halls/{hall.hall_id}/departments/{depts['psb']}/head",
+                                    {"user": ids["clerk3"]})
+    assert code == 204
+    head = await hall.clerk_at(3, "clerk3")
+    c = await ok(hall.manager.post(f"/api/v1/halls/{hall.hall_id}/cases", {"source": "12345", "subject": "户口迁移投诉",
+                                                                             "department": "psb"}), 201)
+    assert [x["id"] for x in (await ok(head.get(f"/api/v1/halls/{hall.hall_id}/cases")))["cases"]] == [c["id"]]
+    await ok(head.post(f"/api/v1/cases/{c['id']}/start", {}))
+    other = await hall.clerk_at(2, "clerk2")
+    assert (await other.get(f"/api/v1/cases/{c['id']}"))[0] == 404
