@@ -36,9 +36,29 @@ async def test_numbers_restart_after_the_rollover_and_yesterday_expires(hall: Ha
     fresh = await hall.issue("A")
     assert fresh["number"] == "A001" and fresh["service_day"] == "2026-12-01"
     admin = Actor(Role.ADMIN)
-    closed = await hall.store.close_day(hall.hall_id, through_today=False, actor=admin)
+    closed = await hall.ports.tickets.close_day(hall.hall_id, through_today=False, actor=admin)
     assert closed["expired"] == 3 and closed["days"] == ["2026-11-30"]
     statuses = [r[0] for r in await hall.store.db.all("SELECT status FROM tickets ORDER BY id")]
     assert statuses == ["expired", "expired", "expired", "waiting"]
-    again = await hall.store.close_day(hall.hall_id, through_today=False, actor=admin)
+    again = await hall.ports.tickets.close_day(hall.hall_id, through_today=False, actor=admin)
     assert again["expired"] == 0 and again["windows_closed"] == []  # idempotent
+
+
+async def test_the_day_close_loop_closes_each_hall_once_per_new_service_day(hall: Hall) -> None:
+    from hallops.http.keys import USECASES
+
+    async def status(ticket_id: int) -> str:
+        return str((await hall.store.db.one("SELECT status FROM tickets WHERE id = ?", (ticket_id,)))[0])
+
+    rollover = hall.client.server.app[USECASES].halls.rollover()
+    await rollover.step()  # at start: the days before today, once
+    assert rollover.last_day == {hall.hall_id: "2026-11-30"}
+    t = await hall.issue("A")
+    hall.clock.set(dt.datetime(2026, 12, 1, 2, 59, 59, tzinfo=SHANGHAI))  # a second before the rollover
+    await rollover.step()
+    assert rollover.last_day == {hall.hall_id: "2026-11-30"} and await status(t["id"]) == "waiting"
+    hall.clock.set(dt.datetime(2026, 12, 1, 3, 0, tzinfo=SHANGHAI))
+    await rollover.step()
+    assert rollover.last_day == {hall.hall_id: "2026-12-01"} and await status(t["id"]) == "expired"
+    _, page = await hall.manager.get("/api/v1/halls/liangjiang/events")
+    assert [e["payload"]["expired_ids"] for e in page["events"] if e["type"] == "day.closed"] == [[t["id"]]]
