@@ -7,11 +7,12 @@ rows inside the write."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from hallops.domain.actors import Actor
 from hallops.domain.errors import E, Forbidden, NotFound
-from hallops.domain.model import STAFF_ROLES, Channel, Priority, Role
+from hallops.domain.model import STAFF_ROLES, Channel, Priority, Role, TransferPlacement
 from hallops.domain.tickets import Action
 from hallops.usecases.halls import Halls
 
@@ -42,6 +43,35 @@ class Tickets:
         if actor.role not in STAFF_ROLES:
             raise Forbidden(E.FORBIDDEN, "无权操作号票 (this role cannot act on tickets)")
         return await self.port.act(ticket_id, action, actor, body)
+
+    # The clerk's actions by name (the HTTP routes pass the action they were declared with to `act`).
+    async def recall(self, actor: Actor, ticket_id: int) -> dict[str, Any]:
+        return await self.act(actor, ticket_id, Action.RECALL, {})
+
+    async def start(self, actor: Actor, ticket_id: int) -> dict[str, Any]:
+        return await self.act(actor, ticket_id, Action.START, {})
+
+    async def park(self, actor: Actor, ticket_id: int) -> dict[str, Any]:
+        return await self.act(actor, ticket_id, Action.PARK, {})
+
+    async def call_back(self, actor: Actor, ticket_id: int) -> dict[str, Any]:
+        return await self.act(actor, ticket_id, Action.CALL_BACK, {})
+
+    async def finish(self, actor: Actor, ticket_id: int, items: Sequence[int | str] = ()) -> dict[str, Any]:
+        return await self.act(actor, ticket_id, Action.FINISH, {"items": list(items)})
+
+    async def no_show(self, actor: Actor, ticket_id: int) -> dict[str, Any]:
+        return await self.act(actor, ticket_id, Action.NO_SHOW, {})
+
+    async def cancel(self, actor: Actor, ticket_id: int) -> dict[str, Any]:
+        return await self.act(actor, ticket_id, Action.CANCEL, {})
+
+    async def transfer(self, actor: Actor, ticket_id: int, *, queue: str | int | None = None,
+                       window: int | None = None, placement: TransferPlacement = TransferPlacement.END,
+                       ) -> dict[str, Any]:
+        """To another queue and/or window, at the front, the end or by issue time; the ticket keeps its number."""
+        return await self.act(actor, ticket_id, Action.TRANSFER,
+                              {"queue": queue, "window": window, "placement": placement.value})
 
     async def ticket(self, actor: Actor, ticket_id: int) -> dict[str, Any]:
         """A ticket with its service items and its history."""

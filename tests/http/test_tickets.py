@@ -279,3 +279,43 @@ async def test_no_auto_no_show_unless_the_hall_asks_for_it(hall: Hall) -> None:
     hall.clock.advance(3600)
     assert await hall.client.server.app[USECASES].tickets.auto_no_show() == []
     assert (await rows(hall, "SELECT status FROM tickets WHERE id = ?", t["id"]))[0]["status"] == "called"
+
+
+async def test_the_use_cases_by_name_do_what_the_routes_do(hall: Hall) -> None:
+    from hallops.domain.actors import Actor
+    from hallops.domain.errors import Forbidden
+    from hallops.domain.model import Role, TransferPlacement
+    from hallops.http.keys import USECASES
+
+    uc = hall.client.server.app[USECASES]
+    mgr = Actor(Role.MANAGER, hall_id=hall.hall_id)
+    w = hall.window_id(1)
+    assert (await uc.windows.open(mgr, w))["state"] == "open"
+    t = await hall.issue("A")
+    assert (await uc.windows.call_next(mgr, w) or {}).get("id") == t["id"]
+    assert (await uc.tickets.recall(mgr, t["id"]))["recall_count"] == 1
+    assert (await uc.tickets.start(mgr, t["id"]))["status"] == "serving"
+    assert (await uc.tickets.park(mgr, t["id"]))["status"] == "parked"
+    assert (await uc.tickets.call_back(mgr, t["id"]))["status"] == "called"
+    moved = await uc.tickets.transfer(mgr, t["id"], queue="B", placement=TransferPlacement.FRONT)
+    assert (moved["status"], moved["number"], moved["queue"], moved["transfer_count"]) == (
+        "waiting", t["number"], "B", 1)
+    assert (await uc.tickets.cancel(mgr, t["id"]))["status"] == "cancelled"
+    t2 = await hall.issue("A")
+    assert (await uc.windows.call_next(mgr, w) or {}).get("id") == t2["id"]
+    await uc.tickets.start(mgr, t2["id"])
+    assert (await uc.tickets.finish(mgr, t2["id"]))["status"] == "done"
+    t3 = await hall.issue("A")
+    await uc.windows.call_next(mgr, w)
+    assert (await uc.tickets.no_show(mgr, t3["id"]))["status"] == "no_show"
+    assert (await uc.windows.pause(mgr, w, "午间休息"))["state"] == "paused"
+    assert (await uc.windows.resume(mgr, w))["state"] == "open"
+    assert (await uc.windows.close(mgr, w))["state"] == "closed"
+    kiosk = Actor(Role.KIOSK, hall_id=hall.hall_id)
+    for refused in (uc.windows.call_next(kiosk, w), uc.tickets.cancel(kiosk, t3["id"])):
+        try:
+            await refused
+        except Forbidden as e:
+            assert e.code == "forbidden"
+        else:
+            raise AssertionError("a kiosk may not act on windows or tickets")
