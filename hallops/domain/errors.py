@@ -29,6 +29,8 @@ class E(StrEnum):
     BAD_HOURS = "bad_hours"
     BAD_IDEMPOTENCY_KEY = "bad_idempotency_key"
     BAD_JSON = "bad_json"
+    JSON_TOO_DEEP = "json_too_deep"
+    OUT_OF_RANGE = "out_of_range"
     BAD_PERIOD = "bad_period"
     BAD_PHONE = "bad_phone"
     BAD_PREFIX = "bad_prefix"
@@ -57,6 +59,10 @@ class E(StrEnum):
     CSV_INVALID = "csv_invalid"
     CSV_TOO_LONG = "csv_too_long"
     DATABASE_BUSY = "database_busy"
+    DISK_FULL = "disk_full"
+    DATABASE_READ_ONLY = "database_read_only"
+    DATABASE_GONE = "database_gone"
+    DATABASE_UNAVAILABLE = "database_unavailable"
     DATE_OUT_OF_RANGE = "date_out_of_range"
     DELIVERY_NOT_FOUND = "delivery_not_found"
     DEPARTMENT_NOT_FOUND = "department_not_found"
@@ -194,3 +200,7 @@ class Unauthorized(DomainError):
 
 class TooManyRequests(DomainError):
     """A limit on how often was reached."""
+
+
+class Unavailable(DomainError):
+    """The server cannot do it now (storage full, read-only or gone): nothing was changed; retry later."""
