@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import subprocess
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -175,3 +176,50 @@ async def test_a_process_killed_under_load_loses_no_acknowledged_ticket(trio: tu
         assert st == 201
         # Numbering continues after everything acknowledged (a request cut off mid-way may have taken one more).
         assert int(body["number"][1:]) in (len(acked) + 1, len(acked) + 2)
+
+
+async def test_serve_with_workers_shares_one_port_and_stops_as_one(database: str, tmp_path: Path) -> None:
+    import os
+    import sys
+
+    from tests.processes import ROOT, free_port
+
+    tokens = demo_tokens(await asyncio.to_thread(cli, database, "init", "--demo"))
+    port = free_port()
+    parent = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hallops", "serve", "--db", database, "--port", str(port), "--workers", "3", cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        env=os.environ | {"HALLOPS_LOG_LEVEL": "WARNING", "HALLOPS_VOICE_CACHE": str(tmp_path / "voice")})
+    try:
+        async with aiohttp.ClientSession() as s:
+            for _ in range(200):
+                try:
+                    async with s.get(f"http://127.0.0.1:{port}/healthz") as r:
+                        if r.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.1)
+            issued = await asyncio.gather(*(_post(s, f"http://127.0.0.1:{port}/api/v1/tickets", tokens["demo-kiosk"],
+                                                  {"queue": "A"}) for _ in range(60)))
+        assert sorted(b["number"] for _, b in issued) == [f"A{i:03d}" for i in range(1, 61)]
+        children = (await asyncio.to_thread(subprocess.run, ["pgrep", "-P", str(parent.pid)], capture_output=True,
+                                            text=True)).stdout.split()
+        assert len(children) == 3
+    finally:
+        parent.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(parent.wait(), 30) == 0
+    assert not any(_alive(int(pid)) for pid in children)  # the parent stopped and reaped every worker
+
+
+def _alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
+
+
+def test_workers_are_refused_on_sqlite(tmp_path: Path) -> None:
+    import sys
+
+    from tests.processes import ROOT
+
+    out = subprocess.run([sys.executable, "-m", "hallops", "serve", "--db", str(tmp_path / "h.db"), "--workers", "2"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "--workers needs PostgreSQL" in out.stderr
