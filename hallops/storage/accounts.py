@@ -107,7 +107,8 @@ def create_token(tx: Tx, *, role: Role, hall_id: int | None, window_id: int | No
         hall_id = w["hall_id"]
         if role not in (Role.CLERK, Role.DISPLAY, Role.RATING_PAD):
             raise InvalidInput(E.WINDOW_NEEDS_CLERK_ROLE, "只有 clerk、display 或 rating_pad 令牌可绑定窗口 "
-                                                           "(only clerk, display and rating_pad tokens bind to a window)")
+                                                           "(only clerk, display and rating_pad tokens bind to a "
+                                                           "window)")
     token = new_token()
     token_id = tx.insert("INSERT INTO api_tokens (token_hash, role, hall_id, window_id, label, created_at) "
                  "VALUES (?, ?, ?, ?, ?, ?)", (sha256(token), role.value, hall_id, window_id, label, tx.now))
