@@ -81,4 +81,5 @@ async def test_the_quality_page_shows_the_scan_followups_cases_and_ranking(brows
     await page.locator("[data-followup]").first.click()
     await expect(page.locator("#q-followup")).to_contain_text("等候")
     await expect(page.locator("#q-scores tbody")).to_contain_text("1 号")
+    await expect(page.locator("#q-deliveries tbody")).to_contain_text("暂无")
     await screenshot(page, "rating-quality-page")

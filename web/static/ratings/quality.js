@@ -68,6 +68,18 @@
       <td><b>${w.score}</b></td><td>${v(w.parts.rating)}</td><td>${v(w.parts.wait)}</td><td>${v(w.parts.finding)}</td><td>${v(w.parts.case)}</td></tr>`).join("") || '<tr><td colspan="8">本月暂无数据 (no data this month)</td></tr>';
   }
 
+  const STATES = { pending: "待发送", delivered: "已送达", failed: "失败" };
+  const KINDS = { rating: "评价", followup: "整改回访", scan: "到期扫描", bad_rating: "差评提醒" };
+  async function deliveries() {
+    if (!sup) return;
+    const { deliveries } = await api("GET", `/api/v1/halls/${hall}/quality-deliveries`);
+    $("q-deliveries").tBodies[0].innerHTML = deliveries.slice(0, 20).map((d) => `<tr><td>${esc(when(d.created_at))}</td>
+      <td>${d.target === "province" ? "省好差评系统" : "工作群"}</td><td>${esc(KINDS[d.kind] || d.kind)}</td><td>${esc(d.case_number || "")}</td>
+      <td class="${d.state === "failed" ? "q-overdue" : ""}">${STATES[d.state]}</td><td>${d.attempts}</td><td>${esc(d.last_error)}</td>
+      <td>${d.state === "failed" ? `<button type="button" class="q-btn" data-retry="${d.id}">重发 <small>Retry</small></button>` : ""}</td></tr>`).join("")
+      || '<tr><td colspan="8">暂无 (none)</td></tr>';
+  }
+
   root.addEventListener("click", async (ev) => {
     const b = ev.target.closest("button");
     if (!b) return;
@@ -78,6 +90,7 @@
         await openFollowup(b.dataset.id); await followups();
       }
       if (b.dataset.remind) { await api("POST", `/api/v1/cases/${b.dataset.remind}/remind`, { note: "请抓紧办理" }); await cases(); }
+      if (b.dataset.retry) { await api("POST", `/api/v1/halls/${hall}/quality-deliveries/${b.dataset.retry}/retry`, {}); await deliveries(); }
       if (b.id === "q-scan-now") { await api("POST", `/api/v1/halls/${hall}/deadline-scan`, {}); await scan(); }
     } catch (e) { const err = $("q-err"); if (err) err.textContent = e.message; else alert(e.message); }
   });
@@ -87,5 +100,5 @@
     const d = Object.fromEntries(new FormData(form));
     try { await api("POST", `/api/v1/halls/${hall}/cases`, d); form.reset(); await cases(); } catch (e) { alert(e.message); }
   });
-  Promise.all([scan(), figures(), followups(), cases(), scores()]).catch((e) => console.error(e));
+  Promise.all([scan(), figures(), followups(), cases(), scores(), deliveries()]).catch((e) => console.error(e));
 })();
