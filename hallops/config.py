@@ -104,6 +104,30 @@ class SecurityConfig(_Section):
     cookie_secure: bool = False
     # A verified bearer token is remembered this long; a revoked token stops working within it.
     token_cache_seconds: float = Field(10, ge=0, le=300)
+    # Password-hash checks run at once per process; more sign-ins wait (issue 14: guessing must not slow the hall).
+    hash_concurrency: int = Field(1, ge=1, le=16)
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, e.g. "10.0.0.0/8"): every
+    # per-address limit (sign-in, phone tickets) counts the client behind them, not the proxy.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # Who may read /metrics without a token (networks); anyone else needs an admin token.
+    metrics_networks: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
+
+    @field_validator("trusted_proxies", "metrics_networks")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        import ipaddress
+
+        for net in v:
+            try:
+                ipaddress.ip_network(net, strict=False)
+            except ValueError as e:
+                raise ValueError(f"not an address or network: {net!r}") from e
+        return v
+
+
+class HealthConfig(_Section):
+    # /readyz and writes answer 503 below this much free space where the database lives (megabytes).
+    min_free_mb: int = Field(64, ge=0, le=1_000_000)
 
 
 class AlertsConfig(_Section):
@@ -119,6 +143,7 @@ class Config(_Section):
     policy: PolicyConfig = PolicyConfig()
     security: SecurityConfig = SecurityConfig()
     alerts: AlertsConfig = AlertsConfig()
+    health: HealthConfig = HealthConfig()
 
 
 def load_config(path: str | Path | None = None, db: str | Path | None = None,

@@ -6,6 +6,7 @@ describe the API as OpenAPI (`openapi_document`), so the document cannot drift f
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -24,7 +25,13 @@ from hallops.http.keys import ACTOR_KEY, HALL_KEY, USECASES
 
 RouteHandler = Callable[..., Awaitable[web.StreamResponse]]
 MAX_ID = 2**63 - 1
-_HALL_REF = re.compile(r"^[0-9]{1,19}$|^[a-z0-9][a-z0-9-]{0,63}$")  # an id, or a code as storage/layout.py takes
+_HALL_REF = re.compile(r"[0-9]{1,19}|[a-z0-9][a-z0-9-]{0,63}")  # an id, or a code as storage/layout.py takes
+# What any request may carry, checked once for every route (`check_input`), before a handler sees it.
+MAX_DEPTH = 32  # nesting of a JSON body: the deepest real body is 4
+MIN_INT, MAX_INT = -(2**63), 2**63 - 1  # what both databases store
+FIRST_YEAR, LAST_YEAR = 1970, 2200  # dates a hall can mean; year 1 or 9999 only breaks date arithmetic
+MAX_QUERY_VALUE = 2000
+_DATE_LIKE = re.compile(r"(\d{4,})-\d{1,2}(?:-\d{1,2})?(?:[T ].*)?", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -96,17 +103,79 @@ async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
                                        "请求体须为 JSON (send Content-Type: application/json)")
         try:
             data = json.loads(raw)
+        except RecursionError:
+            raise _too_deep() from None
         except (ValueError, UnicodeDecodeError) as e:
             raise InvalidInput(E.BAD_JSON, f"请求体不是有效的 JSON (body is not valid JSON: {e})") from None
     if not isinstance(data, dict):
         raise InvalidInput(E.BAD_JSON, "请求体须为 JSON 对象 (body must be a JSON object)")
+    check_json(data)
     try:
-        return model.model_validate(data)
+        parsed = model.model_validate(data)
     except ValidationError as e:
         errors = _field_errors(e)
         first = errors[0]
         raise InvalidInput(E.INVALID_INPUT, f"参数无效：{first['field']} — {first['message']} (invalid input)",
                            errors=errors) from None
+    check_dates(parsed.model_dump(), "")
+    return parsed
+
+
+def _too_deep() -> InvalidInput:
+    return InvalidInput(E.JSON_TOO_DEEP, f"请求体嵌套过深 (JSON nested deeper than {MAX_DEPTH})", limit=MAX_DEPTH)
+
+
+def _out_of_range(field: str, what: str) -> InvalidInput:
+    return InvalidInput(E.OUT_OF_RANGE, f"参数超出范围：{field or '(body)'} (out of range: {what})", field=field)
+
+
+def check_json(data: Any) -> None:
+    """Every body, before its model sees it: nesting at most MAX_DEPTH, integers that fit 64 bits, finite
+    numbers. Iterative, so a hostile body cannot exhaust the stack here either."""
+    stack: list[tuple[Any, int, str]] = [(data, 1, "")]
+    while stack:
+        value, depth, path = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                raise _too_deep()
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            stack.extend((v, depth + 1, f"{path}.{k}" if path else str(k)) for k, v in items)
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int) and not MIN_INT <= value <= MAX_INT:
+            raise _out_of_range(path, "integers must fit in 64 bits")
+        elif isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+            raise _out_of_range(path, "numbers must be finite")
+
+
+def check_dates(value: Any, path: str) -> None:
+    """Dates and times a model parsed must lie between FIRST_YEAR and LAST_YEAR."""
+    if isinstance(value, dt.date):  # datetime is a date too
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise _out_of_range(path, f"dates must lie in {FIRST_YEAR}–{LAST_YEAR}")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            check_dates(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            check_dates(v, f"{path}.{i}" if path else str(i))
+
+
+def check_url_parts(request: web.Request) -> None:
+    """Path and query values of every route: a path part with a non-ASCII digit names nothing (404); a query
+    value too long, a number past 64 bits or a date outside FIRST_YEAR–LAST_YEAR is refused (422)."""
+    for value in request.match_info.values():
+        if any(ch.isdigit() and not ch.isascii() for ch in value):
+            raise NotFound(E.NOT_FOUND, "资源不存在 (not found)")
+    for name, value in request.query.items():
+        if len(value) > MAX_QUERY_VALUE:
+            raise InvalidInput(E.BAD_QUERY, f"参数 {name} 过长 ({name} is too long)", field=name)
+        if value.isascii() and value.isdigit() and (len(value) > 19 or int(value) > MAX_INT):
+            raise InvalidInput(E.BAD_QUERY, f"参数 {name} 超出范围 ({name}: integers must fit in 64 bits)", field=name)
+        m = _DATE_LIKE.fullmatch(value)
+        if m and not FIRST_YEAR <= int(m.group(1)) <= LAST_YEAR:
+            raise InvalidInput(E.BAD_QUERY, f"参数 {name} 超出范围 ({name}: dates must lie in {FIRST_YEAR}–"
+                                            f"{LAST_YEAR})", field=name)
 
 
 def _field_errors(e: ValidationError) -> list[dict[str, str]]:
@@ -127,6 +196,7 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
         if route.page and route.roles is not None and request.get(ACTOR_KEY) is None:
             raise web.HTTPFound(f"/login?next={quote(request.path_qs, safe='')}")
         actor = require_actor(request, route.roles)
+        check_url_parts(request)
         if has_hall:
             # The hall in the URL (code or id) is resolved once, here: another hall than a hall-bound actor's
             # does not exist for them. Handlers read it with `hall_of(request)`.
@@ -142,7 +212,7 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
 async def resolve_hall(request: web.Request, actor: Actor | None, ref: str | int) -> dict[str, Any]:
     """A hall by its code or id, as `actor` may see it (anonymous visitors see every hall by code)."""
     text = str(ref)
-    if (text.isdigit() and (len(text) > 19 or int(text) > MAX_ID)) or not _HALL_REF.match(text):
+    if not _HALL_REF.fullmatch(text) or (text.isdigit() and int(text) > MAX_ID):
         # No hall has such an id or code (codes are what layout accepts); the database is not asked.
         raise NotFound(E.HALL_NOT_FOUND, f"大厅不存在 (no hall {text[:24]!r})")
     return await request.app[USECASES].halls.resolve(actor or Actor(Role.ADMIN, hall_id=None),
@@ -156,7 +226,7 @@ def hall_of(request: web.Request) -> dict[str, Any]:
 
 def path_int(request: web.Request, name: str) -> int:
     value = request.match_info[name]
-    if not value.isdigit() or int(value) > MAX_ID:
+    if not (value.isascii() and value.isdigit()) or len(value) > 19 or int(value) > MAX_ID:
         raise NotFound(E.NOT_FOUND, f"资源不存在 (no such {name})")
     return int(value)
 
@@ -165,7 +235,7 @@ def query_int(request: web.Request, name: str, default: int, *, lo: int = 0, hi:
     value = request.query.get(name)
     if value is None:
         return default
-    if not re.fullmatch(r"\d{1,19}", value) or not lo <= int(value) <= hi:
+    if not re.fullmatch(r"\d{1,19}", value, re.ASCII) or not lo <= int(value) <= hi:
         raise InvalidInput(E.BAD_QUERY, f"参数 {name} 应为 {lo}–{hi} 之间的整数 ({name} must be an integer "
                                         f"from {lo} to {hi})", field=name)
     return int(value)

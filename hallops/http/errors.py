@@ -18,8 +18,10 @@ from hallops.domain.errors import (
     NotFound,
     TooManyRequests,
     Unauthorized,
+    Unavailable,
     UnsupportedMediaType,
 )
+from hallops.storage import faults
 from hallops.storage.db import Busy
 
 log = logging.getLogger(__name__)
@@ -29,7 +31,15 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # The one place where a kind of refusal becomes an HTTP status.
 STATUS: dict[type[DomainError], int] = {
     InvalidInput: 422, UnsupportedMediaType: 415, NotFound: 404, Conflict: 409, Forbidden: 403, Unauthorized: 401,
-    TooManyRequests: 429,
+    TooManyRequests: 429, Unavailable: 503,
+}
+# The storage faults an operator must fix: logged once when they begin (storage/faults.py), answered 503.
+FAULTS = web.AppKey("storage_faults", faults.FaultLog)
+_FAULT_MESSAGES = {
+    faults.DISK_FULL: "服务器磁盘已满，请联系管理员 (the server's disk is full; nothing was changed)",
+    faults.READ_ONLY: "数据库只读，请联系管理员 (the database is read-only; nothing was changed)",
+    faults.GONE: "数据库文件不可用，请联系管理员 (the database file is gone; nothing was changed)",
+    faults.UNAVAILABLE: "数据库暂不可用，请稍后重试 (the database is unreachable; retry later)",
 }
 
 
@@ -94,6 +104,16 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         log.warning("database busy: %s %s", request.method, request.path)
         return error_response(503, E.DATABASE_BUSY, "系统繁忙，请稍后重试 (database busy, retry)",
                               headers={"Retry-After": "1"})
-    except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, E.INTERNAL_ERROR, "服务器内部错误 (internal error)")
+    except (RecursionError, OverflowError) as e:
+        # A value the one input check (http/api.py) should have refused; still the client's doing, not a 500.
+        log.warning("input out of range reached a handler on %s %s: %r", request.method, request.path, e)
+        return error_response(422, E.OUT_OF_RANGE, "参数超出范围 (a value is out of range)")
+    except Exception as e:
+        fault = faults.classify(e)
+        if fault is None:
+            log.exception("unhandled error on %s %s", request.method, request.path)
+            return error_response(500, E.INTERNAL_ERROR, "服务器内部错误 (internal error)")
+        fault_log = request.app.get(FAULTS)
+        if fault_log is not None:
+            fault_log.seen(fault, e, f"{request.method} {request.path}")
+        return error_response(503, fault, _FAULT_MESSAGES[fault], headers={"Retry-After": "30"})

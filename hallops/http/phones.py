@@ -39,6 +39,7 @@ from hallops.domain.phones import SOCKETS_PER_ADDRESS, SOCKETS_PER_TICKET
 from hallops.events.hub import EventHub
 from hallops.http.api import RouteTable, hall_of, json_response, request_digest
 from hallops.http.bodies import Body, QueueRef
+from hallops.http.client import client_address
 from hallops.http.errors import error_response, status_of
 from hallops.http.keys import HUB, USECASES
 from hallops.http.web import render
@@ -242,7 +243,7 @@ async def mobile_ticket(request: web.Request, actor: Actor | None, body: MobileT
     try:
         ticket, created = await _phones(request).take(
             hall_id=hall_of(request)["id"], queue=queue, priority=body.priority, cookie=_cookie(request),
-            address=request.remote or "", idempotency=_idempotency(request, body))
+            address=client_address(request), idempotency=_idempotency(request, body))
     except rules.UnknownDevice as e:
         # Only a device the server named counts: this answer names one, and the page tries again with it.
         err = error_response(status_of(e), e.code, e.message)
@@ -271,7 +272,7 @@ async def ticket_live(request: web.Request, actor: Actor | None) -> web.StreamRe
     following = await _phones(request).follow(token)
     ws = web.WebSocketResponse(heartbeat=30, max_msg_size=1024)
     await ws.prepare(request)
-    address = request.remote or "unknown"
+    address = client_address(request)
     watches = request.app[PHONE_WATCHES]
     refused = watches.join(token, address)
     if refused is not None:

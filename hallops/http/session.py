@@ -1,5 +1,6 @@
-"""Signing staff in and out (cookie sessions for the pages). Failed sign-ins are limited per address and per
-username across every server process (hallops/domain/signin.py, checked by the accounts use case)."""
+"""Signing staff in and out (cookie sessions for the pages). Attempts are limited before the password is checked,
+per address (behind a trusted proxy: the client's), per account and per known device, across every server
+process (hallops/domain/limits.py, usecases/signin.py)."""
 
 from __future__ import annotations
 
@@ -9,24 +10,31 @@ from hallops.domain.actors import Actor
 from hallops.domain.model import STAFF_ROLES, Role
 from hallops.http import bodies
 from hallops.http.api import RouteTable, json_response
+from hallops.http.client import client_address
 from hallops.http.keys import CONFIG, CSRF_KEY, SESSION_COOKIE, USECASES
 
 routes = RouteTable("session")
+DEVICE_COOKIE = "hallops_device"
+DEVICE_COOKIE_DAYS = 365
 ANYONE = frozenset(Role)
 
 
 def setup(app: web.Application) -> None:
-    """Nothing to hang on the app: failed sign-ins are counted in the database (usecases/accounts.py)."""
+    """Nothing to hang on the app: sign-in attempts are counted in the database (usecases/signin.py)."""
 
 
 @routes.post("/api/v1/session", summary="Sign in with username and password; sets the session cookie",
              roles=None, body=bodies.Login, responses={200: "signed in; body has csrf_token"})
 async def login(request: web.Request, actor: Actor | None, body: bodies.Login) -> web.Response:
     cfg = request.app[CONFIG]
-    user, sid, csrf = await request.app[USECASES].accounts.sign_in(body.username, body.password, request.remote)
+    user, sid, csrf, device = await request.app[USECASES].accounts.sign_in(
+        body.username, body.password, client_address(request), request.cookies.get(DEVICE_COOKIE))
     resp = json_response({"user": user, "csrf_token": csrf})
     resp.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax", secure=cfg.security.cookie_secure,
                     max_age=int(cfg.security.session_hours * 3600), path="/")
+    # This browser is now a known device of the account: guessing elsewhere does not lock it out.
+    resp.set_cookie(DEVICE_COOKIE, device, httponly=True, samesite="Strict", secure=cfg.security.cookie_secure,
+                    max_age=DEVICE_COOKIE_DAYS * 86400, path="/api/v1/session")
     return resp
 
 

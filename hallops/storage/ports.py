@@ -26,6 +26,7 @@ from hallops.storage.phones import PhonesPort
 from hallops.storage.ratings import RatingsPort
 from hallops.storage.reports import ReportsPort
 from hallops.storage.rules import Rules
+from hallops.storage.signin import SignInCounters
 from hallops.storage.store import Store
 from hallops.storage.tickets import TicketStore
 
@@ -100,3 +101,8 @@ class Ports:
     @cached_property
     def cases(self) -> CasesPort:
         return CasesPort(self.db)
+
+    # Sign-in attempts, counted before the password is checked (issue 14).
+    @cached_property
+    def signin(self) -> SignInCounters:
+        return SignInCounters(self.db)

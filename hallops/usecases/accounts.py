@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hallops.domain import signin
 from hallops.domain.actors import Actor
-from hallops.domain.errors import E, Forbidden, NotFound, Unauthorized
+from hallops.domain.errors import E, Forbidden, NotFound
 from hallops.domain.model import Role
 from hallops.usecases.halls import Halls
+from hallops.usecases.signin import SignIn
 
 if TYPE_CHECKING:
     from hallops.usecases import Context
@@ -36,19 +36,12 @@ class Accounts:
 
     # -- signing in ----------------------------------------------------------------------------------------
 
-    async def sign_in(self, username: str, password: str, address: str | None = None
-                      ) -> tuple[dict[str, Any], str, str]:
-        """(the user, the session id for the cookie, the CSRF token for the pages). Failed tries are counted per
-        address and per username across every server process, and checked before the password is."""
-        limit, now = signin.SignInLimit(), self.ctx.clock()
-        keys = signin.keys(address, username)
-        signin.check(await self.port.signin_failures(keys, now - limit.window), now, limit)
-        user = await self.port.authenticate(username, password)
-        if user is None:
-            await self.port.record_signin_failure(keys, forget_before=now - 2 * limit.window)
-            raise Unauthorized(E.BAD_CREDENTIALS, "用户名或密码错误 (wrong username or password)")
-        sid, csrf = await self.port.create_session(user["id"], self.ctx.config.security.session_hours)
-        return user, sid, csrf
+    async def sign_in(self, username: str, password: str, address: str | None = None,
+                      device_cookie: str | None = None) -> tuple[dict[str, Any], str, str, str]:
+        """(the user, the session id for the cookie, the CSRF token for the pages, the known-device cookie).
+        Attempts are counted before the password is checked, and guessing cannot lock a clerk out of a
+        device they signed in from before (usecases/signin.py, domain/limits.py)."""
+        return await SignIn(self.ctx)(username, password, address, device_cookie)
 
     async def sign_out(self, session_id: str) -> None:
         await self.port.delete_session(session_id)
