@@ -27,7 +27,7 @@ from hallops.domain.cases import (
 from hallops.domain.errors import Conflict, E, InvalidInput, NotFound
 from hallops.domain.events import Ev
 from hallops.domain.model import Role
-from hallops.domain.ratings import BAD_LEVELS, SCORES, Level
+from hallops.domain.ratings import BAD_LEVELS, SCORES, UNRATED, VOIDED, Level
 from hallops.domain.scores import WindowParts, window_score
 from hallops.storage import quality as q
 from hallops.storage.db import Database, IntegrityError, Row, Tx
@@ -257,54 +257,77 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def _day_sql(tx: Tx, column: str, tz: Any, at: float) -> tuple[str, int]:
+    """The local day number of an instant, in SQL: (expression, the zone's offset in seconds). The offset is
+    the zone's at the period's start (China keeps one offset all year)."""
+    offset = int(dt.datetime.fromtimestamp(at, tz).utcoffset().total_seconds())  # type: ignore[union-attr]
+    if tx.dialect.name == "postgresql":
+        return f"CAST(FLOOR(({column} + {offset}) / 86400) AS BIGINT)", offset
+    return f"CAST(({column} + {offset}) / 86400 AS INTEGER)", offset
+
+
+def _day_name(n: int) -> str:
+    return (dt.date(1970, 1, 1) + dt.timedelta(days=int(n))).isoformat()
+
+
+def _rating_groups(tx: Tx, key: str, name: str, joins: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+    out: dict[Any, dict[str, Any]] = {}
+    for r in tx.all(f"SELECT {key} AS k, {name} AS name, r.level, count(*) AS n FROM ratings r {joins} "
+                    "WHERE r.hall_id = ? AND r.created_at >= ? AND r.created_at < ? "
+                    f"GROUP BY {key}, {name}, r.level", params):
+        g = out.setdefault(r["k"], {"id": r["k"], "name": r["name"], "rated": 0, "bad": 0, "unrated": 0})
+        if r["level"] in SCORES_KEYS:
+            g["rated"] += int(r["n"])
+            g["bad"] += int(r["n"]) if r["level"] in BAD_KEYS else 0
+        elif r["level"] == UNRATED:
+            g["unrated"] += int(r["n"])
+    for g in out.values():
+        g["satisfaction_rate"] = _rate(g["rated"] - g["bad"], g["rated"])
+    return list(out.values())
+
+
+_CASE_SUMS = ("count(*) AS received, sum(CASE WHEN c.closed_at IS NOT NULL THEN 1 ELSE 0 END) AS closed, "
+              "sum(CASE WHEN c.closed_at IS NOT NULL AND c.closed_at <= c.due_at THEN 1 ELSE 0 END) AS on_time, "
+              "sum(CASE WHEN c.closed_at IS NULL AND c.due_at <= ? THEN 1 ELSE 0 END) AS overdue")
+
+
+def _case_row(r: Row, key: Any, name: Any) -> dict[str, Any]:
+    g = {"id": key, "name": name, **{k: int(r[k] or 0) for k in ("received", "closed", "on_time", "overdue")}}
+    g["completion_rate"] = _rate(g["closed"], g["received"])
+    g["on_time_rate"] = _rate(g["on_time"], g["closed"])
+    return g
+
+
 def figures(tx: Tx, hall_id: int, start: float, end: float) -> dict[str, Any]:
-    """Ratings, follow-ups and cases of a period [start, end): totals and by department and window."""
+    """Ratings, follow-ups and cases of a period [start, end): totals and by department, window and day, summed
+    by the database (a year of a busy hall is some 200,000 ratings)."""
     tz = q.hall_tz(tx, hall_id)
-    rated = tx.all("SELECT r.level, r.created_at, r.department_id, d.name AS department_name, r.window_id,"
-                   " w.number AS window_number FROM ratings r LEFT JOIN departments d ON d.id = r.department_id "
-                   "LEFT JOIN windows w ON w.id = r.window_id WHERE r.hall_id = ? AND r.created_at >= ? "
-                   "AND r.created_at < ?", (hall_id, start, end))
-    levels = {lv.value: 0 for lv in Level} | {"unrated": 0, "voided": 0}
-    groups: dict[str, dict[Any, dict[str, Any]]] = {"department": {}, "window": {}, "day": {}}
-    for r in rated:
-        levels[r["level"]] = levels.get(r["level"], 0) + 1
-        day = q.local_date(r["created_at"], tz).isoformat()
-        for dim, key, name in (("department", r["department_id"], r["department_name"]),
-                               ("window", r["window_id"], r["window_number"]), ("day", day, day)):
-            g = groups[dim].setdefault(key, {"id": key, "name": name, "rated": 0, "bad": 0, "unrated": 0})
-            if r["level"] in SCORES_KEYS:
-                g["rated"] += 1
-                g["bad"] += r["level"] in BAD_KEYS
-            elif r["level"] == "unrated":
-                g["unrated"] += 1
+    period = (hall_id, start, end)
+    levels = {lv.value: 0 for lv in Level} | {UNRATED: 0, VOIDED: 0}
+    for r in tx.all("SELECT level, count(*) AS n FROM ratings WHERE hall_id = ? AND created_at >= ? "
+                    "AND created_at < ? GROUP BY level", period):
+        levels[r["level"]] = int(r["n"])
+    rday, _ = _day_sql(tx, "r.created_at", tz, start)
+    by_dep = _rating_groups(tx, "r.department_id", "d.name", "LEFT JOIN departments d ON d.id = r.department_id",
+                            period)
+    by_win = _rating_groups(tx, "r.window_id", "w.number", "LEFT JOIN windows w ON w.id = r.window_id", period)
+    by_day = _rating_groups(tx, rday, rday, "", period)
+    for g in by_day:
+        g["id"] = g["name"] = _day_name(g["id"])
     rated_n = sum(levels[k] for k in SCORES_KEYS)
     bad_n = sum(levels[k] for k in BAD_KEYS)
-    for by_key in groups.values():
-        for g in by_key.values():
-            g["satisfaction_rate"] = _rate(g["rated"] - g["bad"], g["rated"])
-    cases = tx.all("SELECT c.kind, c.status, c.created_at, c.department_id, d.name AS department_name, c.due_at,"
-                   " c.closed_at "
-                   "FROM cases c LEFT JOIN departments d ON d.id = c.department_id WHERE c.hall_id = ? "
-                   "AND c.created_at >= ? AND c.created_at < ?", (hall_id, start, end))
-    cdep: dict[Any, dict[str, Any]] = {}
-    cday: dict[str, dict[str, Any]] = {}
-    tot = {"received": 0, "closed": 0, "on_time": 0, "overdue": 0}
-    for c in cases:
-        g = cdep.setdefault(c["department_id"], {"id": c["department_id"], "name": c["department_name"],
-                                                 "received": 0, "closed": 0, "on_time": 0, "overdue": 0})
-        day = q.local_date(c["created_at"], tz).isoformat()
-        gd = cday.setdefault(day, {"id": day, "name": day, "received": 0, "closed": 0, "on_time": 0,
-                                   "overdue": 0})
-        for t in (g, gd, tot):
-            t["received"] += 1
-            if c["closed_at"] is not None:
-                t["closed"] += 1
-                t["on_time"] += c["closed_at"] <= c["due_at"]
-            elif tx.now >= c["due_at"]:
-                t["overdue"] += 1
-    for g in [*cdep.values(), *cday.values(), tot]:
-        g["completion_rate"] = _rate(g["closed"], g["received"])
-        g["on_time_rate"] = _rate(g["on_time"], g["closed"])
+    case_params = (tx.now, hall_id, start, end)
+    where = "WHERE c.hall_id = ? AND c.created_at >= ? AND c.created_at < ?"
+    tot_row = tx.one(f"SELECT {_CASE_SUMS} FROM cases c {where}", case_params)
+    assert tot_row is not None
+    tot = _case_row(tot_row, None, None)
+    del tot["id"], tot["name"]
+    cdep = [_case_row(r, r["department_id"], r["name"]) for r in tx.all(
+        f"SELECT c.department_id, d.name, {_CASE_SUMS} FROM cases c LEFT JOIN departments d ON d.id = c.department_id "
+        f"{where} GROUP BY c.department_id, d.name", case_params)]
+    cday_sql, _ = _day_sql(tx, "c.created_at", tz, start)
+    cday = [_case_row(r, _day_name(r["day"]), _day_name(r["day"])) for r in tx.all(
+        f"SELECT {cday_sql} AS day, {_CASE_SUMS} FROM cases c {where} GROUP BY {cday_sql}", case_params)]
     fu = tx.one("SELECT count(*) AS n, sum(CASE WHEN status IN ('closed', 'voided') THEN 1 ELSE 0 END) AS done, "
                 "sum(CASE WHEN status IN ('closed', 'voided') AND closed_at <= due_at THEN 1 ELSE 0 END) AS on_time, "
                 "sum(CASE WHEN status NOT IN ('closed', 'voided') AND due_at <= ? THEN 1 ELSE 0 END) AS overdue, "
@@ -314,14 +337,14 @@ def figures(tx: Tx, hall_id: int, start: float, end: float) -> dict[str, Any]:
     fdone = int(fu["done"] or 0)
     return {"ratings": {"levels": levels, "rated": rated_n, "bad": bad_n,
                         "satisfaction_rate": _rate(rated_n - bad_n, rated_n),
-                        "by_department": sorted(groups["department"].values(), key=lambda g: str(g["name"] or "")),
-                        "by_window": sorted(groups["window"].values(), key=lambda g: g["name"] or 0),
-                        "by_day": sorted(groups["day"].values(), key=lambda g: g["name"])},
+                        "by_department": sorted(by_dep, key=lambda g: str(g["name"] or "")),
+                        "by_window": sorted(by_win, key=lambda g: g["name"] or 0),
+                        "by_day": sorted(by_day, key=lambda g: g["name"])},
             "followups": {"opened": int(fu["n"] or 0), "done": fdone, "on_time": int(fu["on_time"] or 0),
                           "overdue": int(fu["overdue"] or 0), "voided": int(fu["voided"] or 0),
                           "completion_rate": _rate(fdone, int(fu["n"] or 0))},
-            "cases": {**tot, "by_department": sorted(cdep.values(), key=lambda g: str(g["name"] or "")),
-                      "by_day": sorted(cday.values(), key=lambda g: g["name"])}}
+            "cases": {**tot, "by_department": sorted(cdep, key=lambda g: str(g["name"] or "")),
+                      "by_day": sorted(cday, key=lambda g: g["name"])}}
 
 
 SCORES_KEYS = frozenset(lv.value for lv in Level)
@@ -329,31 +352,37 @@ BAD_KEYS = frozenset(lv.value for lv in BAD_LEVELS)
 
 
 def window_scores(tx: Tx, hall_id: int, start: float, end: float) -> list[dict[str, Any]]:
-    """Each window's quality score for 红旗窗口 / 服务之星, with its parts."""
+    """Each window's quality score for 红旗窗口 / 服务之星, with its parts (one grouped query per part)."""
     weights = q.tx_settings(tx, hall_id)
+    period = (hall_id, start, end)
+    levels: dict[int, list[int]] = {}
+    for r in tx.all("SELECT window_id, level, count(*) AS n FROM ratings WHERE hall_id = ? AND created_at >= ? "
+                    "AND created_at < ? AND window_id IS NOT NULL GROUP BY window_id, level", period):
+        if r["level"] in SCORES_KEYS:
+            levels.setdefault(r["window_id"], []).extend([SCORES[Level(r["level"])]] * int(r["n"]))
+    waits = {r["window_id"]: r for r in tx.all(
+        "SELECT t.window_id, count(*) AS n, sum(CASE WHEN t.first_called_at - t.issued_at <= qu.target_wait_minutes "
+        "* 60 THEN 1 ELSE 0 END) AS within FROM tickets t JOIN queues qu ON qu.id = t.queue_id "
+        "WHERE t.hall_id = ? AND t.ended_at >= ? AND t.ended_at < ? AND t.status = 'done' "
+        "AND t.first_called_at IS NOT NULL AND t.window_id IS NOT NULL GROUP BY t.window_id", period)}
+    fnd = {r["window_id"]: r for r in tx.all(
+        "SELECT window_id, count(*) AS n, sum(CASE WHEN rectified_at IS NOT NULL AND rectified_at <= due_at "
+        "THEN 1 ELSE 0 END) AS fixed FROM findings WHERE hall_id = ? AND created_at >= ? AND created_at < ? "
+        "AND window_id IS NOT NULL GROUP BY window_id", period)}
+    cs = {r["window_id"]: r for r in tx.all(
+        "SELECT window_id, count(*) AS n, sum(CASE WHEN closed_at IS NOT NULL AND closed_at <= due_at THEN 1 "
+        "ELSE 0 END) AS on_time FROM cases WHERE hall_id = ? AND created_at >= ? AND created_at < ? "
+        "AND window_id IS NOT NULL GROUP BY window_id", period)}
     out = []
     for w in tx.all("SELECT w.id, w.number, w.name, u.display_name AS clerk_name FROM windows w "
                     "LEFT JOIN users u ON u.id = w.clerk_user_id WHERE w.hall_id = ? AND w.active = 1 "
-                    "ORDER BY w.number",
-                    (hall_id,)):
-        levels = [r["level"] for r in tx.all("SELECT level FROM ratings WHERE window_id = ? AND created_at >= ? "
-                                             "AND created_at < ? AND level IN ('very_satisfied', 'satisfied', 'basic',"
-                                             " 'dissatisfied', 'very_dissatisfied')", (w["id"], start, end))]
-        waits = tx.one("SELECT count(*) AS n, sum(CASE WHEN t.first_called_at - t.issued_at <= qu.target_wait_minutes "
-                       "* 60 THEN 1 ELSE 0 END) AS within FROM tickets t JOIN queues qu ON qu.id = t.queue_id "
-                       "WHERE t.window_id = ? AND t.status = 'done' AND t.ended_at >= ? AND t.ended_at < ? "
-                       "AND t.first_called_at IS NOT NULL", (w["id"], start, end))
-        fnd = tx.all("SELECT due_at, rectified_at FROM findings WHERE window_id = ? AND created_at >= ? "
-                     "AND created_at < ?", (w["id"], start, end))
-        cs = tx.all("SELECT due_at, closed_at FROM cases WHERE window_id = ? AND created_at >= ? AND created_at < ?",
-                    (w["id"], start, end))
+                    "ORDER BY w.number", (hall_id,)):
+        wt, f, c = waits.get(w["id"]), fnd.get(w["id"]), cs.get(w["id"])
         parts = WindowParts(
-            ratings=[SCORES[Level(lv)] for lv in levels],
-            served=int(waits["n"] or 0) if waits else 0, within_target=int(waits["within"] or 0) if waits else 0,
-            findings=len(fnd), findings_fixed_on_time=sum(1 for f in fnd if f["rectified_at"] is not None
-                                                          and f["rectified_at"] <= f["due_at"]),
-            cases=len(cs),
-            cases_on_time=sum(1 for c in cs if c["closed_at"] is not None and c["closed_at"] <= c["due_at"]))
+            ratings=levels.get(w["id"], []), served=int(wt["n"]) if wt else 0,
+            within_target=int(wt["within"] or 0) if wt else 0, findings=int(f["n"]) if f else 0,
+            findings_fixed_on_time=int(f["fixed"] or 0) if f else 0, cases=int(c["n"]) if c else 0,
+            cases_on_time=int(c["on_time"] or 0) if c else 0)
         score = window_score(parts, {k: float(weights[f"{k}_weight"]) for k in ("rating", "wait", "finding", "case")})
         out.append({"window_id": w["id"], "number": w["number"], "name": w["name"], "clerk_name": w["clerk_name"],
                     **score})
