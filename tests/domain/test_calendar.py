@@ -120,3 +120,15 @@ def test_the_due_day_is_a_working_day_exactly_n_working_days_on(day: dt.date, n:
 def test_one_more_day_never_comes_sooner(day: dt.date, n: int) -> None:
     assert CAL.deadline(day, n + 1, NEXT).due > CAL.deadline(day, n, NEXT).due
     assert CAL.deadline(day, n, CountFrom.RECEIPT_DAY).due <= CAL.deadline(day, n, NEXT).due
+
+
+NEAR_YEAR_END = st.dates(min_value=dt.date(2026, 11, 1), max_value=dt.date(2027, 2, 1))
+
+
+@given(NEAR_YEAR_END, st.integers(1, 20), st.booleans())
+def test_a_deadline_is_provisional_exactly_when_it_touches_an_unconfirmed_unpublished_year(
+        day: dt.date, n: int, confirmed: bool) -> None:
+    cal = WorkCalendar({}, frozenset({2027}) if confirmed else frozenset())
+    d = cal.deadline(day, n, NEXT)
+    assert d.provisional == (not confirmed and d.due.year >= 2027)
+    assert d.unknown_years == ((2027,) if d.provisional else ())

@@ -212,7 +212,7 @@ async def test_the_figures_export_as_csv(hall: Hall) -> None:
 
 async def test_the_department_head_sees_and_works_the_departments_cases(hall: Hall) -> None:
     ids = await users(hall)
-    depts = {d["code"]: d["id"] for d in (await hall.store.hall_layout(hall.hall_id))["departments"]}
+    depts = {d["code"]: d["id"] for d in (await hall.ports.halls.layout(hall.hall_id))["departments"]}
     code, _ = await hall.manager.post(f"/api/v1/halls/{hall.hall_id}/departments/{depts['psb']}/head",
                                       {"user": ids["clerk3"]})
     assert code == 403  # admins only
@@ -226,3 +226,17 @@ async def test_the_department_head_sees_and_works_the_departments_cases(hall: Ha
     await ok(head.post(f"/api/v1/cases/{c['id']}/start", {}))
     other = await hall.clerk_at(2, "clerk2")
     assert (await other.get(f"/api/v1/cases/{c['id']}"))[0] == 404
+
+
+async def test_deadlines_follow_the_halls_settings(hall: Hall) -> None:
+    code, body = await hall.manager.patch(f"/api/v1/halls/{hall.hall_id}/quality-settings", {"consultation_days": 7})
+    assert code == 403
+    s = await ok(hall.admin.patch(f"/api/v1/halls/{hall.hall_id}/quality-settings",
+                                  {"consultation_days": 7, "count_from": "receipt_day"}))
+    assert (s["consultation_days"], s["count_from"], s["complex_days"]) == (7, "receipt_day", 15)
+    c = await ok(hall.manager.post(f"/api/v1/halls/{hall.hall_id}/cases", {"source": "hotline", "subject": "x"}), 201)
+    assert c["due_day"] == "2026-12-08"  # Mon 30 Nov is day 1 of 7: Tue 8 Dec
+    code, body = await hall.admin.patch(f"/api/v1/halls/{hall.hall_id}/quality-settings", {"consultation_days": 0})
+    assert code == 422
+    code, body = await hall.admin.patch(f"/api/v1/halls/{hall.hall_id}/quality-settings", {"scan_at": "25:00"})
+    assert code == 422

@@ -254,3 +254,12 @@ async def test_two_ratings_of_one_visit_at_once_keep_one(hall: Hall) -> None:
                                    pad.post("/api/v1/rating-pad/ratings", {"ticket": t["id"], **GOOD}))
     assert sorted(s for s, _ in results) == [201, 409]
     assert len(await hall.ports.ratings.ratings(hall.hall_id, 0, 2e10)) == 1
+
+
+async def test_a_pad_token_must_be_bound_to_a_window(hall: Hall) -> None:
+    tok, _ = await hall.ports.accounts.create_token(role=Role.RATING_PAD, hall_id=hall.hall_id, window_id=None,
+                                                    label="pad-loose")
+    status, body = await Api(hall.client, token=tok).get("/api/v1/rating-pad")
+    assert (status, body["error"]) == (403, "wrong_pad")
+    # a pad token opens nothing else
+    assert (await Api(hall.client, token=tok).get(f"/api/v1/halls/{hall.hall_id}/followups"))[0] == 403
