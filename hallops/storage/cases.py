@@ -392,6 +392,19 @@ def window_scores(tx: Tx, hall_id: int, start: float, end: float) -> list[dict[s
     return out
 
 
+def briefing_figures(tx: Tx, hall_id: int, start: float, end: float, monthly: bool) -> dict[str, Any]:
+    """What the briefing's sections 五 and 六 add to the counts: the follow-ups of bad ratings, ratings and cases
+    by department, and in a monthly briefing the windows' ranking (红旗窗口, 服务之星) with each score's parts."""
+    f = figures(tx, hall_id, start, end)
+    out: dict[str, Any] = {"followups": f["followups"], "ratings_by_department": f["ratings"]["by_department"],
+                           "cases_by_department": f["cases"]["by_department"],
+                           "unrated": f["ratings"]["levels"][UNRATED],
+                           "voided": f["ratings"]["levels"][VOIDED], "cases_on_time_rate": f["cases"]["on_time_rate"]}
+    if monthly:
+        out["window_ranking"] = [w for w in window_scores(tx, hall_id, start, end) if w["score"] is not None][:10]
+    return out
+
+
 # -- the port ---------------------------------------------------------------------------------------------------------
 
 class CasesPort:
