@@ -165,6 +165,10 @@ class EventHub:
             if not hall_subs:
                 self._subs.pop(hall_id, None)
 
+    def counts(self) -> dict[int, int]:
+        """Live subscribers per hall."""
+        return {hall_id: len(subs) for hall_id, subs in self._subs.items()}
+
     def count(self, hall_id: int | None = None) -> int:
         if hall_id is not None:
             return len(self._subs.get(hall_id, {}))

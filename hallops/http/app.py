@@ -12,9 +12,10 @@ from hallops.background import background_ctx
 from hallops.config import Config
 from hallops.events.hub import EventHub
 from hallops.events.relay import Relay
-from hallops.http import halls
+from hallops.http import halls, health, metrics
 from hallops.http.auth import auth_middleware
 from hallops.http.errors import error_middleware
+from hallops.http.headers import headers_middleware
 from hallops.http.keys import CONFIG, DATABASE, HUB, RELAY, STORE, USECASES
 from hallops.http.routes import setup_routes
 from hallops.http.web import setup_web
@@ -33,7 +34,10 @@ def rules_from(config: Config) -> Rules:
 
 
 def create_app(config: Config, *, clock: Clock = time.time) -> web.Application:
-    app = web.Application(middlewares=[error_middleware, auth_middleware], client_max_size=MAX_BODY)
+    # Outermost first: headers and request id on every answer, latency, errors as JSON, the write guard
+    # (503 while storage is gone, read-only or full), then who is asking.
+    app = web.Application(middlewares=[headers_middleware, metrics.metrics_middleware, error_middleware,
+                                       health.write_guard, auth_middleware], client_max_size=MAX_BODY)
     app[CONFIG] = config
     db = open_database(config.database.path, clock=clock, **config.database.options())
     app[DATABASE] = db
@@ -49,6 +53,8 @@ def create_app(config: Config, *, clock: Clock = time.time) -> web.Application:
     app[RELAY] = relay
     # The database opens first and closes last: the features' own contexts are appended after it.
     app.cleanup_ctx.append(_database_ctx)
+    health.setup(app)  # /readyz, the write guard, the storage watch (after the database opens)
+    metrics.setup(app)  # /metrics
     app.cleanup_ctx.append(background_ctx)  # every loop registered by the features (hallops/background.py)
     setup_web(app)
     setup_routes(app)

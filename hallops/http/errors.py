@@ -35,7 +35,7 @@ STATUS: dict[type[DomainError], int] = {
 }
 # The storage faults an operator must fix: logged once when they begin (storage/faults.py), answered 503.
 FAULTS = web.AppKey("storage_faults", faults.FaultLog)
-_FAULT_MESSAGES = {
+FAULT_MESSAGES = {
     faults.DISK_FULL: "服务器磁盘已满，请联系管理员 (the server's disk is full; nothing was changed)",
     faults.READ_ONLY: "数据库只读，请联系管理员 (the database is read-only; nothing was changed)",
     faults.GONE: "数据库文件不可用，请联系管理员 (the database file is gone; nothing was changed)",
@@ -116,4 +116,4 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         fault_log = request.app.get(FAULTS)
         if fault_log is not None:
             fault_log.seen(fault, e, f"{request.method} {request.path}")
-        return error_response(503, fault, _FAULT_MESSAGES[fault], headers={"Retry-After": "30"})
+        return error_response(503, fault, FAULT_MESSAGES[fault], headers={"Retry-After": "30"})

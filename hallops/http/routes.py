@@ -15,9 +15,11 @@ from hallops.http import (
     cases,
     console,
     halls,
+    health,
     kiosk,
     live,
     manager,
+    metrics,
     pages,
     phones,
     printing,
@@ -44,6 +46,8 @@ FEATURES = (live, kiosk, phones, printing, appointments, console, manager, repor
 
 ROUTES: list[Route] = [
     *public.routes.routes,     # /healthz, /api/v1/ticket-status/{token}
+    *health.routes.routes,     # /readyz
+    *metrics.routes.routes,    # /metrics
     *session.routes.routes,    # /api/v1/session
     *pages.routes.routes,      # /login, /
     *tickets.routes.routes,    # /api/v1/tickets…
