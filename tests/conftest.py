@@ -22,9 +22,9 @@ from hallops.cli import demo_layout
 from hallops.config import Config, load_config
 from hallops.domain.model import Role
 from hallops.http.app import create_app
-from hallops.http.keys import STORE, USECASES
+from hallops.http.keys import DATABASE, USECASES
+from hallops.storage.db import Database
 from hallops.storage.ports import Ports
-from hallops.storage.store import Store
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -96,7 +96,7 @@ class Hall:
     """The demo hall on a running server, with a token for each kind of principal."""
 
     client: TestClient
-    store: Store
+    db: Database  # to check stored rows beside the answers
     clock: Clock
     hall_id: int
     admin: Api
@@ -227,7 +227,6 @@ async def client(config: Config, clock: Clock) -> AsyncIterator[TestClient]:
 
 @pytest.fixture
 async def hall(client: TestClient, clock: Clock) -> AsyncIterator[Hall]:
-    store = client.server.app[STORE]
     layout = demo_layout()
     ports = client.server.app[USECASES].ctx.ports
     hall_id = await ports.layout.load_layout(layout)
@@ -237,9 +236,9 @@ async def hall(client: TestClient, clock: Clock) -> AsyncIterator[Hall]:
                                                    label=f"test-{role.value}")
         return Api(client, token=tok)
 
-    h = Hall(client, store, clock, hall_id, await token(Role.ADMIN), await token(Role.MANAGER),
+    h = Hall(client, client.server.app[DATABASE], clock, hall_id, await token(Role.ADMIN), await token(Role.MANAGER),
              await token(Role.KIOSK), await token(Role.DISPLAY), Api(client), layout)
-    full = await store.hall_layout(hall_id)
+    full = await ports.halls.layout(hall_id)
     h._windows = {w["number"]: w["id"] for w in full["windows"]}
     h._queues = {q["prefix"]: q["id"] for q in full["queues"]}
     yield h

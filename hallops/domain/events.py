@@ -11,9 +11,11 @@ from enum import StrEnum
 
 
 class Ev(StrEnum):
-    # Tickets: payload {"ticket": ticket, "window": window | null, …}
-    TICKET_ISSUED = "ticket.issued"  # + "position"
-    TICKET_CALLED = "ticket.called"  # + "reason": "call" | "call_back" | "auto"
+    # Tickets: payload {"ticket": ticket, "window": window | null, …}; those of an action on a ticket + "was": the
+    # status it left; called, cancelled and transferred + "queues": [{"id", "waiting", "oldest_at"}], the waiting
+    # lines they changed as they are now (screens apply them: hallops/domain/hallstate.py)
+    TICKET_ISSUED = "ticket.issued"  # + "people_ahead", "service_day"
+    TICKET_CALLED = "ticket.called"  # + "reason": "call" | "call_back" | "auto"; a call-back + "started_at"
     TICKET_RECALLED = "ticket.recalled"
     TICKET_STARTED = "ticket.started"
     TICKET_PARKED = "ticket.parked"
@@ -22,7 +24,8 @@ class Ev(StrEnum):
     TICKET_CANCELLED = "ticket.cancelled"
     TICKET_TRANSFERRED = "ticket.transferred"  # + "from", "to"
     TICKET_EXPIRED = "ticket.expired"
-    DAY_CLOSED = "day.closed"  # {"expired": n, "windows_closed": n, "service_day"}
+    DAY_CLOSED = "day.closed"  # {"expired": n, "expired_ids", "windows_closed": [numbers], "service_day",
+    #                             "queues" (as above, every queue of the hall), "today": {status: n}}
     # Windows: payload {"window": window state}
     WINDOW_OPENED = "window.opened"
     WINDOW_PAUSED = "window.paused"  # + "reason"

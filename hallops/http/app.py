@@ -16,7 +16,7 @@ from hallops.http import halls, health, metrics
 from hallops.http.auth import auth_middleware
 from hallops.http.errors import error_middleware
 from hallops.http.headers import headers_middleware
-from hallops.http.keys import CONFIG, DATABASE, HUB, RELAY, STORE, USECASES
+from hallops.http.keys import CONFIG, DATABASE, HUB, RELAY, USECASES
 from hallops.http.routes import setup_routes
 from hallops.http.web import setup_web
 from hallops.storage.db import Clock, open_database
@@ -42,12 +42,10 @@ def create_app(config: Config, *, clock: Clock = time.time) -> web.Application:
     db = open_database(config.database.path, clock=clock, **config.database.options())
     app[DATABASE] = db
     ports = Ports.build(db, rules_from(config))
-    store = ports.store
     ports.accounts.token_cache_seconds = config.security.token_cache_seconds
-    app[STORE] = store
     app[USECASES] = UseCases.build(ports, config, clock)
     hub = EventHub()
-    relay = Relay(db, hub.publish)
+    relay = Relay(db.events_between, hub.publish)
     db.on_commit.append(relay.committed)  # committed events only, each hall's in sequence order
     app[HUB] = hub
     app[RELAY] = relay

@@ -9,12 +9,10 @@ from hallops.domain.actors import Actor
 from hallops.events.hub import EventHub
 from hallops.events.relay import Relay
 from hallops.storage.db import Database
-from hallops.storage.store import Store
 from hallops.usecases import UseCases
 
 CONFIG = web.AppKey("config", Config)
 DATABASE = web.AppKey("database", Database)
-STORE = web.AppKey("store", Store)
 HUB = web.AppKey("hub", EventHub)
 RELAY = web.AppKey("relay", Relay)
 USECASES = web.AppKey("usecases", UseCases)

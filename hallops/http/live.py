@@ -22,7 +22,7 @@ from hallops.domain.errors import E, InvalidInput, Unauthorized
 from hallops.domain.model import Role
 from hallops.events import stream
 from hallops.http.api import RouteTable, hall_of, query_int
-from hallops.http.keys import CONFIG, HUB, STORE, USECASES
+from hallops.http.keys import CONFIG, HUB, USECASES
 from hallops.http.web import render
 from hallops.voice.engine import VoiceEngine, VoiceUnavailable, default_cache_dir
 from hallops.voice.text import Announcement, Kind, Lang
@@ -79,7 +79,7 @@ async def live(request: web.Request, actor: Actor | None) -> web.StreamResponse:
     sockets = request.app[SOCKETS]
     sockets.add(ws)
     try:
-        source = stream.Source(request.app[USECASES].halls, actor, int(hall["id"]), request.app[STORE].now)
+        source = stream.Source(request.app[USECASES].halls, actor, int(hall["id"]), request.app[USECASES].ctx.clock)
         await stream.serve(request, ws, source=source, hub=request.app[HUB], after=None if after < 0 else after,
                            want_snapshot=request.query.get("snapshot") == "1", who=_who(actor))
     finally:
@@ -178,7 +178,7 @@ async def window_page(request: web.Request, actor: Actor | None) -> web.Response
 def _ticker(app: web.Application) -> Loop:
     """Every TICK_SECONDS, a tick to every screen (its watchdog and its clock)."""
     async def step() -> None:
-        stream.tick(app[HUB], app[STORE].now())
+        stream.tick(app[HUB], app[USECASES].ctx.clock())
     return Loop("live-ticker", stream.TICK_SECONDS, step, delay_first=True)
 
 

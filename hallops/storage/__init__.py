@@ -1,2 +1,3 @@
-"""Persistence. `Database` owns the SQLite file (one writer, readers beside it); `Store` is the narrow
-interface the layers above use, so another backend (PostgreSQL) can later stand behind it unchanged."""
+"""Persistence: all SQL lives here. `db.py` is what both backends offer (write jobs, snapshot reads, events);
+`sqlite.py` and `postgres.py` implement it; one port per subject (`tickets.py`, `halls.py`, `patrols.py` …,
+gathered in `ports.py`) is what the application layer (hallops/usecases/) may ask of storage."""

@@ -27,7 +27,6 @@ from hallops.storage.ratings import RatingsPort
 from hallops.storage.reports import ReportsPort
 from hallops.storage.rules import Rules
 from hallops.storage.signin import SignInCounters
-from hallops.storage.store import Store
 from hallops.storage.tickets import TicketStore
 
 
@@ -35,15 +34,13 @@ from hallops.storage.tickets import TicketStore
 class Ports:
     db: Database  # for storage's own use and the health check; never handed to the layers above
     rules: Rules
-    store: Store  # the older narrow interface, being split into the ports below
     accounts: AccountStore
     keys: SigningKeys
     layout: LayoutStore
 
     @classmethod
     def build(cls, db: Database, rules: Rules) -> Ports:
-        store = Store(db, rules)
-        return cls(db, rules, store, accounts=AccountStore(db), keys=SigningKeys(db), layout=LayoutStore(db))
+        return cls(db, rules, accounts=AccountStore(db), keys=SigningKeys(db), layout=LayoutStore(db))
 
     async def schema_versions(self) -> list[int]:
         """The migrations the database has (opening it applied what was missing)."""

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from hallops.domain.actors import Actor
-from hallops.domain.errors import E, InvalidInput
 from hallops.domain.model import Role
 from hallops.domain.patrols import FindingAction, FindingStatus, image_type, photo_stage
+from hallops.usecases.halls import Halls
 from hallops.usecases.patrols import STAFF, SUPERVISORS, require_role, with_overdue
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ class Findings:
         finding = await self.get(actor, finding_id)
         data = await read()
         mime = image_type(data)
-        hall = await self.ctx.ports.store.resolve_hall(finding["hall_id"], actor)
+        hall = await Halls(self.ctx).resolve(actor, int(finding["hall_id"]))
         month = dt.datetime.fromtimestamp(self.ctx.clock(), ZoneInfo(hall["timezone"])).strftime("%Y-%m")
         return await self.port.add_photo(finding_id, finding["hall_id"], chosen, data, mime, month, actor)
 
@@ -107,12 +107,4 @@ class Findings:
 
     async def _my_hall(self, actor: Actor, ref: str | None) -> int:
         """The hall asked for, else the actor's own, else the only one there is."""
-        store = self.ctx.ports.store
-        if ref is None and actor.hall_id is not None:
-            ref = str(actor.hall_id)
-        if ref is None:
-            halls = await store.halls(actor)
-            if len(halls) != 1:
-                raise InvalidInput(E.HALL_REQUIRED, "请指明大厅 (give ?hall=)", field="hall")
-            return int(halls[0]["id"])
-        return int((await store.resolve_hall(ref, actor))["id"])
+        return await Halls(self.ctx).hall_id_for(actor, ref)

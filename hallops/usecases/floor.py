@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from hallops.domain.actors import Actor
 from hallops.domain.patrols import actor_name
 from hallops.usecases.alerts import with_duration
+from hallops.usecases.halls import Halls
 from hallops.usecases.patrols import SUPERVISORS, require_role
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ class Floor:
         require_role(actor, SUPERVISORS)
         actor.check_hall(hall_id)
         ports = self.ctx.ports
-        return {"layout": await ports.store.hall_layout(hall_id),
+        return {"layout": await Halls(self.ctx).layout(actor, hall_id),
                 "checklist": await ports.patrols.checklist(hall_id), "staff": await ports.patrols.staff(hall_id),
                 "user": {"id": actor.user_id, "name": actor_name(actor), "role": actor.role.value},
                 "alert_interval": self.ctx.config.alerts.interval_seconds}
@@ -32,7 +33,7 @@ class Floor:
         require_role(actor, SUPERVISORS)
         actor.check_hall(hall_id)
         ports, now = self.ctx.ports, self.ctx.clock()
-        return {"state": await ports.store.hall_state(hall_id),
+        return {"state": await Halls(self.ctx).state(actor, hall_id),
                 "figures": await ports.alerts.floor_figures(hall_id, now),
                 "quota": await ports.patrols.quota(hall_id, now),
                 "alerts": [with_duration(a, now) for a in await ports.alerts.alerts(hall_id, active_only=True)],

@@ -37,7 +37,7 @@ async def test_keyboard_only_shift_on_a_tablet(browser: Browser, hall: Hall) -> 
         await page.keyboard.press("r")
     await (await asked.value).accept()
     await expect(page.locator("#c-number")).to_have_text("—")
-    row = await hall.store.db.one("SELECT status FROM tickets WHERE id = ?", (a1["id"],))
+    row = await hall.db.one("SELECT status FROM tickets WHERE id = ?", (a1["id"],))
     assert row["status"] == "no_show"
 
     await page.keyboard.press("Space")
@@ -53,7 +53,7 @@ async def test_keyboard_only_shift_on_a_tablet(browser: Browser, hall: Hall) -> 
     await page.keyboard.press("1")  # to the front
     await page.keyboard.press("Enter")
     await expect(page.locator("#c-number")).to_have_text("—")
-    row = await hall.store.db.one("SELECT status, queue_id, transfer_count FROM tickets WHERE number = 'A002'")
+    row = await hall.db.one("SELECT status, queue_id, transfer_count FROM tickets WHERE number = 'A002'")
     assert row["status"] == "waiting" and row["queue_id"] == hall.queue_id("C") and row["transfer_count"] == 1
     await expect(page.locator("#c-figs")).to_contain_text("1")  # transferred out
 
@@ -83,7 +83,7 @@ async def test_auto_no_show_after_the_recall_limit_when_the_hall_wants_it(browse
     await expect(page.locator("#c-auto")).to_contain_text("自动过号")
     hall.clock.advance(1)  # the server marks it (its auto-no-show loop), on the server's clock
     await expect(page.locator("#c-number")).to_have_text("—", timeout=5000)
-    row = await hall.store.db.one("SELECT status FROM tickets WHERE id = ?", (t["id"],))
+    row = await hall.db.one("SELECT status FROM tickets WHERE id = ?", (t["id"],))
     assert row["status"] == "no_show"
 
 
@@ -125,7 +125,7 @@ async def test_finish_dialog_shows_item_names_and_english_mode_is_english(browse
     await page.locator("#d-finish-q").fill("")
     await page.keyboard.press("Enter")
     await expect(page.locator("#c-number")).to_have_text("—")
-    rows = await hall.store.db.all("SELECT i.code FROM ticket_items ti JOIN service_items i ON i.id = ti.item_id")
+    rows = await hall.db.all("SELECT i.code FROM ticket_items ti JOIN service_items i ON i.id = ti.item_id")
     assert sorted(r[0] for r in rows) == ["psb-hukou-certificate", "psb-hukou-move"]
 
     await page.locator('[data-action="toggle-lang"]').click()

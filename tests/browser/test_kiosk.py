@@ -47,7 +47,7 @@ async def test_kiosk_ticket_called_by_keyboard_shows_on_the_phone(browser: Brows
     await page.locator("#k-t-qr").evaluate("img => img.decode()")
     await screenshot(page, "kiosk-portrait-ticket")
 
-    row = await hall.store.db.one("SELECT token FROM tickets WHERE number = 'B002'")
+    row = await hall.db.one("SELECT token FROM tickets WHERE number = 'B002'")
     phone = await new_page(browser, hall, *PHONE)
     await phone.goto(f"/t/{row['token']}")
     await expect(phone.locator("#p-ahead")).to_have_text("1")
@@ -77,7 +77,7 @@ async def test_kiosk_ticket_called_by_keyboard_shows_on_the_phone(browser: Brows
     await expect(clerk.locator("#c-history")).to_contain_text("呼叫")
     await expect(clerk.locator("#c-figs")).to_contain_text("1")
     await screenshot(clerk, "console-1366x768")
-    items = await hall.store.db.all("SELECT ti.item_id FROM ticket_items ti JOIN tickets t ON t.id = ti.ticket_id "
+    items = await hall.db.all("SELECT ti.item_id FROM ticket_items ti JOIN tickets t ON t.id = ti.ticket_id "
                                     "WHERE t.number = 'B001'")
     assert len(items) == 1
 
@@ -90,7 +90,7 @@ async def test_elderly_button_gives_a_priority_ticket(browser: Browser, hall: Ha
     await take(page, "社保医保", "G")
     await expect(page.locator("#k-t-tags")).to_contain_text("老年人优先")
     await screenshot(page, "kiosk-landscape-ticket")
-    row = await hall.store.db.one("SELECT priority, channel FROM tickets WHERE number = 'G001'")
+    row = await hall.db.one("SELECT priority, channel FROM tickets WHERE number = 'G001'")
     assert (row["priority"], row["channel"]) == ("elderly", "kiosk")
     await page.click('#k-ticket [data-go="home"]')  # the next citizen is not elderly by accident
     await expect(page.locator("#k-elderly")).to_have_attribute("aria-pressed", "false")
@@ -113,7 +113,7 @@ async def test_appointment_check_in_at_the_kiosk(browser: Browser, hall: Hall) -
     await page.locator("#k-ticket").wait_for(state="visible")
     await expect(page.locator("#k-t-number")).to_have_text("D001")
     await expect(page.locator("#k-t-tags")).to_contain_text("预约")
-    row = await hall.store.db.one("SELECT channel, appointment_at FROM tickets WHERE number = 'D001'")
+    row = await hall.db.one("SELECT channel, appointment_at FROM tickets WHERE number = 'D001'")
     assert row["channel"] == "appointment"
     assert row["appointment_at"] == dt.datetime(2026, 11, 30, 9, 30, tzinfo=SHANGHAI).timestamp()
 
@@ -128,7 +128,7 @@ async def test_a_refused_ticket_when_the_cap_is_reached(browser: Browser, hall: 
     await expect(page.locator("#k-toast")).to_contain_text("今日该业务号源已满")
     await screenshot(page, "kiosk-portrait-refused")
     assert await page.locator("#k-ticket").is_hidden()
-    n = await hall.store.db.one("SELECT count(*) FROM tickets WHERE queue_id = ?", (hall.queue_id("E"),))
+    n = await hall.db.one("SELECT count(*) FROM tickets WHERE queue_id = ?", (hall.queue_id("E"),))
     assert n[0] == 1
 
 
@@ -144,5 +144,5 @@ async def test_a_double_tap_gives_one_ticket(browser: Browser, hall: Hall) -> No
                                    b.click(); b.click(); }""")
     await expect(page.locator("#k-t-number")).to_have_text("F002")
     await page.wait_for_timeout(300)
-    n = await hall.store.db.one("SELECT count(*) FROM tickets WHERE queue_id = ?", (hall.queue_id("F"),))
+    n = await hall.db.one("SELECT count(*) FROM tickets WHERE queue_id = ?", (hall.queue_id("F"),))
     assert n[0] == 2

@@ -50,7 +50,7 @@ async def test_choose_confirm_follow_and_take_back_a_mis_tap(browser: Browser, h
     await screenshot(page, "phone-confirm")
     await page.locator("#p-confirm-back").tap()  # a mis-tap on the menu costs nothing
     await expect(sheet).to_be_hidden()
-    assert (await hall.store.db.one("SELECT count(*) FROM tickets WHERE channel = 'mobile'"))[0] == 0
+    assert (await hall.db.one("SELECT count(*) FROM tickets WHERE channel = 'mobile'"))[0] == 0
 
     await page.locator('#p-menu [data-queue="D"]').tap()
     await page.locator("#p-confirm-go").tap()
@@ -65,7 +65,7 @@ async def test_choose_confirm_follow_and_take_back_a_mis_tap(browser: Browser, h
     await expect(page.locator('[data-end="cancelled"]')).to_be_visible()
     await expect(page.locator("#p-waiting")).to_be_hidden()
     await expect(page.locator(".p-again")).to_have_attribute("href", "/m/liangjiang")
-    row = await hall.store.db.one("SELECT status FROM tickets WHERE number = 'D002'")
+    row = await hall.db.one("SELECT status FROM tickets WHERE number = 'D002'")
     assert row["status"] == "cancelled"
     await screenshot(page, "phone-cancelled")
 

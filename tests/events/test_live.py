@@ -170,7 +170,7 @@ async def test_a_stalled_subscriber_is_cut_off_while_others_keep_receiving(hall:
                 tx.emit(hall.hall_id, "test.flood", {"pad": pad})
 
         for _ in range(10):
-            await hall.store.write(flood)
+            await hall.db.write(flood)
             for _ in range(20):
                 await healthy.next_event()
         await eventually(lambda: hub.count(hall.hall_id) == 1)

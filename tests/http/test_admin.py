@@ -70,7 +70,7 @@ async def test_users_are_added_with_hashed_passwords(hall: Hall) -> None:
     status, u = await hall.admin.post("/api/v1/users", {"username": "lihua", "display_name": "李华", "role": "clerk",
                                                         "password": "s3cret-pass", "hall": hall.hall_id})
     assert status == 201 and u["username"] == "lihua"
-    row = await hall.store.db.one("SELECT password_hash FROM users WHERE username = 'lihua'")
+    row = await hall.db.one("SELECT password_hash FROM users WHERE username = 'lihua'")
     assert row[0].startswith("$argon2id$") and "s3cret" not in row[0]
     status, body = await hall.admin.post("/api/v1/users", {"username": "lihua", "display_name": "x", "role": "clerk",
                                                            "password": "another-pass"})

@@ -21,7 +21,7 @@ async def test_import_is_all_or_nothing_and_idempotent(hall: Hall) -> None:
     status, body = await hall.manager.post("/api/v1/halls/liangjiang/appointments/import",
                                            {"csv": CSV + "333333,孙八,,D,2026-11-30 13:00\n"})
     assert status == 422 and body["detail"]["errors"][0]["error"] == "slot_not_found"
-    assert (await hall.store.db.one("SELECT count(*) FROM appointments"))[0] == 0
+    assert (await hall.db.one("SELECT count(*) FROM appointments"))[0] == 0
     status, body = await hall.manager.post("/api/v1/halls/liangjiang/appointments/import", {"csv": CSV})
     assert status == 200 and len(body["created"]) == 2 and body["created"][1]["code"].isdigit()
     first_row_only = "\n".join(CSV.split("\n")[:2])

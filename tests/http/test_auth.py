@@ -83,7 +83,7 @@ async def test_session_changes_need_the_csrf_token(hall: Hall) -> None:
     clerk.csrf = None
     status, body = await clerk.post(f"/api/v1/windows/{hall.window_id(1)}/open")
     assert status == 403 and body["error"] == "csrf_failed"
-    row = await hall.store.db.one("SELECT state FROM windows WHERE id = ?", (hall.window_id(1),))
+    row = await hall.db.one("SELECT state FROM windows WHERE id = ?", (hall.window_id(1),))
     assert row[0] == "closed"
     clerk.csrf = "wrong"
     assert (await clerk.post(f"/api/v1/windows/{hall.window_id(1)}/open"))[0] == 403
@@ -119,7 +119,7 @@ async def test_a_hall_bound_admin_cannot_reach_another_hall(hall: Hall) -> None:
     w1 = hall.window_id(1)
     status, body = await local.patch(f"/api/v1/windows/{w1}", {"name": "PWNED", "active": False})
     assert status == 404
-    row = await hall.store.db.one("SELECT name, active FROM windows WHERE id = ?", (w1,))
+    row = await hall.db.one("SELECT name, active FROM windows WHERE id = ?", (w1,))
     assert tuple(row) != ("PWNED", 0)  # refused before the change, not after
     assert (await local.post("/api/v1/halls", {"code": "x", "name": "x"}))[0] == 403
     status, body = await local.post("/api/v1/tokens", {"role": "admin"})

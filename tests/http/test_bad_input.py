@@ -22,7 +22,7 @@ bodies = st.one_of(
 
 
 async def snapshot(hall: Hall) -> tuple:
-    db = hall.store.db
+    db = hall.db
     return (tuple(tuple(r) for r in await db.all("SELECT * FROM tickets")),
             (await db.one("SELECT event_seq FROM halls WHERE id = ?", (hall.hall_id,)))[0])
 

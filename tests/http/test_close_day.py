@@ -13,13 +13,13 @@ async def test_manager_closes_the_day(hall: Hall) -> None:
     clerk = await hall.clerk_at(1)
     waiting = await hall.issue("A")
     called = await hall.issue("A")
-    await hall.store.db.write(lambda tx: tx.run("UPDATE tickets SET sort_at = sort_at - 1000 WHERE id = ?",
+    await hall.db.write(lambda tx: tx.run("UPDATE tickets SET sort_at = sort_at - 1000 WHERE id = ?",
                                                 (called["id"],)))
     await clerk.post(f"/api/v1/windows/{hall.window_id(1)}/call-next")
     status, body = await hall.manager.post(f"/api/v1/halls/{hall.hall_id}/close-day", {"through_today": True})
     assert status == 200 and body["expired"] == 2 and sorted(body["expired_ids"]) == sorted(
         [waiting["id"], called["id"]])
-    rows = await hall.store.db.all("SELECT status, ended_at IS NOT NULL FROM tickets ORDER BY id")
+    rows = await hall.db.all("SELECT status, ended_at IS NOT NULL FROM tickets ORDER BY id")
     assert [tuple(r) for r in rows] == [("expired", 1), ("expired", 1)]
     state = (await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/state"))[1]
     assert all(w["current"] is None and w["state"] == "closed" for w in state["windows"])
@@ -38,7 +38,7 @@ async def test_numbers_restart_after_the_rollover_and_yesterday_expires(hall: Ha
     admin = Actor(Role.ADMIN)
     closed = await hall.ports.tickets.close_day(hall.hall_id, through_today=False, actor=admin)
     assert closed["expired"] == 3 and closed["days"] == ["2026-11-30"]
-    statuses = [r[0] for r in await hall.store.db.all("SELECT status FROM tickets ORDER BY id")]
+    statuses = [r[0] for r in await hall.db.all("SELECT status FROM tickets ORDER BY id")]
     assert statuses == ["expired", "expired", "expired", "waiting"]
     again = await hall.ports.tickets.close_day(hall.hall_id, through_today=False, actor=admin)
     assert again["expired"] == 0 and again["windows_closed"] == []  # idempotent
@@ -48,7 +48,7 @@ async def test_the_day_close_loop_closes_each_hall_once_per_new_service_day(hall
     from hallops.http.keys import USECASES
 
     async def status(ticket_id: int) -> str:
-        return str((await hall.store.db.one("SELECT status FROM tickets WHERE id = ?", (ticket_id,)))[0])
+        return str((await hall.db.one("SELECT status FROM tickets WHERE id = ?", (ticket_id,)))[0])
 
     rollover = hall.client.server.app[USECASES].halls.rollover()
     await rollover.step()  # at start: the days before today, once

@@ -29,10 +29,10 @@ async def test_events_follow_every_change_in_order(hall: Hall) -> None:
 
 
 async def test_a_refused_change_writes_no_event(hall: Hall) -> None:
-    seq = (await hall.store.db.one("SELECT event_seq FROM halls"))[0]
+    seq = (await hall.db.one("SELECT event_seq FROM halls"))[0]
     assert (await hall.manager.post(f"/api/v1/windows/{hall.window_id(1)}/call-next"))[0] == 409  # closed
-    assert (await hall.store.db.one("SELECT event_seq FROM halls"))[0] == seq
-    assert (await hall.store.db.one("SELECT max(seq) FROM events"))[0] == seq
+    assert (await hall.db.one("SELECT event_seq FROM halls"))[0] == seq
+    assert (await hall.db.one("SELECT max(seq) FROM events"))[0] == seq
 
 
 async def test_state_snapshot_carries_the_sequence_and_the_latest_calls(hall: Hall) -> None:
@@ -43,7 +43,7 @@ async def test_state_snapshot_carries_the_sequence_and_the_latest_calls(hall: Ha
     await clerk.post(f"/api/v1/windows/{hall.window_id(2)}/call-next")
     status, s = await hall.display.get(f"/api/v1/halls/{hall.hall_id}/state")
     assert status == 200
-    assert s["seq"] == (await hall.store.db.one("SELECT event_seq FROM halls"))[0]
+    assert s["seq"] == (await hall.db.one("SELECT event_seq FROM halls"))[0]
     qa = next(q for q in s["queues"] if q["prefix"] == "A")
     assert qa["waiting"] == 2 and qa["longest_wait_seconds"] == 125
     w2 = next(w for w in s["windows"] if w["number"] == 2)
@@ -64,5 +64,5 @@ async def test_latest_calls_keep_a_call_whose_ticket_moved_on(hall: Hall) -> Non
     _, full = await hall.manager.get(f"/api/v1/tickets/{t['id']}")
     assert [h["type"] for h in full["history"]] == ["ticket.issued", "ticket.called", "ticket.recalled",
                                                     "ticket.transferred"]
-    row = await hall.store.db.one("SELECT count(*) FROM events WHERE ticket_id = ?", (t["id"],))
+    row = await hall.db.one("SELECT count(*) FROM events WHERE ticket_id = ?", (t["id"],))
     assert row[0] == 4

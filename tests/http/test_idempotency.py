@@ -13,7 +13,7 @@ async def test_a_retry_returns_the_same_ticket(hall: Hall) -> None:
     s1, t1 = await hall.kiosk.post("/api/v1/tickets", {"queue": "A"}, headers=h)
     s2, t2 = await hall.kiosk.post("/api/v1/tickets", {"queue": "A"}, headers=h)
     assert (s1, s2) == (201, 200) and t1["id"] == t2["id"] and t1["number"] == t2["number"] == "A001"
-    assert (await hall.store.db.one("SELECT count(*) FROM tickets"))[0] == 1
+    assert (await hall.db.one("SELECT count(*) FROM tickets"))[0] == 1
 
 
 async def test_a_double_tap_sent_at_once_makes_one_ticket(hall: Hall) -> None:
@@ -22,7 +22,7 @@ async def test_a_double_tap_sent_at_once_makes_one_ticket(hall: Hall) -> None:
                                      for _ in range(5)))
     assert sorted(s for s, _ in results) == [200, 200, 200, 200, 201]
     assert len({b["id"] for _, b in results}) == 1
-    assert (await hall.store.db.one("SELECT count(*) FROM tickets"))[0] == 1
+    assert (await hall.db.one("SELECT count(*) FROM tickets"))[0] == 1
 
 
 async def test_the_same_key_for_another_request_is_refused(hall: Hall) -> None:

@@ -126,7 +126,7 @@ async def test_phone_tickets_are_limited_per_device_and_hour(hall: Hall) -> None
     hall.clock.advance(3601)
     s5, t5 = await phone.post("/api/v1/mobile/liangjiang/tickets", {"queue": "H"})
     assert s5 == 201 and t5["url"].startswith("/t/")
-    rows = await hall.store.db.all("SELECT channel FROM tickets WHERE channel = 'mobile'")
+    rows = await hall.db.all("SELECT channel FROM tickets WHERE channel = 'mobile'")
     assert len(rows) == 4
 
 

@@ -55,7 +55,7 @@ async def test_a_made_up_device_cookie_names_no_device(hall: Hall) -> None:
     _set_cookie(phone, f"{device_id[:-1]}x.{mac}")
     status, body = await phone.post(TAKE, {"queue": "A"})
     assert status == 422 and body["error"] == "device_unknown"
-    rows = await hall.store.db.all("SELECT device FROM mobile_issues")
+    rows = await hall.db.all("SELECT device FROM mobile_issues")
     assert [r[0] for r in rows] == [device_id]
 
 
@@ -75,7 +75,7 @@ async def test_no_priority_on_the_phone(hall: Hall) -> None:
     assert status == 422 and body["error"] == "priority_not_on_phone" and "服务台" in body["message"]
     status, t = await phone.post(TAKE, {"queue": "A"})
     assert status == 201
-    row = await hall.store.db.one("SELECT priority, channel FROM tickets WHERE token = ?", (t["token"],))
+    row = await hall.db.one("SELECT priority, channel FROM tickets WHERE token = ?", (t["token"],))
     assert tuple(row) == ("none", "mobile")
     status, html = await phone.get("/m/liangjiang")
     assert 'id="p-elderly"' not in html and "老年人优先" in html  # told where to ask instead
@@ -91,7 +91,7 @@ async def test_an_expired_idempotency_key_passes_the_limits_again(hall: Hall) ->
     hall.clock.advance(25 * 3600)
     status, body = await phone.post(TAKE, {"queue": "A"}, headers={"Idempotency-Key": "k1"})
     assert status == 429 and body["error"] == "mobile_disabled"
-    assert (await hall.store.db.one("SELECT count(*) FROM tickets"))[0] == 1
+    assert (await hall.db.one("SELECT count(*) FROM tickets"))[0] == 1
 
 
 async def test_a_mis_tap_is_taken_back_only_from_its_phone(hall: Hall) -> None:
@@ -158,5 +158,5 @@ async def test_racing_taps_cannot_both_slip_under_the_limit(hall: Hall) -> None:
     answers = await asyncio.gather(*(phone.post(TAKE, {"queue": "A"}) for _ in range(6)))
     assert sorted(status for status, _ in answers) == [201, 201, 429, 429, 429, 429]
     assert {body["error"] for status, body in answers if status == 429} == {"rate_limited"}
-    rows = await hall.store.db.all("SELECT count(*) FROM mobile_issues")
+    rows = await hall.db.all("SELECT count(*) FROM mobile_issues")
     assert rows[0][0] == 2

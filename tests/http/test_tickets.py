@@ -6,7 +6,7 @@ from tests.conftest import Hall
 
 
 async def rows(hall: Hall, sql: str, *params: object) -> list[dict]:
-    return [dict(r) for r in await hall.store.db.all(sql, params)]
+    return [dict(r) for r in await hall.db.all(sql, params)]
 
 
 async def test_issue_gives_the_contract_fields_and_numbers_count_up(hall: Hall) -> None:
@@ -64,11 +64,11 @@ async def test_a_whole_service_with_park_and_call_back(hall: Hall) -> None:
 async def test_an_illegal_transition_is_409_and_changes_nothing(hall: Hall) -> None:
     t = await hall.issue("A")
     before = await rows(hall, "SELECT * FROM tickets WHERE id = ?", t["id"])
-    seq_before = (await hall.store.db.one("SELECT event_seq FROM halls"))[0]
+    seq_before = (await hall.db.one("SELECT event_seq FROM halls"))[0]
     status, body = await hall.manager.post(f"/api/v1/tickets/{t['id']}/finish")
     assert status == 409 and body["error"] == "illegal_transition" and "不能" in body["message"]
     assert await rows(hall, "SELECT * FROM tickets WHERE id = ?", t["id"]) == before
-    assert (await hall.store.db.one("SELECT event_seq FROM halls"))[0] == seq_before
+    assert (await hall.db.one("SELECT event_seq FROM halls"))[0] == seq_before
 
 
 async def test_recall_is_counted_and_limited(hall: Hall) -> None:
@@ -193,7 +193,7 @@ async def test_daily_cap_and_issuing_hours_refuse_plainly(hall: Hall) -> None:
     await hall.issue("B")
     status, body = await hall.kiosk.post("/api/v1/tickets", {"queue": "B"})
     assert status == 409 and body["error"] == "queue_full" and "今日该业务号源已满" in body["message"]
-    count = await hall.store.db.one("SELECT count(*) FROM tickets WHERE queue_id = ?", (qid,))
+    count = await hall.db.one("SELECT count(*) FROM tickets WHERE queue_id = ?", (qid,))
     assert count[0] == 2
     await hall.admin.patch(f"/api/v1/queues/{hall.queue_id('C')}", {"hours": "13:30-17:30"})
     status, body = await hall.kiosk.post("/api/v1/tickets", {"queue": "C"})  # it is 09:00
@@ -226,7 +226,7 @@ async def test_swapping_prefixes_mid_day_skips_taken_numbers(hall: Hall) -> None
     # The renamed queue's next serial is 2, but A002 and A003 were issued today: it steps on to A004.
     assert (await hall.issue("A"))["number"] == "A004"
     assert (await hall.issue("A"))["number"] == "A005"
-    numbers = [r[0] for r in await hall.store.db.all("SELECT number FROM tickets")]
+    numbers = [r[0] for r in await hall.db.all("SELECT number FROM tickets")]
     assert len(numbers) == len(set(numbers)) == 6
 
 

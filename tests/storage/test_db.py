@@ -17,18 +17,18 @@ from hallops.storage import migrations
 from hallops.storage.accounts import SigningKeys
 from hallops.storage.db import Tx
 from hallops.storage.layout import LayoutStore
+from hallops.storage.ports import Ports
 from hallops.storage.rules import Rules
 from hallops.storage.sqlite import SQLiteDatabase as Database
-from hallops.storage.store import Store
 from tests.conftest import Clock
 
 ADMIN = Actor(Role.ADMIN)
 
 
-async def open_store(path: Path, clock: Clock) -> Store:
+async def open_store(path: Path, clock: Clock) -> Ports:
     db = Database(path, clock=clock)
     await db.open()
-    return Store(db, Rules())
+    return Ports.build(db, Rules())
 
 
 async def test_migrations_apply_from_empty_once_and_are_recorded(tmp_path: Path, clock: Clock) -> None:
@@ -69,7 +69,7 @@ async def test_a_failing_job_rolls_back_alone_inside_a_group_commit(tmp_path: Pa
     results = await asyncio.gather(*[store.db.write(fn) for fn in (good, bad, good, bad, good)],
                                    return_exceptions=True)
     assert [r if isinstance(r, int) else type(r).__name__ for r in results] == [1, "Conflict", 1, "Conflict", 1]
-    evs = await store.events_after(hall_id, 1)
+    evs = await store.halls.events_after(hall_id, 1)
     assert [e["type"] for e in evs] == ["test.good"] * 3
     assert [e["seq"] for e in evs] == [2, 3, 4]  # no gap where a refused job had taken a number
     assert (await store.db.one("SELECT name FROM halls"))[0] == "H"
@@ -80,7 +80,7 @@ async def test_queued_writes_finish_before_close(tmp_path: Path, clock: Clock) -
     store = await open_store(tmp_path / "c.db", clock)
     hall_id = await LayoutStore(store.db).load_layout({"hall": {"code": "h", "name": "H"},
                                        "queues": [{"prefix": "A", "name": "A", "kind": "general"}]})
-    pending = [asyncio.ensure_future(store.issue_ticket(hall_id=hall_id, queue="A", channel=Channel.KIOSK,
+    pending = [asyncio.ensure_future(store.tickets.issue(hall_id=hall_id, queue="A", channel=Channel.KIOSK,
                                                         priority=Priority.NONE, actor=ADMIN)) for _ in range(20)]
     await asyncio.sleep(0)
     await store.db.close()
@@ -95,17 +95,17 @@ async def test_numbering_and_queues_continue_after_a_restart(tmp_path: Path, clo
     store = await open_store(path, clock)
     hall_id = await LayoutStore(store.db).load_layout(demo_layout())
     for _ in range(2):
-        await store.issue_ticket(hall_id=hall_id, queue="A", channel=Channel.KIOSK, priority=Priority.NONE,
+        await store.tickets.issue(hall_id=hall_id, queue="A", channel=Channel.KIOSK, priority=Priority.NONE,
                                  actor=ADMIN)
     await store.db.close()
 
     store = await open_store(path, clock)
-    t, _ = await store.issue_ticket(hall_id=hall_id, queue="A", channel=Channel.KIOSK, priority=Priority.NONE,
+    t, _ = await store.tickets.issue(hall_id=hall_id, queue="A", channel=Channel.KIOSK, priority=Priority.NONE,
                                     actor=ADMIN)
     assert t["number"] == "A003" and t["people_ahead"] == 2
-    w = (await store.hall_layout(hall_id))["windows"][0]["id"]
-    await store.window_action(w, WindowAction.OPEN, ADMIN, {})
-    called = await store.call_next(w, ADMIN)
+    w = (await store.halls.layout(hall_id))["windows"][0]["id"]
+    await store.tickets.window_act(w, WindowAction.OPEN, ADMIN, {})
+    called = await store.tickets.call_next(w, ADMIN)
     assert called is not None and called["number"] == "A001"
     await store.db.close()
 

@@ -15,9 +15,9 @@ from hallops.domain.policy import Candidate, queue_key
 from hallops.domain.tickets import Action
 from hallops.domain.windows import WindowAction
 from hallops.storage.layout import LayoutStore
+from hallops.storage.ports import Ports
 from hallops.storage.rules import Rules
 from hallops.storage.sqlite import SQLiteDatabase as Database
-from hallops.storage.store import Store
 from hallops.storage.views import ahead_args, ahead_sql
 from tests.conftest import Clock
 
@@ -29,36 +29,36 @@ async def test_three_ways_of_counting_agree(tmp_path: Path, clock: Clock, seed: 
     rnd = random.Random(seed)
     db = Database(tmp_path / "p.db", clock=clock)
     await db.open()
-    store = Store(db, Rules())
+    store = Ports.build(db, Rules())
     hall = await LayoutStore(db).load_layout(demo_layout())
-    windows = [w["id"] for w in (await store.hall_layout(hall))["windows"][:4]]
+    windows = [w["id"] for w in (await store.halls.layout(hall))["windows"][:4]]
     for w in windows:
-        await store.window_action(w, WindowAction.OPEN, ADMIN, {})
+        await store.tickets.window_act(w, WindowAction.OPEN, ADMIN, {})
     for _ in range(160):
         clock.advance(rnd.choice([0, 0, 1, 30, 200]))
         roll = rnd.random()
         if roll < 0.55:
             appt = clock() + rnd.choice([-600, 0, 900]) if rnd.random() < 0.15 else None
-            await store.issue_ticket(hall_id=hall, queue=rnd.choice("AAB"),
+            await store.tickets.issue(hall_id=hall, queue=rnd.choice("AAB"),
                                      channel=Channel.APPOINTMENT if appt else Channel.KIOSK,
                                      priority=rnd.choice([Priority.NONE] * 4 + [Priority.ELDERLY]), actor=ADMIN,
                                      appointment_at=appt)
         elif roll < 0.8:
             w = rnd.choice(windows)
-            state = await store.hall_state(hall)
+            state = (await store.halls.state(hall))
             cur = next(x["current"] for x in state["windows"] if x["id"] == w)
             if cur:
                 action = rnd.choice([Action.NO_SHOW, Action.TRANSFER])
                 body = {"queue": rnd.choice("AB"), "placement": rnd.choice(["front", "end", "issue_time"])}
                 if rnd.random() < 0.3:
                     body = {"window": rnd.choice(windows), "placement": "end"}
-                await store.ticket_action(cur["id"], action, ADMIN, body)
+                await store.tickets.act(cur["id"], action, ADMIN, body)
             else:
-                await store.call_next(w, ADMIN)
+                await store.tickets.call_next(w, ADMIN)
         else:
             waiting = await db.all("SELECT id FROM tickets WHERE status = 'waiting'")
             if waiting:
-                await store.ticket_action(rnd.choice(waiting)[0], Action.CANCEL, ADMIN, {})
+                await store.tickets.act(rnd.choice(waiting)[0], Action.CANCEL, ADMIN, {})
 
     rows = await db.all("SELECT * FROM tickets WHERE status = 'waiting'")
     p = store.rules.policy
