@@ -121,6 +121,18 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
         overrides["port"] = args.port
     if overrides:
         config = config.model_copy(update={"server": config.server.model_copy(update=overrides)})
+    if not config.database.is_postgres:
+        from hallops.storage.health import preflight
+
+        db_path = Path(config.database.path)
+        if not db_path.exists() and not (args.create or args.demo):
+            print(f"hallops: no database at {db_path} (restore a backup, run `hallops init`, or give --create)",
+                  file=sys.stderr)
+            return 2
+        problems = preflight(db_path)
+        if problems:
+            print("hallops: " + "; ".join(problems), file=sys.stderr)
+            return 2
     if args.workers > 1 and not config.database.is_postgres:
         print("hallops: --workers needs PostgreSQL (--db postgresql://…): on SQLite one process is the writer",
               file=sys.stderr)
@@ -132,6 +144,12 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
         from hallops.workers import supervise
 
         return supervise(args.workers, sys.argv[1:])
+    import faulthandler
+
+    from hallops.logs import configure as configure_logs
+
+    faulthandler.enable()  # a fatal signal (SIGBUS, SIGSEGV) leaves a traceback in the log, not silence
+    configure_logs(config.service_day.tz)
     app = create_app(config)
     tune_gc()
     web.run_app(app, host=config.server.host, port=config.server.port, reuse_port=args.reuse_port or None,
@@ -241,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=1, choices=range(1, 65), metavar="N",
                    help="run N server processes on one port (PostgreSQL only)")
     s.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)  # set for each worker
+    s.add_argument("--create", action="store_true", help="create the database when it does not exist")
     s.set_defaults(fn=cmd_serve)
     mp = sub.add_parser("migrate-to-postgres", parents=[common],
                         help="copy a SQLite installation into an empty PostgreSQL database, and check the copy")
@@ -270,6 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     tc.add_argument("--window", type=int, help="window id (clerk and display tokens)")
     tc.add_argument("--label", help="what the token is for, e.g. kiosk-1")
     tc.set_defaults(fn=cmd_token_create)
+    from hallops.backup_cli import register as register_backup
+
+    register_backup(sub, common)  # backup DEST, restore SRC
     return p
 
 
