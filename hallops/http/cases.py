@@ -224,7 +224,7 @@ async def window_scores(request: web.Request, actor: Actor) -> web.Response:
             page=True)
 async def quality_page(request: web.Request, actor: Actor) -> web.Response:
     return render(request, "ratings/quality.html", hall=hall_of(request),
-                  is_supervisor=actor.is_supervisor)
+                  is_supervisor=actor.is_supervisor, is_admin=actor.role is Role.ADMIN)
 
 
 def setup(app: web.Application) -> None:

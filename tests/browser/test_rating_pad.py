@@ -83,3 +83,22 @@ async def test_the_quality_page_shows_the_scan_followups_cases_and_ranking(brows
     await expect(page.locator("#q-scores tbody")).to_contain_text("1 号")
     await expect(page.locator("#q-deliveries tbody")).to_contain_text("暂无")
     await screenshot(page, "rating-quality-page")
+
+
+async def test_an_admin_enters_a_day_of_an_unpublished_year(browser: Browser, hall: Hall) -> None:
+    from tests.browser.conftest import sign_in
+
+    page = await new_page(browser, hall, width=1280, height=900)
+    await sign_in(page, "admin", "demo-admin", f"/quality/{hall.hall_id}")
+    await page.select_option("#q-year", "2027")
+    await expect(page.locator("#q-cal-known")).to_contain_text("尚未公布")
+    await page.fill("#q-cal-form input[name=day]", "2027-01-01")
+    await page.fill("#q-cal-form input[name=note]", "元旦")
+    await page.click("#q-cal-form button[type=submit]")
+    await expect(page.locator("#q-overrides tbody")).to_contain_text("元旦")
+    await page.click("#q-confirm-year")
+    await expect(page.locator("#q-cal-known")).to_contain_text("本厅已录入并确认")
+    await page.locator("#q-calendar").screenshot(path=str((await screenshot(page, "rating-calendar")).parent
+                                                        / "rating-calendar-card.png"))
+    _, body = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/deadline?received=2026-12-28")
+    assert (body["due"], body["provisional"]) == ("2027-01-05", False)

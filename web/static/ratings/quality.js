@@ -80,6 +80,33 @@
       || '<tr><td colspan="8">暂无 (none)</td></tr>';
   }
 
+  const admin = root.dataset.admin === "1";
+  const yearSel = $("q-year");
+  async function calendar() {
+    if (!yearSel) return;
+    if (!yearSel.options.length) {
+      const y = new Date().getFullYear();
+      for (const v of [y - 1, y, y + 1, y + 2]) yearSel.add(new Option(String(v), String(v), false, v === y));
+    }
+    const c = await api("GET", `/api/v1/halls/${hall}/calendar?year=${yearSel.value}`);
+    const mine = c.confirmed_years.some((y) => y.year === c.year);
+    $("q-cal-known").innerHTML = c.known ? `${c.year} 年节假日已知（${mine ? "本厅已录入并确认" : "按国务院办公厅通知"}）`
+      : `<b class="q-overdue">${c.year} 年节假日尚未公布</b>：跨入该年的期限按周一至周五暂计并标为“待定”，请公布后录入并确认。`;
+    $("q-cal-days").innerHTML = c.special_days.map((d) => `<span class="${d.workday ? "q-soon" : ""}">${d.day.slice(5)}${d.workday ? "班" : "休"}</span>`).join(" ") || "—";
+    $("q-overrides").tBodies[0].innerHTML = c.overrides.filter((o) => o.day.startsWith(String(c.year))).map((o) => `<tr><td>${esc(o.day)}</td>
+      <td>${o.workday ? "上班" : "休息"}</td><td>${esc(o.note)}</td><td>${admin ? `<button type="button" class="q-btn" data-unset="${esc(o.day)}">删除 <small>Remove</small></button>` : ""}</td></tr>`).join("")
+      || '<tr><td colspan="4">无本厅设定 (no overrides)</td></tr>';
+  }
+
+  root.addEventListener("change", (ev) => { if (ev.target === yearSel) calendar(); });
+  const calForm = $("q-cal-form");
+  if (calForm) calForm.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const d = Object.fromEntries(new FormData(calForm));
+    try { await api("POST", `/api/v1/halls/${hall}/calendar`, { days: [{ day: d.day, workday: d.workday === "true", note: d.note }] }); await calendar(); }
+    catch (e) { alert(e.message); }
+  });
+
   root.addEventListener("click", async (ev) => {
     const b = ev.target.closest("button");
     if (!b) return;
@@ -91,6 +118,8 @@
       }
       if (b.dataset.remind) { await api("POST", `/api/v1/cases/${b.dataset.remind}/remind`, { note: "请抓紧办理" }); await cases(); }
       if (b.dataset.retry) { await api("POST", `/api/v1/halls/${hall}/quality-deliveries/${b.dataset.retry}/retry`, {}); await deliveries(); }
+      if (b.dataset.unset) { await api("POST", `/api/v1/halls/${hall}/calendar`, { days: [{ day: b.dataset.unset, workday: null }] }); await calendar(); }
+      if (b.id === "q-confirm-year") { await api("POST", `/api/v1/halls/${hall}/calendar`, { years: [{ year: Number(yearSel.value), confirmed: true }] }); await calendar(); }
       if (b.id === "q-scan-now") { await api("POST", `/api/v1/halls/${hall}/deadline-scan`, {}); await scan(); }
     } catch (e) { const err = $("q-err"); if (err) err.textContent = e.message; else alert(e.message); }
   });
@@ -100,5 +129,5 @@
     const d = Object.fromEntries(new FormData(form));
     try { await api("POST", `/api/v1/halls/${hall}/cases`, d); form.reset(); await cases(); } catch (e) { alert(e.message); }
   });
-  Promise.all([scan(), figures(), followups(), cases(), scores(), deliveries()]).catch((e) => console.error(e));
+  Promise.all([scan(), figures(), followups(), cases(), scores(), deliveries(), calendar()]).catch((e) => console.error(e));
 })();
