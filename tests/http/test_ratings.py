@@ -263,3 +263,10 @@ async def test_a_pad_token_must_be_bound_to_a_window(hall: Hall) -> None:
     assert (status, body["error"]) == (403, "wrong_pad")
     # a pad token opens nothing else
     assert (await Api(hall.client, token=tok).get(f"/api/v1/halls/{hall.hall_id}/followups"))[0] == 403
+
+
+async def test_the_background_loops_are_registered(hall: Hall) -> None:
+    from hallops.background import LOOPS
+
+    names = {lp.name for lp in hall.client.server.app[LOOPS]}
+    assert {"quality-delivery", "ratings-unrated", "deadline-scan"} <= names
