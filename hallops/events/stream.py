@@ -94,18 +94,25 @@ def limit_send_buffer(request: web.Request) -> None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
 
 
-async def _close(ws: web.WebSocketResponse, code: int, message: bytes) -> None:
-    """Close politely if the peer reads; drop the connection if it does not within CLOSE_TIMEOUT."""
+async def close_socket(ws: web.WebSocketResponse, code: int, message: bytes) -> None:
+    """Close politely if the peer reads; drop the connection if it does not within CLOSE_TIMEOUT (a stalled
+    screen never reads the close frame, and its socket would stay open)."""
+    transport = _transport(ws)
     try:
         await asyncio.wait_for(ws.close(code=code, message=message), CLOSE_TIMEOUT)
         return
     except (TimeoutError, ConnectionError, RuntimeError):
         pass
-    if True:
-        req = getattr(ws, "_req", None)
-        transport = req.transport if req is not None else None
-        if transport is not None:
-            transport.abort()
+    if transport is not None:
+        transport.abort()
+
+
+def _transport(ws: web.WebSocketResponse) -> asyncio.BaseTransport | None:
+    req = getattr(ws, "_req", None)
+    return req.transport if req is not None else None
+
+
+_close = close_socket
 
 
 async def serve(request: web.Request, ws: web.WebSocketResponse, *, source: Source, hub: EventHub,

@@ -131,7 +131,8 @@ def _out_of_range(field: str, what: str) -> InvalidInput:
 
 def check_json(data: Any) -> None:
     """Every body, before its model sees it: nesting at most MAX_DEPTH, integers that fit 64 bits, finite
-    numbers. Iterative, so a hostile body cannot exhaust the stack here either."""
+    numbers, dates written as text within FIRST_YEAR–LAST_YEAR. Iterative, so a hostile body cannot exhaust
+    the stack here either."""
     stack: list[tuple[Any, int, str]] = [(data, 1, "")]
     while stack:
         value, depth, path = stack.pop()
@@ -146,6 +147,9 @@ def check_json(data: Any) -> None:
             raise _out_of_range(path, "integers must fit in 64 bits")
         elif isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
             raise _out_of_range(path, "numbers must be finite")
+        elif isinstance(value, str) and len(value) <= 40 and (m := _DATE_LIKE.fullmatch(value)) and \
+                not FIRST_YEAR <= int(m.group(1)) <= LAST_YEAR:
+            raise _out_of_range(path, f"dates must lie in {FIRST_YEAR}–{LAST_YEAR}")
 
 
 def check_dates(value: Any, path: str) -> None:

@@ -22,7 +22,7 @@ from hallops.domain.errors import E, InvalidInput, Unauthorized
 from hallops.domain.model import Role
 from hallops.events import stream
 from hallops.http.api import RouteTable, hall_of, query_int
-from hallops.http.keys import CONFIG, HUB, USECASES
+from hallops.http.keys import CONFIG, HUB, SESSION_COOKIE, USECASES
 from hallops.http.web import render
 from hallops.voice.engine import VoiceEngine, VoiceUnavailable, default_cache_dir
 from hallops.voice.text import Announcement, Kind, Lang
@@ -39,6 +39,12 @@ VOICE = web.AppKey("voice", VoiceEngine)
 SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("live_sockets", set)  # closed at shutdown
 ANY_ROLE = frozenset(Role)
 SHUTDOWN_CLOSE_TIMEOUT = 2.0
+# Every open socket's credential, looked at again every REVALIDATE_SECONDS: a revoked token, a signed-out
+# session or a disabled user loses its live connection within seconds (issue 14), not at the next reconnect.
+Credential = tuple[str, str]  # ("bearer", token) | ("session", session id)
+CREDENTIALS: web.AppKey[dict[web.WebSocketResponse, Credential]] = web.AppKey("live_credentials", dict)
+REVALIDATE_SECONDS = 2.0
+REVOKED_CLOSE_CODE = 4401  # an application close code: the screen shows "signed out" and does not retry blindly
 
 
 async def screen_actor(request: web.Request, actor: Actor | None) -> Actor:
@@ -78,13 +84,46 @@ async def live(request: web.Request, actor: Actor | None) -> web.StreamResponse:
     await ws.prepare(request)
     sockets = request.app[SOCKETS]
     sockets.add(ws)
+    request.app[CREDENTIALS][ws] = _credential(request)
     try:
         source = stream.Source(request.app[USECASES].halls, actor, int(hall["id"]), request.app[USECASES].ctx.clock)
         await stream.serve(request, ws, source=source, hub=request.app[HUB], after=None if after < 0 else after,
                            want_snapshot=request.query.get("snapshot") == "1", who=_who(actor))
     finally:
         sockets.discard(ws)
+        request.app[CREDENTIALS].pop(ws, None)
     return ws
+
+
+def _credential(request: web.Request) -> Credential:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return ("bearer", token.strip())
+    sid = request.cookies.get(SESSION_COOKIE)
+    if sid:
+        return ("session", sid)
+    return ("bearer", request.query.get("token", ""))
+
+
+def _revalidator(app: web.Application) -> Loop:
+    """Close the live sockets whose token or session no longer stands (each credential asked once per round)."""
+    async def step() -> None:
+        held = app[CREDENTIALS]
+        if not held:
+            return
+        accounts = app[USECASES].accounts
+        valid: dict[Credential, bool] = {}
+        for cred in set(held.values()):
+            kind, value = cred
+            valid[cred] = (await accounts.bearer(value) if kind == "bearer" else await accounts.session(value)) \
+                is not None
+        revoked = [ws for ws, cred in list(held.items()) if not valid.get(cred, True)]
+        for ws in revoked:
+            held.pop(ws, None)
+            log.info("live socket closed: its credential was revoked")
+        await asyncio.gather(*(stream.close_socket(ws, REVOKED_CLOSE_CODE, b"credentials revoked")
+                               for ws in revoked))
+    return Loop("live-revocation", REVALIDATE_SECONDS, step, delay_first=True)
 
 
 def _who(actor: Actor) -> str:
@@ -201,6 +240,8 @@ async def _close_sockets(app: web.Application) -> None:
 def setup(app: web.Application) -> None:
     """Hang this feature's resources and background tasks on the app (cleanup_ctx)."""
     app[SOCKETS] = set()
+    app[CREDENTIALS] = {}
+    register(app, _revalidator(app))
     app[VOICE] = VoiceEngine(default_cache_dir(app[CONFIG].database.files_dir))
     register(app, _ticker(app))
     app.on_shutdown.append(_close_sockets)
