@@ -123,6 +123,7 @@ class FollowupAction(enum.StrEnum):
     APPEAL = "appeal"
     UPHOLD = "uphold"  # the appeal is upheld: the rating is voided
     REJECT = "reject"  # the appeal is rejected: back where it was
+    REMIND = "remind"  # 催办: a manager nudges whoever works it; nothing else changes
 
 
 FOLLOWUP_LABELS = {FollowupStatus.OPEN: "待核实", FollowupStatus.VERIFIED: "已核实", FollowupStatus.RECTIFIED: "已整改",
@@ -147,7 +148,8 @@ _NEXT = {
 WORKER_ACTIONS = frozenset({FollowupAction.VERIFY, FollowupAction.RECTIFY, FollowupAction.ANSWER,
                             FollowupAction.APPEAL})
 MANAGER_ACTIONS = frozenset({FollowupAction.VERIFY, FollowupAction.RECTIFY, FollowupAction.ANSWER,
-                             FollowupAction.CLOSE, FollowupAction.UPHOLD, FollowupAction.REJECT})
+                             FollowupAction.CLOSE, FollowupAction.UPHOLD, FollowupAction.REJECT,
+                             FollowupAction.REMIND})
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +177,10 @@ def followup_step(state: FollowupState, action: FollowupAction, *, is_manager: b
                            field="way")
     if action is FollowupAction.APPEAL and state.appealed:
         raise Conflict(E.ALREADY_APPEALED, "每条差评只能申诉一次 (one appeal per rating)")
+    if action is FollowupAction.REMIND:
+        if state.status in FOLLOWUP_DONE:
+            raise Conflict(E.ILLEGAL_TRANSITION, "已办结，无需催办 (the follow-up is finished)")
+        return state
     if action is FollowupAction.REJECT and state.status is FollowupStatus.APPEALED:
         return FollowupState(state.before_appeal or FollowupStatus.OPEN, True, None)
     target = _NEXT.get((state.status, action))

@@ -117,6 +117,8 @@ def test_any_sequence_keeps_the_rules(steps: list[tuple[FollowupAction, dict[str
         if new.status is FollowupStatus.VOIDED:
             assert action is FollowupAction.UPHOLD
         assert s.status not in FOLLOWUP_DONE  # nothing leaves closed or voided
+        if action is FollowupAction.REMIND:
+            assert new == s and who["is_manager"]
         s = new
         seen.append(s.status)
     assert appeals <= 1

@@ -270,3 +270,13 @@ async def test_the_background_loops_are_registered(hall: Hall) -> None:
 
     names = {lp.name for lp in hall.client.server.app[LOOPS]}
     assert {"quality-delivery", "ratings-unrated", "deadline-scan"} <= names
+
+
+async def test_a_manager_reminds_and_the_log_keeps_it(hall: Hall) -> None:
+    clerk = await hall.clerk_at(1)
+    t = await served(hall, clerk)
+    _, rated = await hall.anon.post(f"/api/v1/ticket-status/{t['token']}/rating", BAD)
+    base = f"/api/v1/followups/{rated['followup']['id']}"
+    assert (await clerk.post(f"{base}/remind", {"note": ""}))[0] == 403
+    status, body = await hall.manager.post(f"{base}/remind", {"note": "请今日内核实"})
+    assert status == 200 and body["status"] == "open" and body["log"][-1]["action"] == "remind"

@@ -34,14 +34,15 @@
       <td><button type="button" class="q-btn" data-followup="${f.id}">办理 <small>Open</small></button></td></tr>`).join("") || '<tr><td colspan="6">无待办 (none)</td></tr>';
   }
 
-  const STEPS = { open: ["verify", "appeal"], verified: ["rectify", "appeal"], rectified: ["answer"], answered: ["close"], appealed: ["uphold", "reject"] };
+  const STEPS = { open: ["verify", "appeal", "remind"], verified: ["rectify", "appeal", "remind"], rectified: ["answer", "remind"],
+    answered: ["close"], appealed: ["uphold", "reject"] };
   const when = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false, timeZone: root.dataset.tz }) : "");
-  const NAMES = { opened: "差评转办", verify: "核实", rectify: "整改", answer: "回访", close: "办结", appeal: "申诉", uphold: "申诉成立", reject: "驳回申诉" };
+  const NAMES = { opened: "差评转办", verify: "核实", rectify: "整改", answer: "回访", close: "办结", appeal: "申诉", uphold: "申诉成立", reject: "驳回申诉", remind: "催办" };
 
   async function openFollowup(id) {
     const f = await api("GET", `/api/v1/followups/${id}`);
     const ev = f.evidence;
-    const steps = (STEPS[f.status] || []).filter((s) => sup ? s !== "appeal" : !["close", "uphold", "reject"].includes(s));
+    const steps = (STEPS[f.status] || []).filter((s) => sup ? s !== "appeal" : !["close", "uphold", "reject", "remind"].includes(s));
     $("q-followup").hidden = false;
     $("q-followup").innerHTML = `<h3>${esc(f.rating.ticket_number)} · ${esc(f.rating.level_name)} · ${esc(f.rating.reason_names.join("、"))} ${esc(f.rating.comment)}</h3>
       <p>等候 ${ev.wait_minutes ?? "—"} 分钟（目标 ${ev.target_wait_minutes} 分钟${ev.waited_over_target ? "，<b class='q-overdue'>超时</b>" : ""}），重呼 ${ev.recalls} 次，转移 ${ev.transfers} 次，
