@@ -135,6 +135,41 @@ class AlertsConfig(_Section):
     interval_seconds: float = Field(15, gt=0, le=3600)
 
 
+class IdentityConfig(_Section):
+    # Who says who a scanned identity code (渝快码) or a typed ID number belongs to: "fake" is our local
+    # provider (demo, tests; hallops/identity/fake.py), "http" the city's service (hallops/identity/http.py).
+    provider: Literal["fake", "http"] = "fake"
+    url: str = ""            # http: the service's base URL, e.g. https://ykm.example.gov.cn
+    app_key: str = ""        # http: the key and secret the service issued to this centre
+    app_secret: str = ""
+    timeout_seconds: float = Field(3, gt=0, le=30)
+    session_minutes: int = Field(5, ge=1, le=60)  # a scan stays good this long for taking a ticket
+
+
+class SmsConfig(_Section):
+    # "fake" is our local provider (demo, tests; hallops/sms/fake.py); "tencent" Tencent Cloud SMS (TC3-HMAC-
+    # SHA256), "aliyun" Alibaba Cloud SMS (ACS3-HMAC-SHA256): hallops/sms/clouds.py.
+    provider: Literal["fake", "tencent", "aliyun"] = "fake"
+    secret_id: str = ""
+    secret_key: str = ""
+    app_id: str = ""         # tencent: SmsSdkAppId
+    sign_name: str = ""      # the approved signature, e.g. 两江政务
+    region: str = "ap-guangzhou"
+    endpoint: str = ""       # "" = the cloud's public endpoint; tests point it at a local server
+    # Template ids per kind of message (approved in the cloud's console); parameters in hallops/domain/sms.py.
+    templates: dict[str, str] = Field(default_factory=dict)
+    timeout_seconds: float = Field(5, gt=0, le=60)
+    interval_seconds: float = Field(3, gt=0, le=600)  # how often the queue is looked at (also woken by news)
+
+    @field_validator("templates")
+    @classmethod
+    def _kinds(cls, v: dict[str, str]) -> dict[str, str]:
+        bad = sorted(set(v) - {"near", "called", "booked", "reminder", "cancelled"})
+        if bad:
+            raise ValueError(f"unknown message kinds: {', '.join(bad)}")
+        return v
+
+
 class Config(_Section):
     server: ServerConfig = ServerConfig()
     database: DatabaseConfig = DatabaseConfig()
@@ -144,6 +179,8 @@ class Config(_Section):
     security: SecurityConfig = SecurityConfig()
     alerts: AlertsConfig = AlertsConfig()
     health: HealthConfig = HealthConfig()
+    identity: IdentityConfig = IdentityConfig()
+    sms: SmsConfig = SmsConfig()
 
 
 def load_config(path: str | Path | None = None, db: str | Path | None = None,

@@ -162,6 +162,21 @@ class E(StrEnum):
     RATING_NEEDS_REASON = "rating_needs_reason"
     STAFF_CANNOT_RATE = "staff_cannot_rate"
     WRONG_PAD = "wrong_pad"
+    # The citizen's side (issue 15): identity, texts, phone bookings, search.
+    BAD_ID_NUMBER = "bad_id_number"
+    BAD_IDENTITY_CODE = "bad_identity_code"
+    IDENTITY_UNAVAILABLE = "identity_unavailable"
+    IDENTITY_REJECTED = "identity_rejected"
+    IDENTITY_EXPIRED = "identity_expired"
+    PERSON_DAILY_LIMIT = "person_daily_limit"
+    BOOKING_BLOCKED = "booking_blocked"
+    BOOKING_OUT_OF_RANGE = "booking_out_of_range"
+    BOOKING_DUPLICATE = "booking_duplicate"
+    NOT_YOUR_BOOKING = "not_your_booking"
+    BAD_MOBILE = "bad_mobile"
+    BAD_AHEAD = "bad_ahead"
+    TICKET_ENDED = "ticket_ended"
+    BAD_POSTER_SIZE = "bad_poster_size"
 
 
 class DomainError(Exception):
