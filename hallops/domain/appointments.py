@@ -152,7 +152,9 @@ def parse_bookings_csv(text: str, tz: ZoneInfo) -> list[Booking]:
 
     All or nothing: every bad row is reported (line and reason) and none is taken."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    rows = [r for r in reader if any(c.strip() for c in r)]
+    # Each row with the line of the file it started on: errors name the line a person sees in their editor.
+    numbered = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
+    rows = [r for _, r in numbered]
     if not rows:
         raise InvalidInput(E.EMPTY_CSV, "文件为空 (the file has no rows)")
     header = [h.strip().lower() for h in rows[0]]
@@ -169,7 +171,7 @@ def parse_bookings_csv(text: str, tz: ZoneInfo) -> list[Booking]:
         raise InvalidInput(E.CSV_TOO_LONG, f"一次最多导入 {MAX_IMPORT_ROWS} 条 (at most {MAX_IMPORT_ROWS} rows)")
     out: list[Booking] = []
     errors: list[dict[str, object]] = []
-    for n, row in enumerate(rows[1:], start=2):
+    for n, row in numbered[1:]:
         def col(key: str, row: list[str] = row) -> str:
             i = idx.get(key)
             return row[i].strip() if i is not None and i < len(row) else ""
@@ -183,8 +185,7 @@ def parse_bookings_csv(text: str, tz: ZoneInfo) -> list[Booking]:
                 raise InvalidInput(E.BAD_QUEUE, "业务类型应为号码前缀，如 A (queue must be a prefix like A)",
                                    field="queue")
             start = parse_local_start(col("start"), tz, where="start")
-            digits = re.sub(r"\D", "", phone)
-            out.append(Booking(n, code, col("name")[:50], digits[-4:], queue, start))
+            out.append(Booking(n, code, col("name")[:50], phone_tail(phone), queue, start))
         except InvalidInput as e:
             errors.append({"line": n, "error": e.code, "message": e.message,
                            "field": e.detail.get("field", "code")})
@@ -203,7 +204,7 @@ def parse_bookings_csv(text: str, tz: ZoneInfo) -> list[Booking]:
 
 def phone_tail(phone: str) -> str:
     """What a booking keeps of a phone number: its last four digits (enough to tell two namesakes apart)."""
-    return re.sub(r"\D", "", phone or "")[-4:]
+    return re.sub(r"[^0-9]", "", phone or "")[-4:]  # ASCII digits only: \d would keep any script's digits
 
 
 def day_span(day: dt.date, tz: ZoneInfo) -> tuple[float, float]:

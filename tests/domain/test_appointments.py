@@ -271,8 +271,6 @@ def test_every_error_is_listed_in_line_order_and_the_first_is_in_the_message() -
     assert e.value.message == "第 2 行：预约码 1111 重复 (code 1111 appears twice)（共 4 处错误）"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: parse_bookings_csv numbers rows after dropping blank ones, "
-                                      "so an error after a blank row names the wrong line of the file")
 def test_rows_are_numbered_as_in_the_file_even_after_blank_lines() -> None:
     with pytest.raises(InvalidInput) as e:
         ap.parse_bookings_csv("queue,start\nA,2026-11-30 10:00\n,\nA,tomorrow\n", SHANGHAI)
