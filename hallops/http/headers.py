@@ -66,7 +66,7 @@ async def headers_middleware(request: web.Request, handler: Handler) -> web.Stre
         REQUEST_ID.reset(token)
     _dress(request, resp, rid)
     took = time.monotonic() - started
-    if took > SLOW_SECONDS and not isinstance(resp, web.WebSocketResponse):
+    if took > SLOW_SECONDS and resp.status < 400 and not isinstance(resp, web.WebSocketResponse):
         log.warning("slow answer %.1f s: %s %s [%s]", took, request.method, request.path, rid)
     return resp
 
