@@ -270,17 +270,17 @@ def _day_name(n: int) -> str:
     return (dt.date(1970, 1, 1) + dt.timedelta(days=int(n))).isoformat()
 
 
-def _rating_groups(tx: Tx, key: str, name: str, joins: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+def _rating_groups(rows: list[Row], key: str, name: str) -> list[dict[str, Any]]:
+    """Roll the fine-grained counts (department × window × day × level) up along one dimension."""
     out: dict[Any, dict[str, Any]] = {}
-    for r in tx.all(f"SELECT {key} AS k, {name} AS name, r.level, count(*) AS n FROM ratings r {joins} "
-                    "WHERE r.hall_id = ? AND r.created_at >= ? AND r.created_at < ? "
-                    f"GROUP BY {key}, {name}, r.level", params):
-        g = out.setdefault(r["k"], {"id": r["k"], "name": r["name"], "rated": 0, "bad": 0, "unrated": 0})
+    for r in rows:
+        g = out.setdefault(r[key], {"id": r[key], "name": r[name], "rated": 0, "bad": 0, "unrated": 0})
+        n = int(r["n"])
         if r["level"] in SCORES_KEYS:
-            g["rated"] += int(r["n"])
-            g["bad"] += int(r["n"]) if r["level"] in BAD_KEYS else 0
+            g["rated"] += n
+            g["bad"] += n if r["level"] in BAD_KEYS else 0
         elif r["level"] == UNRATED:
-            g["unrated"] += int(r["n"])
+            g["unrated"] += n
     for g in out.values():
         g["satisfaction_rate"] = _rate(g["rated"] - g["bad"], g["rated"])
     return list(out.values())
@@ -303,15 +303,19 @@ def figures(tx: Tx, hall_id: int, start: float, end: float) -> dict[str, Any]:
     by the database (a year of a busy hall is some 200,000 ratings)."""
     tz = q.hall_tz(tx, hall_id)
     period = (hall_id, start, end)
-    levels = {lv.value: 0 for lv in Level} | {UNRATED: 0, VOIDED: 0}
-    for r in tx.all("SELECT level, count(*) AS n FROM ratings WHERE hall_id = ? AND created_at >= ? "
-                    "AND created_at < ? GROUP BY level", period):
-        levels[r["level"]] = int(r["n"])
     rday, _ = _day_sql(tx, "r.created_at", tz, start)
-    by_dep = _rating_groups(tx, "r.department_id", "d.name", "LEFT JOIN departments d ON d.id = r.department_id",
-                            period)
-    by_win = _rating_groups(tx, "r.window_id", "w.number", "LEFT JOIN windows w ON w.id = r.window_id", period)
-    by_day = _rating_groups(tx, rday, rday, "", period)
+    # One pass over the period's ratings (a year of a busy hall is ~200,000), rolled up in Python.
+    rows = tx.all(f"SELECT r.department_id, d.name AS department_name, r.window_id, w.number AS window_number, "
+                  f"{rday} AS day, r.level, count(*) AS n FROM ratings r "
+                  "LEFT JOIN departments d ON d.id = r.department_id LEFT JOIN windows w ON w.id = r.window_id "
+                  "WHERE r.hall_id = ? AND r.created_at >= ? AND r.created_at < ? "
+                  f"GROUP BY r.department_id, d.name, r.window_id, w.number, {rday}, r.level", period)
+    levels = {lv.value: 0 for lv in Level} | {UNRATED: 0, VOIDED: 0}
+    for r in rows:
+        levels[r["level"]] += int(r["n"])
+    by_dep = _rating_groups(rows, "department_id", "department_name")
+    by_win = _rating_groups(rows, "window_id", "window_number")
+    by_day = _rating_groups(rows, "day", "day")
     for g in by_day:
         g["id"] = g["name"] = _day_name(g["id"])
     rated_n = sum(levels[k] for k in SCORES_KEYS)
