@@ -91,6 +91,14 @@ def deadline_now(tx: Tx, hall_id: int, working_days: int) -> tuple[Deadline, Zon
     return tx_calendar(tx, hall_id).deadline(local_date(tx.now, tz), working_days, CountFrom(s["count_from"])), tz
 
 
+def due_at_after(tx: Tx, hall_id: int, working_days: int) -> tuple[float, Deadline]:
+    """The instant something received now is due after `working_days` on the hall's calendar (the end of its due
+    day), with the deadline itself (its `provisional` flag). For any subject with a due instant: a patrol
+    finding's default due time could be `due_at_after(tx, hall_id, days_for(severity))[0]` in place of hours."""
+    deadline, tz = deadline_now(tx, hall_id, working_days)
+    return end_of_day(deadline.due, tz), deadline
+
+
 def log(tx: Tx, hall_id: int, subject: str, subject_id: int, actor: Actor, action: str, from_status: str | None,
         to_status: str | None, note: str = "", data: dict[str, Any] | None = None) -> None:
     tx.run("INSERT INTO work_log (hall_id, subject, subject_id, at, user_id, actor_name, action, from_status,"
