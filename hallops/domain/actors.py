@@ -19,6 +19,7 @@ class Actor:
     hall_id: int | None = None  # None: every hall
     window_id: int | None = None  # a device or script token bound to one window
     token_id: int | None = None
+    address: str | None = None  # where the request came from (the audit log's "from where")
 
     @property
     def is_supervisor(self) -> bool:

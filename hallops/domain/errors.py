@@ -177,6 +177,23 @@ class E(StrEnum):
     BAD_AHEAD = "bad_ahead"
     TICKET_ENDED = "ticket_ended"
     BAD_POSTER_SIZE = "bad_poster_size"
+    # The admin console (issue 13): accounts, archiving refusals, imports, bundles.
+    ACCOUNT_DISABLED = "account_disabled"
+    BAD_RESET_CODE = "bad_reset_code"
+    BUNDLE_NOT_FOUND = "bundle_not_found"
+    COMMON_PASSWORD = "common_password"
+    DEPARTMENT_IN_USE = "department_in_use"
+    IMPORT_TOO_LARGE = "import_too_large"
+    IMPORT_INVALID = "import_invalid"
+    ITEM_IN_BUNDLE = "item_in_bundle"
+    ITEM_IN_USE_TODAY = "item_in_use_today"
+    LAST_WINDOW_FOR_QUEUE = "last_window_for_queue"
+    OWN_ACCOUNT = "own_account"
+    PASSWORD_CHANGE_REQUIRED = "password_change_required"
+    PASSWORD_TOO_LONG = "password_too_long"
+    QUEUE_HAS_TICKETS = "queue_has_tickets"
+    SAME_PASSWORD = "same_password"
+    WRONG_PASSWORD = "wrong_password"
 
 
 class DomainError(Exception):
