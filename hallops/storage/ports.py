@@ -15,6 +15,7 @@ from hallops.storage.accounts import AccountStore, SigningKeys
 from hallops.storage.alerts import AlertsPort
 from hallops.storage.appointments import AppointmentsPort
 from hallops.storage.cases import CasesPort
+from hallops.storage.citizens import CitizensPort
 from hallops.storage.console import ConsolePort
 from hallops.storage.db import Database
 from hallops.storage.findings import FindingsPort
@@ -80,6 +81,10 @@ class Ports:
     @cached_property
     def appointments(self) -> AppointmentsPort:
         return AppointmentsPort(self.db, self.rules)
+
+    @cached_property
+    def citizens(self) -> CitizensPort:
+        return CitizensPort(self.db, self.rules)
 
     @cached_property
     def console(self) -> ConsolePort:

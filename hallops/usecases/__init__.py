@@ -25,6 +25,7 @@ from hallops.usecases.alerts import Alerts
 from hallops.usecases.appointments import Appointments
 from hallops.usecases.briefings import Briefings
 from hallops.usecases.cases import Cases
+from hallops.usecases.citizens import Citizens
 from hallops.usecases.console import Console
 from hallops.usecases.findings import Findings
 from hallops.usecases.floor import Floor
@@ -106,6 +107,11 @@ class UseCases:
     @cached_property
     def appointments(self) -> Appointments:
         return Appointments(self.ctx)
+
+    @cached_property
+    def citizens(self) -> Citizens:
+        # One for the server's life: it holds the identity and SMS providers (issue 15).
+        return Citizens(self.ctx)
 
     @cached_property
     def console(self) -> Console:
