@@ -3,7 +3,8 @@
 `Database` calls `publish` after each COMMIT with the events of that transaction. Each event is encoded
 once, to UTF-8 JSON bytes; every subscriber of its hall gets the same bytes object in its own bounded
 queue. Publishing never awaits: a subscriber whose queue is full, or whose oldest waiting message is older
-than `max_lag` seconds, is cut off through its `on_overflow` callback (the owner closes the connection; the
+than `max_lag` seconds (or whose writer has been stuck that long in one send: a screen that stopped reading),
+is cut off through its `on_overflow` callback (the owner closes the connection; the
 screen reconnects and resumes from the last sequence number it saw), so one stalled screen never holds up
 the hall.
 
@@ -48,6 +49,7 @@ class Subscription:
 
     __slots__ = (
         "_items",
+        "_sending_since",
         "_since",
         "_waiter",
         "accept",
@@ -70,14 +72,18 @@ class Subscription:
         self.overflowed = False
         self._items: list[Item] = []
         self._since = 0.0  # monotonic time the oldest waiting item was queued
+        self._sending_since = 0.0  # monotonic time the writer began a send that has not returned (0: none)
         self._waiter: asyncio.Future[None] | None = None
 
     def offer(self, seq: int | None, data: bytes, now: float) -> None:
         if self.overflowed:
             return
         items = self._items
+        if self.stale(now):
+            self._overflow(len(items), self.lag(now))
+            return
         if items:
-            if len(items) >= self.maxsize or now - self._since > self.max_lag:
+            if len(items) >= self.maxsize:
                 self._overflow(len(items), now - self._since)
                 return
         else:
@@ -86,6 +92,22 @@ class Subscription:
         w = self._waiter
         if w is not None and not w.done():
             w.set_result(None)
+
+    def lag(self, now: float) -> float:
+        """How far behind: the oldest waiting message's age, or how long the writer has been stuck in a send."""
+        waiting = now - self._since if self._items else 0.0
+        stuck = now - self._sending_since if self._sending_since else 0.0
+        return max(waiting, stuck)
+
+    def stale(self, now: float) -> bool:
+        return self.lag(now) > self.max_lag
+
+    def sending(self, now: float) -> None:
+        """The writer starts a send (a screen that stops reading leaves it hanging: that counts as lag)."""
+        self._sending_since = now
+
+    def sent(self) -> None:
+        self._sending_since = 0.0
 
     def _overflow(self, pending: int, lag: float) -> None:
         self.overflowed = True
@@ -164,6 +186,18 @@ class EventHub:
             hall_subs.pop(sub.id, None)
             if not hall_subs:
                 self._subs.pop(hall_id, None)
+
+    def sweep(self, now: float | None = None) -> int:
+        """Cut off every subscriber past the lag rule even when no new message would find it (a quiet hall):
+        run every second by a background loop (http/live.py). Returns how many were cut off."""
+        now = time.monotonic() if now is None else now
+        cut = 0
+        for subs in list(self._subs.values()):
+            for sub in list(subs.values()):
+                if not sub.overflowed and sub.stale(now):
+                    sub._overflow(sub.pending, sub.lag(now))
+                    cut += 1
+        return cut
 
     def counts(self) -> dict[int, int]:
         """Live subscribers per hall."""

@@ -21,6 +21,7 @@ import itertools
 import json
 import logging
 import socket
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -199,7 +200,9 @@ async def _write(ws: web.WebSocketResponse, sub: Subscription, last: int) -> Non
         if not datas:
             continue
         payload = datas[0] if len(datas) == 1 else b"[" + b",".join(datas) + b"]"
+        sub.sending(time.monotonic())
         await ws.send_frame(payload, WSMsgType.TEXT)
+        sub.sent()
 
 
 def tick(hub: EventHub, now: float) -> None:

@@ -44,6 +44,7 @@ SHUTDOWN_CLOSE_TIMEOUT = 2.0
 Credential = tuple[str, str]  # ("bearer", token) | ("session", session id)
 CREDENTIALS: web.AppKey[dict[web.WebSocketResponse, Credential]] = web.AppKey("live_credentials", dict)
 REVALIDATE_SECONDS = 2.0
+SWEEP_SECONDS = 1.0
 REVOKED_CLOSE_CODE = 4401  # an application close code: the screen shows "signed out" and does not retry blindly
 
 
@@ -221,6 +222,13 @@ def _ticker(app: web.Application) -> Loop:
     return Loop("live-ticker", stream.TICK_SECONDS, step, delay_first=True)
 
 
+def _sweeper(app: web.Application) -> Loop:
+    """Every second, the hub cuts off the screens too far behind, even when the hall is quiet."""
+    async def step() -> None:
+        app[HUB].sweep()
+    return Loop("hub-sweep", SWEEP_SECONDS, step, delay_first=True)
+
+
 async def _close_sockets(app: web.Application) -> None:
     """on_shutdown runs before cleanup closes the database: screens are told the server is going away."""
     open_now: set[web.WebSocketResponse] = app[SOCKETS]
@@ -244,4 +252,5 @@ def setup(app: web.Application) -> None:
     register(app, _revalidator(app))
     app[VOICE] = VoiceEngine(default_cache_dir(app[CONFIG].database.files_dir))
     register(app, _ticker(app))
+    register(app, _sweeper(app))
     app.on_shutdown.append(_close_sockets)
