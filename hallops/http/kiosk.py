@@ -43,6 +43,14 @@ class CitizenSettings(Body):
     mobile_per_address_hour: Annotated[StrictInt, Field(ge=1, le=10000)] | None = None
     mobile_enabled: StrictBool | None = None
     no_show_after_recalls_seconds: Annotated[StrictInt, Field(ge=0, le=1800)] | None = None
+    search_integrated_first: StrictBool | None = None
+    person_daily_limit: Annotated[StrictInt, Field(ge=0, le=50)] | None = None
+    retention_days: Annotated[StrictInt, Field(ge=1, le=365)] | None = None
+    sms_ahead_default: Annotated[StrictInt, Field(ge=1, le=20)] | None = None
+    booking_days_ahead: Annotated[StrictInt, Field(ge=1, le=60)] | None = None
+    booking_missed_limit: Annotated[StrictInt, Field(ge=0, le=20)] | None = None
+    booking_missed_window_days: Annotated[StrictInt, Field(ge=1, le=365)] | None = None
+    booking_block_days: Annotated[StrictInt, Field(ge=1, le=365)] | None = None
     public_base_url: Annotated[StrictStr, StringConstraints(
         pattern=r"^(https?://[A-Za-z0-9.:\[\]-]+(/[A-Za-z0-9._~/-]*)?)?$", max_length=200)] | None = None
 

@@ -13,6 +13,7 @@ from hallops.http import (
     admin,
     appointments,
     cases,
+    citizens,
     console,
     halls,
     health,
@@ -42,7 +43,7 @@ async def openapi(request: web.Request, actor: Actor) -> web.Response:
 
 # The features that bring pages, websockets or background work of their own: each has `routes`,
 # `TILES` (home-page entries) and `setup(app)`.
-FEATURES = (live, kiosk, phones, printing, appointments, console, manager, reports, ratings, cases)
+FEATURES = (live, kiosk, phones, printing, appointments, citizens, console, manager, reports, ratings, cases)
 
 ROUTES: list[Route] = [
     *public.routes.routes,     # /healthz, /api/v1/ticket-status/{token}
@@ -59,6 +60,7 @@ ROUTES: list[Route] = [
     *phones.routes.routes,     # /m/{hall} (一码取号), /t/{token} (phone), its websocket
     *printing.routes.routes,   # /api/v1/kiosk/print
     *appointments.routes.routes,  # /appointments/…, slots, bookings, check-in
+    *citizens.routes.routes,   # search, 一码取号 (identify, real-name tickets), my tickets, texts, phone bookings
     *console.routes.routes,    # /console/…
     *manager.routes.routes,    # /manager/…, patrols, findings, alerts
     *reports.routes.routes,    # statistics, briefings

@@ -24,6 +24,15 @@ DEFAULTS: dict[str, Any] = {
     "mobile_enabled": True,
     "no_show_after_recalls_seconds": 0,
     "public_base_url": "",
+    # The citizen's side (issue 15, migration 0011).
+    "search_integrated_first": False,
+    "person_daily_limit": 5,
+    "retention_days": 30,
+    "sms_ahead_default": 3,
+    "booking_days_ahead": 7,
+    "booking_missed_limit": 3,
+    "booking_missed_window_days": 30,
+    "booking_block_days": 30,
 }
 _SETTINGS_SQL = "SELECT * FROM citizen_settings WHERE hall_id = ?"
 
@@ -33,6 +42,7 @@ def settings_from_row(row: Row | None) -> dict[str, Any]:
         return dict(DEFAULTS)
     out = {k: row[k] for k in DEFAULTS}
     out["mobile_enabled"] = bool(out["mobile_enabled"])
+    out["search_integrated_first"] = bool(out["search_integrated_first"])
     return out
 
 
