@@ -10,13 +10,17 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
+from hallops.domain import archiving
+from hallops.domain.actors import Actor
 from hallops.domain.errors import Conflict, E, InvalidInput, NotFound
 from hallops.domain.events import Ev
-from hallops.domain.model import CrossRegionScope, QueueKind, WindowKind
+from hallops.domain.item_import import Plan
+from hallops.domain.model import ACTIVE_STATUSES, CrossRegionScope, QueueKind, WindowKind
 from hallops.domain.numbering import PREFIX_RE, IssuingHours
 from hallops.storage.accounts import hash_password
+from hallops.storage.audit import diff, record
 from hallops.storage.db import Database, IntegrityError, Row, Tx
-from hallops.storage.rules import zone
+from hallops.storage.rules import Rules, service_day_of, zone
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
@@ -105,8 +109,9 @@ def _update(tx: Tx, table: str, obj_id: int, changes: dict[str, Any], allowed: s
     if not cols:
         return
     try:
+        # Flags are stored as 0/1 on both backends (PostgreSQL does not take a boolean for a BIGINT).
         tx.run(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
-               (*[changes[c] for c in cols], obj_id))
+               (*[int(changes[c]) if isinstance(changes[c], bool) else changes[c] for c in cols], obj_id))
     except IntegrityError as e:
         raise _integrity(e, "同名对象") from e
 
@@ -127,7 +132,7 @@ def update_department(tx: Tx, dept_id: int, changes: dict[str, Any]) -> int:
     row = tx.one("SELECT hall_id FROM departments WHERE id = ?", (dept_id,))
     if row is None:
         raise NotFound(E.DEPARTMENT_NOT_FOUND, f"部门不存在 (no department {dept_id})")
-    _update(tx, "departments", dept_id, changes, {"name", "name_en"})
+    _update(tx, "departments", dept_id, changes, {"name", "name_en", "active"})
     _changed(tx, row["hall_id"], "department", dept_id)
     return int(row["hall_id"])
 
@@ -180,11 +185,12 @@ def create_service_item(tx: Tx, hall_id: int, spec: dict[str, Any]) -> int:
     _hall(tx, hall_id)
     _check_code(spec["code"])
     try:
-        item_id = tx.insert("INSERT INTO service_items (hall_id, code, name, name_en, department_id, queue_id) "
-                     "VALUES (?,?,?,?,?,?)",
+        item_id = tx.insert("INSERT INTO service_items (hall_id, code, name, name_en, department_id, queue_id, "
+                            "standard_code) VALUES (?,?,?,?,?,?,?)",
                      (hall_id, spec["code"], spec["name"], spec.get("name_en", ""),
                       _department_id(tx, hall_id, spec.get("department")),
-                      _queue_id(tx, hall_id, spec["queue"]) if spec.get("queue") else None))
+                      _queue_id(tx, hall_id, spec["queue"]) if spec.get("queue") else None,
+                      spec.get("standard_code") or ""))
     except IntegrityError as e:
         raise _integrity(e, "事项") from e
     _changed(tx, hall_id, "service_item", item_id)
@@ -200,7 +206,8 @@ def update_service_item(tx: Tx, item_id: int, changes: dict[str, Any]) -> int:
         v["department_id"] = _department_id(tx, row["hall_id"], v.pop("department"))
     if "queue" in v:
         v["queue_id"] = _queue_id(tx, row["hall_id"], v.pop("queue")) if v["queue"] else None
-    _update(tx, "service_items", item_id, v, {"name", "name_en", "department_id", "queue_id", "active"})
+    _update(tx, "service_items", item_id, v, {"name", "name_en", "department_id", "queue_id", "active",
+                                              "standard_code"})
     _changed(tx, row["hall_id"], "service_item", item_id)
     return int(row["hall_id"])
 
@@ -293,23 +300,252 @@ def load_layout(tx: Tx, layout: dict[str, Any], password_hashes: dict[str, str])
             raise _integrity(e, f"用户 {u['username']} ") from e
     tx.quiet = False
     tx.emit(hall_id, Ev.LAYOUT_CHANGED, {"kind": "hall", "id": hall_id, "loaded": True})
+    record(tx, None, "hall.load", hall_id=hall_id, target_kind="hall", target_id=hall_id,
+           summary=f"从布局文件载入大厅 {layout['hall']['code']}", name="operator")
     return hall_id
 
 
-KINDS = ("departments", "queues", "service_items", "windows")
+KINDS = ("departments", "queues", "service_items", "windows", "bundles")
 _CREATE: dict[str, Callable[[Tx, int, dict[str, Any]], int]] = {
     "departments": create_department, "queues": create_queue, "service_items": create_service_item,
     "windows": create_window}
 _UPDATE: dict[str, Callable[[Tx, int, dict[str, Any]], int]] = {
     "departments": update_department, "queues": update_queue, "service_items": update_service_item,
     "windows": update_window}
+# What the audit log shows of each kind, and the noun of its actions.
+_NOUN = {"departments": "department", "queues": "queue", "service_items": "service_item", "windows": "window",
+         "bundles": "bundle"}
+_ZH = {"departments": "部门", "queues": "业务类型", "service_items": "事项", "windows": "窗口", "bundles": "一件事"}
+
+
+def snapshot(tx: Tx, kind: str, obj_id: int) -> dict[str, Any]:
+    """An object as the audit log records it (names, references by code)."""
+    if kind == "departments":
+        row = tx.one("SELECT code, name, name_en, active FROM departments WHERE id = ?", (obj_id,))
+    elif kind == "queues":
+        row = tx.one("SELECT q.prefix, q.name, q.name_en, q.category, q.kind, d.code AS department, "
+                     "q.target_wait_minutes, q.daily_cap, q.hours, q.avg_service_minutes, q.active FROM queues q "
+                     "LEFT JOIN departments d ON d.id = q.department_id WHERE q.id = ?", (obj_id,))
+    elif kind == "service_items":
+        row = tx.one("SELECT i.code, i.standard_code, i.name, i.name_en, d.code AS department, q.prefix AS queue, "
+                     "i.active FROM service_items i LEFT JOIN departments d ON d.id = i.department_id "
+                     "LEFT JOIN queues q ON q.id = i.queue_id WHERE i.id = ?", (obj_id,))
+    elif kind == "windows":
+        row = tx.one("SELECT number, name, name_en, kind, scope, key_window, area, active FROM windows WHERE id = ?",
+                     (obj_id,))
+    elif kind == "bundles":
+        row = tx.one("SELECT b.code, b.name, b.name_en, q.prefix AS queue, b.active FROM bundles b "
+                     "LEFT JOIN queues q ON q.id = b.queue_id WHERE b.id = ?", (obj_id,))
+    else:
+        row = tx.one("SELECT code, name, name_en, timezone, notice FROM halls WHERE id = ?", (obj_id,))
+    if row is None:
+        raise NotFound(E.NOT_FOUND, f"对象不存在 (no {kind} {obj_id})")
+    out = dict(row)
+    if "active" in out:
+        out["active"] = bool(out["active"])
+    if kind == "windows":
+        out["key_window"] = bool(out["key_window"])
+        out["queues"] = [r[0] for r in tx.all("SELECT q.prefix FROM window_queues wq JOIN queues q ON q.id = "
+                                              "wq.queue_id WHERE wq.window_id = ? ORDER BY wq.position", (obj_id,))]
+    if kind == "bundles":
+        out["items"] = [r[0] for r in tx.all("SELECT i.code FROM bundle_items bi JOIN service_items i ON i.id = "
+                                             "bi.item_id WHERE bi.bundle_id = ? ORDER BY bi.position", (obj_id,))]
+    return out
+
+
+def _label(kind: str, snap: dict[str, Any]) -> str:
+    if kind == "windows":
+        return f"{snap['number']} 号窗口 {snap['name']}"
+    if kind == "queues":
+        return f"{snap['prefix']} {snap['name']}"
+    return f"{snap.get('code', '')} {snap.get('name', '')}".strip()
+
+
+# -- what archiving may not break (domain/archiving.py decides on what these read) --------------------------
+
+def _today(tx: Tx, hall_id: int, rules: Rules) -> str:
+    return service_day_of(tx.now, _hall(tx, hall_id)["timezone"], rules)
+
+
+def _active_tickets(tx: Tx, queue_id: int) -> int:
+    marks = ", ".join("?" * len(ACTIVE_STATUSES))
+    row = tx.one(f"SELECT count(*) FROM tickets WHERE queue_id = ? AND status IN ({marks})",
+                 (queue_id, *sorted(ACTIVE_STATUSES)))
+    return int(row[0]) if row else 0
+
+
+def _orphaned(tx: Tx, window_id: int, lost_queue_ids: set[int]) -> list[str]:
+    """The active queues among `lost_queue_ids` no other active window serves."""
+    out = []
+    for qid in sorted(lost_queue_ids):
+        q = tx.one("SELECT prefix, active FROM queues WHERE id = ?", (qid,))
+        if q is None or not q["active"]:
+            continue
+        other = tx.one("SELECT 1 FROM window_queues wq JOIN windows w ON w.id = wq.window_id WHERE wq.queue_id = ? "
+                       "AND w.id <> ? AND w.active = 1", (qid, window_id))
+        if other is None:
+            out.append(str(q["prefix"]))
+    return out
+
+
+def _window_queue_ids(tx: Tx, window_id: int) -> set[int]:
+    return {int(r[0]) for r in tx.all("SELECT queue_id FROM window_queues WHERE window_id = ?", (window_id,))}
+
+
+def check_change(tx: Tx, kind: str, obj_id: int, changes: dict[str, Any], rules: Rules) -> None:
+    """Refuse a change that would break the day: archiving a queue with unfinished tickets, leaving an active
+    queue without a window, archiving an item on today's tickets or in a bundle, a department still in use."""
+    archiving_now = changes.get("active") is False
+    if kind == "queues" and archiving_now:
+        row = tx.one("SELECT prefix FROM queues WHERE id = ?", (obj_id,))
+        if row is not None:
+            archiving.check_queue_archivable(str(row[0]), _active_tickets(tx, obj_id))
+    elif kind == "windows":
+        row = tx.one("SELECT hall_id, active FROM windows WHERE id = ?", (obj_id,))
+        if row is None or not row["active"]:
+            return
+        before = _window_queue_ids(tx, obj_id)
+        if archiving_now:
+            lost = before
+        elif "queues" in changes:
+            after = {_queue_id(tx, int(row["hall_id"]), str(p).upper()) for p in changes["queues"] or []}
+            lost = before - after
+        else:
+            return
+        archiving.check_queues_keep_a_window(_orphaned(tx, obj_id, lost))
+    elif kind == "service_items" and archiving_now:
+        item = tx.one("SELECT hall_id, code FROM service_items WHERE id = ?", (obj_id,))
+        if item is None:
+            return
+        day = _today(tx, int(item["hall_id"]), rules)
+        n = tx.one("SELECT count(*) FROM ticket_items ti JOIN tickets t ON t.id = ti.ticket_id "
+                   "WHERE ti.item_id = ? AND t.service_day = ?", (obj_id, day))
+        bundles = [str(r[0]) for r in tx.all("SELECT b.name FROM bundle_items bi JOIN bundles b ON b.id = "
+                                             "bi.bundle_id WHERE bi.item_id = ? AND b.active = 1", (obj_id,))]
+        archiving.check_item_archivable(str(item["code"]), int(n[0]) if n else 0, bundles)
+    elif kind == "departments" and archiving_now:
+        d = tx.one("SELECT code FROM departments WHERE id = ?", (obj_id,))
+        if d is None:
+            return
+        nq = tx.one("SELECT count(*) FROM queues WHERE department_id = ? AND active = 1", (obj_id,))
+        ni = tx.one("SELECT count(*) FROM service_items WHERE department_id = ? AND active = 1", (obj_id,))
+        archiving.check_department_archivable(str(d[0]), int(nq[0]) if nq else 0, int(ni[0]) if ni else 0)
+
+
+def _stamp_archive(tx: Tx, kind: str, obj_id: int, changes: dict[str, Any]) -> None:
+    if "active" in changes:
+        tx.run(f"UPDATE {_TABLES[kind]} SET archived_at = ? WHERE id = ?",
+               (None if changes["active"] else tx.now, obj_id))
+
+
+# -- bundles (一件事一次办) -------------------------------------------------------------------------------
+
+def _bundle_items(tx: Tx, hall_id: int, codes: list[str]) -> list[int]:
+    if len(codes) < 2:
+        raise InvalidInput(E.INVALID_INPUT, "一件事至少包含 2 个事项 (a bundle has at least two items)", field="items")
+    ids = []
+    for code in codes:
+        row = tx.one("SELECT id, active FROM service_items WHERE hall_id = ? AND code = ?", (hall_id, code))
+        if row is None or not row["active"]:
+            raise InvalidInput(E.ITEM_NOT_FOUND, f"事项不存在或已删除 (no active item {code!r})", field="items")
+        ids.append(int(row["id"]))
+    if len(set(ids)) != len(ids):
+        raise InvalidInput(E.DUPLICATE_ITEM, "事项重复 (an item is listed twice)", field="items")
+    return ids
+
+
+def _set_bundle_items(tx: Tx, bundle_id: int, ids: list[int]) -> None:
+    tx.run("DELETE FROM bundle_items WHERE bundle_id = ?", (bundle_id,))
+    tx.many("INSERT INTO bundle_items (bundle_id, position, item_id) VALUES (?, ?, ?)",
+            [(bundle_id, i, item) for i, item in enumerate(ids)])
+
+
+def create_bundle(tx: Tx, hall_id: int, spec: dict[str, Any]) -> int:
+    _hall(tx, hall_id)
+    _check_code(spec["code"])
+    ids = _bundle_items(tx, hall_id, list(spec.get("items") or []))
+    queue_id = _queue_id(tx, hall_id, str(spec["queue"]).upper()) if spec.get("queue") else None
+    try:
+        with tx.savepoint():
+            bundle_id = tx.insert("INSERT INTO bundles (hall_id, code, name, name_en, queue_id) VALUES (?,?,?,?,?)",
+                                  (hall_id, spec["code"], spec["name"], spec.get("name_en", ""), queue_id))
+    except IntegrityError as e:
+        raise _integrity(e, "一件事") from e
+    _set_bundle_items(tx, bundle_id, ids)
+    _changed(tx, hall_id, "bundle", bundle_id)
+    return bundle_id
+
+
+def update_bundle(tx: Tx, bundle_id: int, changes: dict[str, Any]) -> int:
+    row = tx.one("SELECT hall_id FROM bundles WHERE id = ?", (bundle_id,))
+    if row is None:
+        raise NotFound(E.BUNDLE_NOT_FOUND, f"一件事不存在 (no bundle {bundle_id})")
+    hall_id = int(row["hall_id"])
+    v = dict(changes)
+    if "queue" in v:
+        v["queue_id"] = _queue_id(tx, hall_id, str(v.pop("queue")).upper()) if v["queue"] else None
+    _update(tx, "bundles", bundle_id, v, {"name", "name_en", "queue_id", "active"})
+    if "items" in changes:
+        _set_bundle_items(tx, bundle_id, _bundle_items(tx, hall_id, list(changes["items"] or [])))
+    _changed(tx, hall_id, "bundle", bundle_id)
+    return hall_id
+
+
+_CREATE["bundles"] = create_bundle
+_UPDATE["bundles"] = update_bundle
+_TABLES["bundles"] = "bundles"
+
+
+# -- importing the item list ---------------------------------------------------------------------------------
+
+def import_items(tx: Tx, hall_id: int, planner: Callable[[list[dict[str, Any]]], Plan],
+                 actor: Actor | None) -> dict[str, Any]:
+    """Apply an import in one transaction: the plan is made again from the items as they are now."""
+    _hall(tx, hall_id)
+    existing = [dict(r) for r in tx.all(
+        "SELECT i.id, i.code, i.standard_code, i.name, i.name_en, d.code AS department, q.prefix AS queue "
+        "FROM service_items i LEFT JOIN departments d ON d.id = i.department_id "
+        "LEFT JOIN queues q ON q.id = i.queue_id WHERE i.hall_id = ?", (hall_id,))]
+    p = planner(existing)
+    if p.errors:
+        raise InvalidInput(E.IMPORT_INVALID, f"有 {len(p.errors)} 行有错，未导入任何事项 ({len(p.errors)} rows have "
+                                             "errors; nothing was imported)", errors=[e.as_dict() for e in p.errors])
+    depts = {str(r[1]): int(r[0]) for r in tx.all("SELECT id, code FROM departments WHERE hall_id = ?", (hall_id,))}
+    queues = {str(r[1]): int(r[0]) for r in tx.all("SELECT id, prefix FROM queues WHERE hall_id = ?", (hall_id,))}
+    taken = {str(o["code"]) for o in existing}
+    for r in p.add:
+        if r.code in taken:
+            raise Conflict(E.DUPLICATE_CODE, f"第 {r.line} 行：本地编码 {r.code} 已被其他事项使用 (line {r.line}: code "
+                                             f"{r.code} belongs to another item)", line=r.line)
+    tx.many("INSERT INTO service_items (hall_id, code, standard_code, name, name_en, department_id, queue_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(hall_id, r.code, r.standard_code, r.name, r.name_en, depts.get(r.department or ""),
+              queues.get(r.queue or "")) for r in p.add])
+    for _r, before, after in p.change:
+        v = dict(after)
+        if "department" in v:
+            v["department_id"] = depts.get(str(v.pop("department")))
+        if "queue" in v:
+            v["queue_id"] = queues.get(str(v.pop("queue")))
+        _update(tx, "service_items", int(str(before["id"])), v,
+                {"standard_code", "name", "name_en", "department_id", "queue_id"})
+    counts = {"rows": p.rows, "added": len(p.add), "changed": len(p.change), "unchanged": p.unchanged}
+    tx.emit(hall_id, Ev.LAYOUT_CHANGED, {"kind": "service_items", "id": None, "import": counts})
+    record(tx, actor, "service_item.import", hall_id=hall_id, target_kind="service_item",
+           summary=f"导入事项清单：{p.rows} 行，新增 {len(p.add)}，修改 {len(p.change)}，未变 {p.unchanged}",
+           before={r.standard_code: {k: v for k, v in b.items() if k != "id"} for r, b, _ in p.change} or None,
+           after={"added": [r.standard_code for r in p.add],
+                  "changed": {r.standard_code: a for r, _, a in p.change}})
+    return counts
 
 
 class LayoutStore:
-    """The layout port: whole-hall loads and changes to one object of the model, each one write job."""
+    """The layout port: whole-hall loads and changes to one object of the model, each one write job with its
+    event and its audit row."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, rules: Rules | None = None) -> None:
         self.db = db
+        self.rules = rules or Rules()
 
     async def load_layout(self, spec: dict[str, Any]) -> int:
         users = spec.get("users", [])
@@ -320,21 +556,109 @@ class LayoutStore:
         hashes = {u["username"]: by_password[u["password"]] for u in users}
         return await self.db.write(lambda tx: load_layout(tx, spec, hashes))
 
-    async def create_hall(self, spec: dict[str, Any]) -> int:
-        return await self.db.write(lambda tx: create_hall(tx, spec))
+    async def create_hall(self, spec: dict[str, Any], actor: Actor | None = None) -> int:
+        def job(tx: Tx) -> int:
+            hall_id = create_hall(tx, spec)
+            record(tx, actor, "hall.create", hall_id=hall_id, target_kind="hall", target_id=hall_id,
+                   summary=f"新建大厅 {spec['code']} {spec['name']}", after=snapshot(tx, "hall", hall_id))
+            return hall_id
+        return await self.db.write(job)
 
-    async def update_hall(self, hall_id: int, changes: dict[str, Any]) -> None:
-        await self.db.write(lambda tx: update_hall(tx, hall_id, changes))
+    async def update_hall(self, hall_id: int, changes: dict[str, Any], actor: Actor | None = None) -> None:
+        def job(tx: Tx) -> None:
+            before = snapshot(tx, "hall", hall_id)
+            update_hall(tx, hall_id, changes)
+            b, a = diff(before, snapshot(tx, "hall", hall_id))
+            if a:
+                action = "hall.notice" if set(a) == {"notice"} else "hall.update"
+                record(tx, actor, action, hall_id=hall_id, target_kind="hall", target_id=hall_id,
+                       summary=f"修改大厅 {before['code']}" if action == "hall.update" else "修改屏幕公告",
+                       before=b, after=a)
+        await self.db.write(job)
 
-    async def create(self, kind: str, hall_id: int, spec: dict[str, Any]) -> int:
-        """Add a department, queue, service item or window (`kind` one of KINDS); returns its id."""
-        return await self.db.write(lambda tx: _CREATE[kind](tx, hall_id, spec))
+    async def create(self, kind: str, hall_id: int, spec: dict[str, Any], actor: Actor | None = None) -> int:
+        """Add a department, queue, service item, window or bundle (`kind` one of KINDS); returns its id."""
+        def job(tx: Tx) -> int:
+            obj_id = _CREATE[kind](tx, hall_id, spec)
+            after = snapshot(tx, kind, obj_id)
+            record(tx, actor, f"{_NOUN[kind]}.create", hall_id=hall_id, target_kind=_NOUN[kind], target_id=obj_id,
+                   summary=f"新建{_ZH[kind]} {_label(kind, after)}", after=after)
+            return obj_id
+        return await self.db.write(job)
 
     async def update(self, kind: str, obj_id: int, changes: dict[str, Any],
-                     check_hall: Callable[[int], None]) -> int:
+                     check_hall: Callable[[int], None], actor: Actor | None = None) -> int:
         """Change one object; `check_hall` sees its hall before the change, in the same transaction (and may
-        refuse). Returns the hall's id."""
+        refuse). A change that would break the day is refused (`check_change`). Returns the hall's id."""
         def job(tx: Tx) -> int:
             check_hall(hall_of(tx, kind, obj_id))
-            return _UPDATE[kind](tx, obj_id, changes)
+            before = snapshot(tx, kind, obj_id)
+            check_change(tx, kind, obj_id, changes, self.rules)
+            hall_id = _UPDATE[kind](tx, obj_id, changes)
+            _stamp_archive(tx, kind, obj_id, changes)
+            b, a = diff(before, snapshot(tx, kind, obj_id))
+            if a:
+                verb = "archive" if a.get("active") is False else "restore" if a.get("active") is True else "update"
+                zh = {"archive": "删除（归档）", "restore": "恢复", "update": "修改"}[verb]
+                record(tx, actor, f"{_NOUN[kind]}.{verb}", hall_id=hall_id, target_kind=_NOUN[kind],
+                       target_id=obj_id, summary=f"{zh}{_ZH[kind]} {_label(kind, before)}", before=b, after=a)
+            return hall_id
         return await self.db.write(job)
+
+    async def import_items(self, hall_id: int, planner: Callable[[list[dict[str, Any]]], Plan],
+                           actor: Actor | None) -> dict[str, Any]:
+        return await self.db.write(lambda tx: import_items(tx, hall_id, planner, actor))
+
+    async def existing_items(self, hall_id: int) -> list[dict[str, Any]]:
+        rows = await self.db.all(
+            "SELECT i.id, i.code, i.standard_code, i.name, i.name_en, d.code AS department, q.prefix AS queue "
+            "FROM service_items i LEFT JOIN departments d ON d.id = i.department_id "
+            "LEFT JOIN queues q ON q.id = i.queue_id WHERE i.hall_id = ?", (hall_id,))
+        return [dict(r) for r in rows]
+
+    async def admin_view(self, hall_id: int) -> dict[str, Any] | None:
+        """Everything of a hall's model the console edits, archived objects included."""
+        async with self.db.snapshot() as r:
+            hall = await r.one("SELECT id, code, name, name_en, timezone, notice FROM halls WHERE id = ?", (hall_id,))
+            if hall is None:
+                return None
+            depts = await r.all("SELECT id, code, name, name_en, active FROM departments WHERE hall_id = ? "
+                                "ORDER BY active DESC, code", (hall_id,))
+            queues = await r.all(
+                "SELECT q.id, q.prefix, q.name, q.name_en, q.category, q.kind, d.code AS department, "
+                "q.target_wait_minutes, q.daily_cap, q.hours, q.avg_service_minutes, q.active FROM queues q "
+                "LEFT JOIN departments d ON d.id = q.department_id WHERE q.hall_id = ? ORDER BY q.active DESC, "
+                "q.prefix", (hall_id,))
+            items = await r.all(
+                "SELECT i.id, i.code, i.standard_code, i.name, i.name_en, d.code AS department, q.prefix AS queue, "
+                "i.active FROM service_items i LEFT JOIN departments d ON d.id = i.department_id "
+                "LEFT JOIN queues q ON q.id = i.queue_id WHERE i.hall_id = ? ORDER BY i.active DESC, i.id",
+                (hall_id,))
+            windows = await r.all("SELECT id, number, name, name_en, kind, scope, key_window, area, active, state "
+                                  "FROM windows WHERE hall_id = ? ORDER BY active DESC, number", (hall_id,))
+            wq = await r.all("SELECT wq.window_id, q.prefix FROM window_queues wq JOIN windows w ON w.id = "
+                             "wq.window_id JOIN queues q ON q.id = wq.queue_id WHERE w.hall_id = ? "
+                             "ORDER BY wq.window_id, wq.position", (hall_id,))
+            bundles = await r.all("SELECT b.id, b.code, b.name, b.name_en, q.prefix AS queue, b.active FROM bundles b "
+                                  "LEFT JOIN queues q ON q.id = b.queue_id WHERE b.hall_id = ? "
+                                  "ORDER BY b.active DESC, b.code", (hall_id,))
+            bi = await r.all("SELECT bi.bundle_id, i.code, i.name, d.name AS department FROM bundle_items bi "
+                             "JOIN bundles b ON b.id = bi.bundle_id JOIN service_items i ON i.id = bi.item_id "
+                             "LEFT JOIN departments d ON d.id = i.department_id WHERE b.hall_id = ? "
+                             "ORDER BY bi.bundle_id, bi.position", (hall_id,))
+        served: dict[int, list[str]] = {}
+        for row in wq:
+            served.setdefault(int(row["window_id"]), []).append(str(row["prefix"]))
+        parts: dict[int, list[dict[str, Any]]] = {}
+        for row in bi:
+            parts.setdefault(int(row["bundle_id"]), []).append(
+                {"code": row["code"], "name": row["name"], "department": row["department"]})
+
+        def flag(rows: list[Any], *names: str) -> list[dict[str, Any]]:
+            return [{**dict(x), **{n: bool(x[n]) for n in names}} for x in rows]
+        return {
+            "hall": dict(hall), "departments": flag(depts, "active"), "queues": flag(queues, "active"),
+            "service_items": flag(items, "active"),
+            "windows": [{**w, "queues": served.get(int(w["id"]), [])} for w in flag(windows, "active", "key_window")],
+            "bundles": [{**b, "items": parts.get(int(b["id"]), [])} for b in flag(bundles, "active")],
+        }

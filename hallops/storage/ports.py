@@ -14,6 +14,7 @@ from functools import cached_property
 from hallops.storage.accounts import AccountStore, SigningKeys
 from hallops.storage.alerts import AlertsPort
 from hallops.storage.appointments import AppointmentsPort
+from hallops.storage.audit import AuditStore
 from hallops.storage.cases import CasesPort
 from hallops.storage.citizens import CitizensPort
 from hallops.storage.console import ConsolePort
@@ -41,7 +42,7 @@ class Ports:
 
     @classmethod
     def build(cls, db: Database, rules: Rules) -> Ports:
-        return cls(db, rules, accounts=AccountStore(db), keys=SigningKeys(db), layout=LayoutStore(db))
+        return cls(db, rules, accounts=AccountStore(db), keys=SigningKeys(db), layout=LayoutStore(db, rules))
 
     async def schema_versions(self) -> list[int]:
         """The migrations the database has (opening it applied what was missing)."""
@@ -103,6 +104,11 @@ class Ports:
     @cached_property
     def cases(self) -> CasesPort:
         return CasesPort(self.db)
+
+    # The audit log of the admin console (issue 13): read here, written by each change's own write job.
+    @cached_property
+    def audit(self) -> AuditStore:
+        return AuditStore(self.db)
 
     # Sign-in attempts, counted before the password is checked (issue 14).
     @cached_property
