@@ -23,6 +23,7 @@ from hallops.storage.ports import Ports
 from hallops.usecases.accounts import Accounts
 from hallops.usecases.alerts import Alerts
 from hallops.usecases.appointments import Appointments
+from hallops.usecases.audit import Audit
 from hallops.usecases.briefings import Briefings
 from hallops.usecases.cases import Cases
 from hallops.usecases.citizens import Citizens
@@ -77,6 +78,10 @@ class UseCases:
     @property
     def layout(self) -> Layout:
         return Layout(self.ctx)
+
+    @property
+    def audit(self) -> Audit:
+        return Audit(self.ctx)
 
     @property
     def patrols(self) -> Patrols:
