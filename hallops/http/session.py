@@ -8,6 +8,7 @@ from aiohttp import web
 
 from hallops.domain.actors import Actor
 from hallops.domain.model import STAFF_ROLES, Role
+from hallops.http import admin_bodies as ab
 from hallops.http import bodies
 from hallops.http.api import RouteTable, json_response
 from hallops.http.client import client_address
@@ -42,7 +43,7 @@ async def login(request: web.Request, actor: Actor | None, body: bodies.Login) -
 async def logout(request: web.Request, actor: Actor) -> web.Response:
     sid = request.cookies.get(SESSION_COOKIE)
     if sid:
-        await request.app[USECASES].accounts.sign_out(sid)
+        await request.app[USECASES].accounts.sign_out(sid, actor)
     resp = web.Response(status=204)
     resp.del_cookie(SESSION_COOKIE, path="/")
     return resp
@@ -53,3 +54,24 @@ async def whoami(request: web.Request, actor: Actor) -> web.Response:
     return json_response({"role": actor.role.value, "user_id": actor.user_id, "display_name": actor.display_name,
                           "hall_id": actor.hall_id, "window_id": actor.window_id,
                           "csrf_token": request.get(CSRF_KEY)})
+
+
+@routes.post("/api/v1/session/password", summary="Change your own password (the current one first)",
+             roles=STAFF_ROLES, body=ab.PasswordChange, responses={204: "changed; other sessions ended"})
+async def change_password(request: web.Request, actor: Actor, body: ab.PasswordChange) -> web.Response:
+    await request.app[USECASES].accounts.change_own_password(actor, body.current, body.password,
+                                                             request.cookies.get(SESSION_COOKIE))
+    return web.Response(status=204)
+
+
+@routes.post("/api/v1/password-reset/check", summary="Whose one-time reset code this is", roles=None,
+             body=ab.ResetCode)
+async def check_reset(request: web.Request, actor: Actor | None, body: ab.ResetCode) -> web.Response:
+    return json_response(await request.app[USECASES].accounts.reset_user(body.code))
+
+
+@routes.post("/api/v1/password-reset", summary="Set a new password with a one-time reset code", roles=None,
+             body=ab.ResetUse, responses={200: "the password is set; sign in with it"})
+async def use_reset(request: web.Request, actor: Actor | None, body: ab.ResetUse) -> web.Response:
+    return json_response(await request.app[USECASES].accounts.use_reset(body.code, body.password,
+                                                                        client_address(request)))
