@@ -202,9 +202,13 @@ PHONE_WATCHES: web.AppKey[PhoneWatches] = web.AppKey("phone_watches", PhoneWatch
 @routes.get("/t/{token}", summary="The citizen's ticket on the phone (live)", roles=None, page=True)
 async def phone_page(request: web.Request, actor: Actor | None) -> web.Response:
     token = _token(request)
-    page = await _phones(request).page(token, _cookie(request))
+    phones = _phones(request)
+    page = await phones.page(token, _cookie(request))
+    citizens = request.app[USECASES].citizens
+    await citizens.remember(await phones.identify(_cookie(request)), token)  # "my tickets" on /m/{hall}
     return render(request, "phone/ticket.html", st=page.status, token=token, can_cancel=page.can_cancel,
-                  hall_code=page.hall_code)
+                  hall_code=page.hall_code, person=await citizens.ticket_person(token),
+                  sms=await citizens.subscription(token))
 
 
 @routes.get("/t/{token}/qr.svg", summary="QR code of the phone ticket page", roles=None, page=True)
@@ -219,8 +223,10 @@ async def phone_qr(request: web.Request, actor: Actor | None) -> web.Response:
 async def mobile_page(request: web.Request, actor: Actor | None) -> web.Response:
     hall = hall_of(request)
     phones = _phones(request)
-    resp = render(request, "phone/take.html", hall=hall, settings=await phones.take_page(hall["id"]))
-    if await phones.identify(_cookie(request)) is None:  # a first visit, or a cookie the server never signed
+    device = await phones.identify(_cookie(request))
+    mine = await request.app[USECASES].citizens.mine(device, hall)
+    resp = render(request, "phone/take.html", hall=hall, settings=await phones.take_page(hall["id"]), mine=mine)
+    if device is None:  # a first visit, or a cookie the server never signed
         await _name_device(request, resp)
     return resp
 

@@ -73,10 +73,13 @@ class Phones:
         st = await Tickets(self.ctx).status(token)
         zh, en = wait_words(st)
         st = st | {"wait_zh": zh, "wait_en": en}
-        if st["status"] in ENDED_AT_A_WINDOW and st.get("window") is None:
+        if st.get("window") is not None or st["status"] in ENDED_AT_A_WINDOW:
+            # The window's English name too: English mode names it (issue 15 item 8).
             w = await self.port.last_window(token)
             if w is not None:
-                st |= {"window": w["number"], "window_name": w["name"]}
+                if st.get("window") is None:
+                    st |= {"window": w["number"], "window_name": w["name"]}
+                st |= {"window_name_en": w["name_en"] or ""}
         return st
 
     async def live_status(self, token: str) -> dict[str, Any]:

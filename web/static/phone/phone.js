@@ -22,7 +22,22 @@
     return ["约 " + est.low_minutes + "–" + est.high_minutes + " 分钟", "about " + est.low_minutes + "–" + est.high_minutes + " min"];
   }
 
+  // What a screen reader says (the live region #p-say): the call above all, in the page's language.
+  function say(s, event) {
+    const en = hallops.lang() === "en";
+    let text = "";
+    if (ACTIVE.includes(s.status) && (event === "ticket.called" || event === "ticket.recalled" || event === null)) {
+      text = en ? "Number " + s.number + ": please go to window " + s.window : "请 " + s.number + " 号到 " + s.window + " 号窗口";
+    } else if (s.status === "waiting" && last && last.people_ahead !== s.people_ahead) {
+      text = en ? s.people_ahead + " people ahead of you" : "前面还有 " + s.people_ahead + " 人";
+    } else if (FINAL.includes(s.status) && last && last.status !== s.status) {
+      text = { done: ["已办结", "Done"], no_show: ["已过号", "Missed"], cancelled: ["已取消", "Cancelled"], expired: ["已过期", "Expired"] }[s.status][en ? 1 : 0];
+    }
+    if (text && $("p-say").textContent !== text) $("p-say").textContent = text;
+  }
+
   function render(s, event) {
+    say(s, event);
     root.dataset.status = s.status;
     const called = ACTIVE.includes(s.status), final = FINAL.includes(s.status);
     $("p-called").hidden = !called;
@@ -30,9 +45,10 @@
     $("p-note").hidden = s.status !== "waiting";
     $("p-end").hidden = !final;
     if ($("p-cancel")) $("p-cancel").hidden = s.status !== "waiting";
+    if ($("p-sms")) $("p-sms").hidden = s.status !== "waiting";
     if (called) {
       $("p-window").textContent = s.window; $("p-window-en").textContent = s.window;
-      $("p-window-name").textContent = s.window_name || "";
+      $("p-window-name").innerHTML = '<span class="zh">' + esc(s.window_name || "") + '</span> <small class="en">' + esc(s.window_name_en || "") + '</small>';
       if ((event === "ticket.called" || event === "ticket.recalled") && navigator.vibrate) {
         try { navigator.vibrate([400, 200, 400, 200, 400]); } catch (e) { /* not allowed before a tap */ }
       }
@@ -92,6 +108,19 @@
       }
     });
   }
+
+  // -- a text before my turn ------------------------------------------------------------------------------
+  const smsForm = $("p-sms-form");
+  if (smsForm) smsForm.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const body = { mobile: smsForm.mobile.value.trim(), ahead: Number(smsForm.ahead.value), relation: smsForm.family.checked ? "family" : "self" };
+    try {
+      const r = await hallops.api("POST", "/api/v1/mobile/tickets/" + encodeURIComponent(token) + "/sms", body);
+      smsForm.hidden = true;
+      $("p-sms-state").innerHTML = '<span class="zh">将在前面剩 ' + r.ahead + ' 人和叫号时发短信到 ' + esc(r.mobile) + '</span> ' +
+        '<small class="en">We will text ' + esc(r.mobile) + ' when ' + r.ahead + ' are ahead and when called</small>';
+    } catch (e) { $("p-sms-state").innerHTML = said(e.message); }
+  });
 
   render(last, null);
   connect();

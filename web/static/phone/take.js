@@ -10,7 +10,8 @@
   const $ = (id) => document.getElementById(id);
   const { esc } = hallops;
   const { said } = hallops;
-  let menu = null, busy = false, chosen = null;
+  const TZ = root.dataset.tz || undefined;
+  let menu = null, busy = false, chosen = null, opener = null, searchSeq = 0, searchTimer = null;
 
   function key() { const b = new Uint8Array(16); crypto.getRandomValues(b); return Array.from(b, x => x.toString(16).padStart(2, "0")).join(""); }
 
@@ -22,16 +23,25 @@
       '<span class="p-w"><b>' + q.waiting + '</b> <span class="zh">人等候</span> <small class="en">waiting</small></span></button>';
   }
 
-  function render(filter) {
-    const s = (filter || "").trim().toLowerCase();
+  // Search runs on the server (pinyin, initials, English, common words): hallops/domain/search.py.
+  async function searchHall(s) {
+    const seq = ++searchSeq;
+    let hits = [];
+    try {
+      hits = (await hallops.api("GET", "/api/v1/halls/" + encodeURIComponent(HALL) + "/search?q=" + encodeURIComponent(s.slice(0, 40)))).hits;
+    } catch (e) { showMessage(e.message); return; }
+    if (seq !== searchSeq) return;   // a newer search is on its way
     const by = Object.fromEntries(menu.queues.map(q => [q.prefix, q]));
-    if (s) {
-      const hits = menu.queues.map(q => [q, q.items.find(n => n.toLowerCase().includes(s))])
-        .filter(([q, item]) => item || q.name.toLowerCase().includes(s) || (q.name_en || "").toLowerCase().includes(s));
-      menuEl.innerHTML = hits.map(([q, item]) => button(q, item)).join("") ||
-        '<p><span class="zh">没有找到</span> <small class="en">Nothing found</small></p>';
-      return;
-    }
+    menuEl.innerHTML = hits.filter(h => by[h.queue]).map(h => button(by[h.queue], h.item + (h.item_en ? " · " + h.item_en : ""))).join("") ||
+      '<p role="status"><span class="zh">没有找到，请换个说法或按类别选择</span> <small class="en">Nothing found: try other words or pick a category</small></p>';
+  }
+
+  function render(filter) {
+    const s = (filter || "").trim();
+    const by = Object.fromEntries(menu.queues.map(q => [q.prefix, q]));
+    clearTimeout(searchTimer);
+    if (s) { searchTimer = setTimeout(() => searchHall(s), 150); return; }
+    searchSeq++;
     menuEl.innerHTML = menu.categories.map(c => '<h2 class="p-cat"><span class="zh">' + esc(c.zh) + '</span> <small class="en">' + esc(c.en) + '</small></h2>' +
       c.queues.map(p => button(by[p])).join("")).join("");
   }
@@ -51,10 +61,23 @@
     $("p-confirm-item").hidden = !hit;
     $("p-confirm-item").textContent = hit || "";
     showMessage("");
+    opener = document.activeElement;
     $("p-confirm").hidden = false;
-    $("p-confirm-go").focus();
+    $("p-confirm-h").focus();
   }
-  function closeSheet() { if (busy) return; $("p-confirm").hidden = true; chosen = null; }
+  function closeSheet() {
+    if (busy || $("p-confirm").hidden) return;
+    $("p-confirm").hidden = true; chosen = null;
+    if (opener && document.contains(opener)) opener.focus();   // back where the citizen was
+  }
+  // The sheet is modal: Tab and Shift+Tab stay inside it.
+  $("p-confirm").addEventListener("keydown", (ev) => {
+    if (ev.key !== "Tab") return;
+    const f = Array.from($("p-confirm").querySelectorAll("button:not([disabled])"));
+    const first = f[0], last = f[f.length - 1];
+    if (ev.shiftKey && (document.activeElement === first || document.activeElement === $("p-confirm-h"))) { ev.preventDefault(); last.focus(); }
+    else if (!ev.shiftKey && document.activeElement === last) { ev.preventDefault(); first.focus(); }
+  });
 
   async function take() {
     if (busy || !chosen) return;
@@ -92,6 +115,48 @@
   $("p-confirm").addEventListener("click", (ev) => { if (ev.target === $("p-confirm")) closeSheet(); });   // the backdrop
   document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") closeSheet(); });
   $("p-search").addEventListener("input", (ev) => render(ev.target.value));
+
+  // -- my bookings and booking a time -----------------------------------------------------------------------
+  const fmt = (iso) => new Date(iso).toLocaleString(hallops.lang() === "en" ? "en-GB" : "zh-CN",
+    { month: "numeric", day: "numeric", weekday: "short", hour: "2-digit", minute: "2-digit", hour12: false, timeZone: TZ });
+  function whenTexts() { document.querySelectorAll(".p-mine-b").forEach(li => { li.querySelector(".p-mine-when").textContent = fmt(Number(li.dataset.starts) * 1000); }); }
+  whenTexts();
+  document.addEventListener("click", async (ev) => {
+    const b = ev.target.closest("[data-cancel-booking]");
+    if (!b) return;
+    try {
+      await hallops.api("POST", "/api/v1/mobile/" + encodeURIComponent(HALL) + "/bookings/" + b.dataset.cancelBooking + "/cancel", {});
+      b.outerHTML = '<span class="p-mine-s" role="status"><span class="zh">已取消</span> <small class="en">Cancelled</small></span>';
+    } catch (e) { showMessage(e.message); }
+  });
+  const bookOpen = $("p-book-open"), form = $("p-book-form");
+  async function loadSlots() {
+    const sel = $("p-book-slot");
+    try {
+      const { slots } = await hallops.api("GET", "/api/v1/mobile/" + encodeURIComponent(HALL) + "/slots");
+      const open = slots.filter(s => s.free > 0);
+      sel.innerHTML = open.length ? open.map(s => '<option value="' + s.id + '">' + esc(s.queue + " " + s.queue_name) + " · " + esc(fmt(s.starts_at)) +
+        "（余 " + s.free + "）</option>").join("") : '<option value="">暂无可预约时段 No open times</option>';
+    } catch (e) { showMessage(e.message); }
+  }
+  if (bookOpen) bookOpen.addEventListener("click", () => {
+    const show = form.hidden;
+    form.hidden = !show; bookOpen.setAttribute("aria-expanded", String(show));
+    if (show) { loadSlots(); $("p-book-slot").focus(); }
+  });
+  if (form) form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const body = { slot: Number(form.slot.value), name: form.name.value.trim(), id_number: form.id_number.value.trim(), mobile: form.mobile.value.trim() };
+    try {
+      const b = await hallops.api("POST", "/api/v1/mobile/" + encodeURIComponent(HALL) + "/bookings", body);
+      form.hidden = true; bookOpen.setAttribute("aria-expanded", "false");
+      const done = $("p-book-done");
+      done.innerHTML = '<p class="p-book-code"><span class="zh">预约成功，预约码</span> <small class="en">Booked. Your code</small> <b>' + esc(b.code) + '</b></p>' +
+        '<p><span class="zh">' + esc(b.queue_name) + " · " + esc(fmt(b.starts_at)) + (b.mobile ? "，短信已发送至 " + esc(b.mobile) : "") + '</span>' +
+        ' <small class="en">' + esc(fmt(b.starts_at)) + (b.mobile ? ", text sent to " + esc(b.mobile) : "") + '</small></p>';
+      done.hidden = false; done.focus();
+    } catch (e) { showMessage(e.message); $("p-msg").scrollIntoView({ block: "center" }); }
+  });
   hallops.api("GET", "/api/v1/halls/" + encodeURIComponent(HALL) + "/menu").then(m => { menu = m; render(""); })
     .catch(e => showMessage(e.message));
 })();
