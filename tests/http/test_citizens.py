@@ -308,7 +308,7 @@ async def test_three_missed_bookings_block_online_booking_with_the_reason(hall: 
                                                                        "name": "张三华"})
         assert status == 201
     hall.clock.advance(2 * 86400 + 3600)  # Wed 10:00: both missed
-    status, b3 = await p.post("/api/v1/mobile/liangjiang/bookings", {"slot": by_day["2026-12-03"],
+    status, _ = await p.post("/api/v1/mobile/liangjiang/bookings", {"slot": by_day["2026-12-03"],
                                                                     "id_number": ZHANG, "name": "张三华"})
     assert status == 201
     hall.clock.advance(86400)  # Thu 10:00: the third missed
@@ -325,7 +325,8 @@ async def test_booking_refuses_bad_input_and_a_down_provider_changes_nothing(hal
     p = await phone(hall)
     s = (await slots(hall))[0]
     url = "/api/v1/mobile/liangjiang/bookings"
-    for body, status, code in (({"slot": s["id"], "id_number": ZHANG[:-1] + "1", "name": "张三华"}, 422, "bad_id_number"),
+    bad_id = ZHANG[:-1] + "1"
+    for body, status, code in (({"slot": s["id"], "id_number": bad_id, "name": "张三华"}, 422, "bad_id_number"),
                                ({"slot": s["id"], "id_number": ZHANG, "name": "张三华", "mobile": "12"}, 422,
                                 "bad_mobile"),
                                ({"slot": 999999, "id_number": ZHANG, "name": "张三华"}, 422, "booking_out_of_range"),
@@ -342,7 +343,7 @@ async def test_booking_refuses_bad_input_and_a_down_provider_changes_nothing(hal
 
 async def test_the_phone_lists_its_tickets_and_those_it_opened(hall: Hall) -> None:
     p = await phone(hall)
-    status, t = await p.post("/api/v1/mobile/liangjiang/tickets", {"queue": "A"})
+    status, _ = await p.post("/api/v1/mobile/liangjiang/tickets", {"queue": "A"})
     assert status == 201
     kiosk_ticket = await hall.issue("B")
     assert (await p.get(f"/t/{kiosk_ticket['token']}"))[0] == 200  # scanned the slip's QR code
