@@ -254,6 +254,56 @@ def request_digest(body: BaseModel) -> str:
     return hashlib.sha256(body.model_dump_json().encode()).hexdigest()
 
 
+# Query parameters by name: their type in the OpenAPI document (everything else is a string).
+_QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
+    **{n: {"type": "integer", "minimum": 0, "maximum": MAX_INT}
+       for n in ("after", "limit", "window", "repeat", "volume", "days", "year")},
+    **{n: {"type": "string", "format": "date"} for n in ("date", "day", "from", "to", "received")},
+    **{n: {"type": "string", "enum": ["0", "1"]} for n in ("active", "all", "bad", "open", "overdue", "snapshot")},
+    "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+}
+# What a JSON answer is, by media: every JSON answer is an object or a list; a ticket has at least these.
+_TICKET = {"type": "object", "required": ["id", "number", "status", "queue", "service_day"], "properties": {
+    "id": {"type": "integer"}, "number": {"type": "string"}, "status": {"type": "string"},
+    "queue": {"type": "string"}, "service_day": {"type": "string"}, "window_id": {"type": ["integer", "null"]}}}
+_TICKET_ACTIONS = ("recall", "start", "park", "call_back", "finish", "no_show", "cancel")
+_RETURNS_TICKET = {"tickets.issue", "tickets.get_ticket"}  # the ticket itself
+_RETURNS_ACTED = {f"tickets.{a}" for a in (*_TICKET_ACTIONS, "transfer")} | {"windows.call_next"}  # {"ticket": …}
+# Links for stateful testing: a ticket issued or called can be looked at and acted on by its id.
+_TICKET_LINKS = {f"Ticket_{a}": {"operationId": f"tickets.{a}", "parameters": {"ticket_id": "$response.body#/id"}}
+                 for a in ("get_ticket", *_TICKET_ACTIONS)}
+_LINKS: dict[str, dict[int, dict[str, Any]]] = {
+    "tickets.issue": {201: _TICKET_LINKS, 200: _TICKET_LINKS},
+    "windows.call_next": {200: {f"Called_{a}": {"operationId": f"tickets.{a}",
+                                                "parameters": {"ticket_id": "$response.body#/ticket/id"}}
+                                for a in ("get_ticket", *_TICKET_ACTIONS)}},
+    **{f"tickets.{a}": {200: {f"Acted_{b}": {"operationId": f"tickets.{b}",
+                                             "parameters": {"ticket_id": "$response.body#/ticket/id"}}
+                              for b in ("get_ticket", *_TICKET_ACTIONS)}} for a in _TICKET_ACTIONS},
+}
+_NOT_JSON = ("audio/", "image/", "pdf", "csv", "text/", "html", "websocket", "svg", "xlsx")
+
+
+def _response(route: Route, status: int, text: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": text}
+    if status in (101, 204) or (200 <= status < 300 and any(k in text.lower() for k in _NOT_JSON)):
+        return out
+    if status >= 400:
+        schema: dict[str, Any] = {"$ref": "#/components/schemas/Error"}
+    elif route.name in _RETURNS_TICKET:
+        schema = {"$ref": "#/components/schemas/Ticket"}
+    elif route.name in _RETURNS_ACTED:
+        schema = {"type": "object", "required": ["ticket"], "properties": {
+            "ticket": {"$ref": "#/components/schemas/Ticket"}}}
+    else:
+        schema = {"type": ["object", "array"]}
+    out["content"] = {"application/json": {"schema": schema}}
+    links = _LINKS.get(route.name, {}).get(status)
+    if links:
+        out["links"] = links
+    return out
+
+
 def openapi_document(routes: Iterable[Route], version: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {}
@@ -262,9 +312,11 @@ def openapi_document(routes: Iterable[Route], version: str) -> dict[str, Any]:
             continue
         op: dict[str, Any] = {"summary": r.summary, "operationId": r.name, "tags": [r.tag]}
         params = [{"name": p, "in": "path", "required": True,
-                   "schema": {"type": "integer"} if p.endswith("_id") else {"type": "string"}}
+                   "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID} if p.endswith("_id")
+                   else {"type": "string"}}
                   for p in re.findall(r"{(\w+)(?::[^}]*)?}", r.path)]
-        params += [{"name": n, "in": "query", "required": False, "description": d, "schema": {"type": "string"}}
+        params += [{"name": n, "in": "query", "required": False, "description": d,
+                    "schema": _QUERY_SCHEMAS.get(n, {"type": "string"})}
                    for n, d in r.query]
         if params:
             op["parameters"] = params
@@ -278,13 +330,20 @@ def openapi_document(routes: Iterable[Route], version: str) -> dict[str, Any]:
         op["security"] = [] if r.roles is None else [{"bearer": []}, {"session": []}]
         if r.roles is not None:
             op["x-roles"] = sorted(role.value for role in r.roles)
-        responses: dict[str, Any] = {str(k): {"description": v} for k, v in (r.responses or {200: "OK"}).items()}
+        declared = dict(r.responses or {})
+        if not any(200 <= k < 300 or k == 101 for k in declared):
+            declared[200] = "OK"
+        responses: dict[str, Any] = {str(k): _response(r, k, v) for k, v in sorted(declared.items())}
         responses.setdefault("4XX", {"description": "Error: {\"error\": code, \"message\": text}",
+                                     "content": {"application/json": {"schema": {
+                                         "$ref": "#/components/schemas/Error"}}}})
+        responses.setdefault("503", {"description": "storage fault or busy: nothing changed; retry later",
                                      "content": {"application/json": {"schema": {
                                          "$ref": "#/components/schemas/Error"}}}})
         op["responses"] = responses
         path = re.sub(r"{(\w+):[^}]*}", r"{\1}", r.path)
         paths.setdefault(path, {})[r.method.lower()] = op
+    schemas["Ticket"] = _TICKET
     schemas["Error"] = {"type": "object", "required": ["error", "message"], "properties": {
         "error": {"type": "string", "description": "machine-readable code"},
         "message": {"type": "string", "description": "readable text, Chinese then English"},
