@@ -11,6 +11,7 @@ from hallops.domain.actors import Actor
 from hallops.domain.model import Role
 from hallops.http import (
     admin,
+    admin_pages,
     appointments,
     cases,
     citizens,
@@ -43,7 +44,8 @@ async def openapi(request: web.Request, actor: Actor) -> web.Response:
 
 # The features that bring pages, websockets or background work of their own: each has `routes`,
 # `TILES` (home-page entries) and `setup(app)`.
-FEATURES = (live, kiosk, phones, printing, appointments, citizens, console, manager, reports, ratings, cases)
+FEATURES = (admin_pages, live, kiosk, phones, printing, appointments, citizens, console, manager, reports, ratings,
+            cases)
 
 ROUTES: list[Route] = [
     *public.routes.routes,     # /healthz, /api/v1/ticket-status/{token}
@@ -55,6 +57,7 @@ ROUTES: list[Route] = [
     *windows.routes.routes,    # /api/v1/windows/{id}/call-next|open|pause|resume|close
     *halls.routes.routes,      # /api/v1/halls, …/{hall}/state, …/events, …/close-day
     *admin.routes.routes,      # hall model, users, tokens
+    *admin_pages.routes.routes,  # /admin/… (the admin console), /account/password, /reset
     *live.routes.routes,       # websockets; /displays/…
     *kiosk.routes.routes,      # /kiosk/…, the menu, citizen settings, kiosk printers
     *phones.routes.routes,     # /m/{hall} (一码取号), /t/{token} (phone), its websocket
