@@ -1,4 +1,5 @@
-"""The `hallops` command: serve, init, migrate, user add, token create.
+"""The `hallops` command: serve, init, migrate, user add|list|disable|enable|reset-password, token
+create|list|revoke.
 
 Every command takes --db PATH (or HALLOPS_DB) and --config FILE (or HALLOPS_CONFIG), so two halls or a
 test can run side by side on different files.
@@ -242,6 +243,58 @@ def cmd_token_create(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_user_list(args: argparse.Namespace, config: Config) -> int:
+    users = asyncio.run(_with_usecases(config, lambda uc: uc.accounts.users(OPERATOR)))
+    print(f"{'id':>4}  {'username':16} {'role':8} {'hall':>4} {'window':>6}  status  name")
+    for u in users:
+        status = "active" if u["active"] else "disabled"
+        if u["active"] and u["must_change_password"]:
+            status = "change"
+        print(f"{u['id']:>4}  {u['username']:16} {u['role']:8} {u['hall_id'] or '*':>4} {u['window_id'] or '-':>6}  "
+              f"{status:7} {u['display_name']}")
+    return 0
+
+
+def cmd_user_active(args: argparse.Namespace, config: Config) -> int:
+    active = args.user_command == "enable"
+
+    async def run(uc: UseCases) -> dict[str, Any]:
+        user = await uc.accounts.user(OPERATOR, args.username)
+        return await uc.accounts.set_active(OPERATOR, user["id"], active)
+    user = asyncio.run(_with_usecases(config, run))
+    print(f"{'enabled' if active else 'disabled'} {user['username']} (id {user['id']})"
+          + ("" if active else ": their sessions ended and their tokens stopped"))
+    return 0
+
+
+def cmd_user_reset_password(args: argparse.Namespace, config: Config) -> int:
+    async def run(uc: UseCases) -> dict[str, Any]:
+        user = await uc.accounts.user(OPERATOR, args.username)
+        return await uc.accounts.reset_password(OPERATOR, user["id"])
+    out = asyncio.run(_with_usecases(config, run))
+    print(f"one-time reset code for {out['user']['username']} (valid until {out['expires_at']}, once):")
+    print(f"  {out['code']}")
+    print(f"  or open {out['link']} on this server")
+    return 0
+
+
+def cmd_token_list(args: argparse.Namespace, config: Config) -> int:
+    tokens = asyncio.run(_with_usecases(config, lambda uc: uc.accounts.tokens(OPERATOR)))
+    print(f"{'id':>4}  {'role':10} {'hall':>4} {'window':>6}  {'last used':24} {'status':8} label")
+    for t in tokens:
+        if t["revoked_at"] and not args.all:
+            continue
+        print(f"{t['id']:>4}  {t['role']:10} {t['hall_id'] or '*':>4} {t['window_id'] or '-':>6}  "
+              f"{t['last_used_at'] or 'never':24} {'revoked' if t['revoked_at'] else 'active':8} {t['label']}")
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace, config: Config) -> int:
+    asyncio.run(_with_usecases(config, lambda uc: uc.accounts.revoke_token(OPERATOR, args.token_id)))
+    print(f"revoked token {args.token_id}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: given before or after the subcommand, the option is kept (a subparser's default would win).
@@ -281,6 +334,16 @@ def build_parser() -> argparse.ArgumentParser:
     ua.add_argument("--name", help="display name")
     ua.add_argument("--hall", help="hall id or code (default: every hall)")
     ua.set_defaults(fn=cmd_user_add)
+    usub.add_parser("list", parents=[common], help="list staff accounts").set_defaults(fn=cmd_user_list)
+    for verb, what in (("disable", "disable an account: its sessions and tokens stop at once; its history stays"),
+                       ("enable", "enable a disabled account")):
+        ud = usub.add_parser(verb, parents=[common], help=what)
+        ud.add_argument("username")
+        ud.set_defaults(fn=cmd_user_active)
+    ur = usub.add_parser("reset-password", parents=[common],
+                         help="print a one-time code (and link) for the user to set a new password")
+    ur.add_argument("username")
+    ur.set_defaults(fn=cmd_user_reset_password)
     t = sub.add_parser("token", parents=[common], help="device and script tokens")
     tsub = t.add_subparsers(dest="token_command", required=True)
     tc = tsub.add_parser("create", parents=[common], help="create a token and print it (shown once)")
@@ -289,6 +352,12 @@ def build_parser() -> argparse.ArgumentParser:
     tc.add_argument("--window", type=int, help="window id (clerk and display tokens)")
     tc.add_argument("--label", help="what the token is for, e.g. kiosk-1")
     tc.set_defaults(fn=cmd_token_create)
+    tl = tsub.add_parser("list", parents=[common], help="list tokens (never their secrets) with their last use")
+    tl.add_argument("--all", action="store_true", help="revoked tokens too")
+    tl.set_defaults(fn=cmd_token_list)
+    tr = tsub.add_parser("revoke", parents=[common], help="revoke a token (by id, from token list)")
+    tr.add_argument("token_id", type=int)
+    tr.set_defaults(fn=cmd_token_revoke)
     from hallops.backup_cli import register as register_backup
 
     register_backup(sub, common)  # backup DEST, restore SRC
