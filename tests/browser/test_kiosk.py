@@ -38,7 +38,7 @@ async def test_kiosk_ticket_called_by_keyboard_shows_on_the_phone(browser: Brows
     await screenshot(page, "kiosk-portrait-home")
     await page.fill("#k-search", "身份证")  # a citizen knows the item, not the queue
     await page.locator("#k-results [data-queue]").first.wait_for()
-    assert await page.locator('#k-results [data-queue="B"]').count() == 1
+    assert await page.locator("#k-results [data-queue]").first.get_attribute("data-queue") == "B"
     await page.fill("#k-search", "")
     number = await take(page, "个人事务", "B")
     assert number == "B002"
@@ -146,3 +146,134 @@ async def test_a_double_tap_gives_one_ticket(browser: Browser, hall: Hall) -> No
     await page.wait_for_timeout(300)
     n = await hall.db.one("SELECT count(*) FROM tickets WHERE queue_id = ?", (hall.queue_id("F"),))
     assert n[0] == 2
+
+
+# -- issue 15: search that fits, 一码取号, English, out of service; issue 16: keyboard only ------------------
+
+async def results_fit(page: Page) -> int:
+    """How many results show, each wholly inside the viewport and inside its card (nothing cut off)."""
+    await page.locator("#k-results .k-result").first.wait_for()
+    return int(await page.evaluate("""() => {
+      const vw = innerWidth, vh = innerHeight;
+      const rows = [...document.querySelectorAll('#k-results .k-result')];
+      for (const r of rows) {
+        const b = r.getBoundingClientRect();
+        if (b.top < 0 || b.bottom > vh || b.left < 0 || b.right > vw) throw new Error('outside: ' + r.textContent);
+        for (const c of r.querySelectorAll('.k-rname, .k-waiting, .k-prefix')) {
+          const cb = c.getBoundingClientRect();
+          if (cb.right > b.right + 1 || cb.bottom > b.bottom + 1) throw new Error('overflows its card: ' + r.textContent);
+        }
+      }
+      return rows.length;
+    }"""))
+
+
+async def test_search_results_all_fit_with_the_tiles_hidden(browser: Browser, hall: Hall) -> None:
+    for size, name in ((KIOSK_PORTRAIT, "portrait"), (KIOSK_LANDSCAPE, "landscape")):
+        page = await kiosk(browser, hall, size)
+        await page.fill("#k-search", "登记")
+        assert await results_fit(page) == 8
+        await expect(page.locator("#k-cats")).to_be_hidden()
+        await screenshot(page, f"kiosk-{name}-search")
+        await page.fill("#k-search", "business licence")  # the placeholder's own example
+        await expect(page.locator("#k-results .k-result").first).to_contain_text("营业执照设立登记")
+        await page.fill("#k-search", "yyzz")
+        await expect(page.locator("#k-results .k-result").first).to_contain_text("营业执照设立登记")
+        await page.fill("#k-search", "sb")
+        await expect(page.locator("#k-results .k-result").first).to_have_attribute("data-queue", "G")
+        await page.fill("#k-search", "")
+        await expect(page.locator("#k-cats")).to_be_visible()
+        await page.context.close()
+
+
+async def test_one_code_takes_a_real_name_ticket(browser: Browser, hall: Hall) -> None:
+    page = await kiosk(browser, hall)
+    await page.click("#k-scan-open")
+    await expect(page.locator("#k-scan-input")).to_be_focused()  # the scanner types into it
+    await screenshot(page, "kiosk-portrait-scan")
+    await page.keyboard.type("YKM1:50010119900101123X")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#k-person-title")).to_contain_text("张*华")
+    await expect(page.locator("#k-person h1")).to_be_focused()
+    await page.click("#k-p-choose")
+    await expect(page.locator("#k-who")).to_contain_text("张*华")
+    await page.fill("#k-search", "户口迁移")
+    await page.locator('#k-results [data-queue="B"]').first.click()
+    await page.locator("#k-ticket").wait_for(state="visible")
+    await expect(page.locator("#k-t-person")).to_have_text("张*华 · 5001**********123X")
+    await expect(page.locator("#k-say")).to_contain_text("B001")
+    await screenshot(page, "kiosk-portrait-real-name-ticket")
+    assert "张三华" not in await page.content()
+
+
+async def test_identity_provider_down_leaves_ordinary_tickets(browser: Browser, hall: Hall) -> None:
+    from hallops.http.keys import USECASES
+
+    hall.client.server.app[USECASES].citizens.identity.down = True  # type: ignore[attr-defined]
+    page = await kiosk(browser, hall)
+    await page.click("#k-scan-open")
+    await page.keyboard.type("YKM1:50010119900101123X\n")
+    await expect(page.locator("#k-toast")).to_contain_text("身份核验服务暂不可用")
+    await expect(page.locator("#k-home")).to_be_visible()
+    assert await take(page, "个人事务", "B") == "B001"
+
+
+async def test_english_mode_on_the_kiosk_clock_and_counts(browser: Browser, hall: Hall) -> None:
+    page = await kiosk(browser, hall, KIOSK_LANDSCAPE)
+    await page.click('[data-action="toggle-lang"]')
+    await expect(page.locator("#k-clock")).not_to_contain_text("月")
+    text = await page.locator("#k-clock").inner_text()
+    assert any(m in text for m in ("January", "February", "March", "April", "May", "June", "July", "August",
+                                    "September", "October", "November", "December")), text
+    await page.locator(".k-cat").first.click()
+    visible = await page.evaluate("""() => [...document.querySelectorAll('#k-queues *')].filter(e =>
+        e.offsetParent !== null && e.children.length === 0 && /[\u4e00-\u9fff]/.test(e.textContent)).map(e => e.textContent)""")
+    assert visible == [], visible
+    await screenshot(page, "kiosk-landscape-english")
+
+
+async def test_a_revoked_token_shows_citizens_no_form(browser: Browser, hall: Hall) -> None:
+    page = await new_page(browser, hall, *KIOSK_PORTRAIT)
+    await page.goto("/kiosk/liangjiang#token=hop_not_a_real_token_at_all")
+    await page.locator("#k-setup").wait_for(state="visible")
+    await expect(page.locator("#k-setup h1")).to_contain_text("本机暂停服务")
+    assert await page.locator("#k-setup input, #k-setup form").count() == 0
+    await screenshot(page, "kiosk-portrait-out-of-service")
+
+
+async def test_the_kiosk_by_keyboard_alone(browser: Browser, hall: Hall) -> None:
+    """Tab and Enter only: a category, a queue, the ticket; check-in by the keypad's digits."""
+    page = await kiosk(browser, hall)
+    await expect(page.locator("#k-home h1")).to_be_focused()
+    focused = []
+    for _ in range(40):  # Tab to the first category tile
+        await page.keyboard.press("Tab")
+        cls = await page.evaluate("document.activeElement.className")
+        focused.append(cls)
+        if "k-cat" in cls:
+            break
+    assert "k-cat" in focused[-1], focused
+    outline = await page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"  # a visible focus
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#k-queues h1")).to_be_focused()
+    await page.keyboard.press("Tab")  # back
+    await page.keyboard.press("Tab")  # the first queue
+    assert await page.evaluate("document.activeElement.dataset.queue") is not None
+    await page.keyboard.press("Enter")
+    await page.locator("#k-ticket").wait_for(state="visible")
+    await expect(page.locator("#k-ticket h1")).to_be_focused()
+    await expect(page.locator("#k-say")).to_contain_text("号码")
+    # Done, then appointment check-in with a physical keypad.
+    await hall.manager.post("/api/v1/halls/liangjiang/appointment-slots", {
+        "queue": "D", "day": "2026-11-30", "start": "09:00", "end": "10:00", "every_minutes": 60, "capacity": 2})
+    await hall.manager.post("/api/v1/halls/liangjiang/appointments", {"queue": "D", "start": "2026-11-30 09:00",
+                                                                     "code": "424242"})
+    await page.evaluate("document.querySelector('#k-appt-open').click()")
+    await expect(page.locator("#k-checkin h1")).to_be_focused()
+    await page.keyboard.type("4242429")
+    await page.keyboard.press("Backspace")
+    await expect(page.locator("#k-code")).to_have_text("424242")
+    await page.keyboard.press("Enter")
+    await page.locator("#k-ticket").wait_for(state="visible")
+    assert (await page.locator("#k-t-number").inner_text()).startswith("D")

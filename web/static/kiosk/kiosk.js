@@ -14,6 +14,7 @@
 
   let token = null, menu = null, me = null, elderly = false, busy = false, idleTimer = null, countdown = null;
   let code = "";
+  let session = null, person = null, searchSeq = 0, searchTimer = null;   // 一码取号: who was identified
 
   // -- the token ------------------------------------------------------------------------------------------
   const m = location.hash.match(/token=([A-Za-z0-9_\-]+)/);
@@ -46,11 +47,14 @@
   }
 
   // -- screens --------------------------------------------------------------------------------------------
-  function show(name) {
+  function show(name, focusEl) {
     document.querySelectorAll(".k-screen").forEach(s => { s.hidden = s.id !== "k-" + name; });
     root.dataset.screen = name;
     clearInterval(countdown);
     armIdle();
+    // Each new screen starts at its heading, so keyboard and screen-reader users begin at the top.
+    const target = focusEl || document.querySelector("#k-" + name + " h1");
+    if (target) target.focus({ preventScroll: true });
   }
 
   function armIdle() {
@@ -62,6 +66,7 @@
 
   function reset() {
     elderly = false; code = ""; renderElderly(); $("k-code").textContent = "";
+    session = null; person = null; $("k-who").hidden = true; root.classList.remove("searching");
     $("k-search").value = ""; $("k-results").hidden = true; $("k-cats").hidden = false;
     show("home");
     loadMenu();
@@ -110,18 +115,33 @@
     show("queues");
   }
 
+  // Search runs on the server (Chinese, pinyin, initials, English, common words; hallops/domain/search.py),
+  // best first: one row per service item, the category tiles hidden meanwhile.
+  function resultButton(h) {
+    return '<button type="button" class="k-btn k-result" data-queue="' + esc(h.queue) + '">' +
+      '<span class="k-prefix">' + esc(h.queue) + '</span>' +
+      '<span class="k-rname"><span class="zh">' + esc(h.item) + '</span> <small class="en">' + esc(h.item_en) + '</small>' +
+      '<span class="k-rq"><span class="zh">' + esc(h.queue_name) + '</span> <small class="en">' + esc(h.queue_name_en) + '</small></span></span>' +
+      '<span class="k-waiting"><b>' + h.waiting + '</b> <span class="zh">人等候</span> <small class="en">waiting</small></span></button>';
+  }
+
   function search(text) {
-    const s = text.trim().toLowerCase();
-    if (!s) { $("k-results").hidden = true; $("k-cats").hidden = false; return; }
-    const hits = [];
-    for (const q of menu.queues) {
-      const item = q.items.find(n => n.toLowerCase().includes(s));
-      if (item || q.name.toLowerCase().includes(s) || (q.name_en || "").toLowerCase().includes(s)) hits.push([q, item]);
-    }
-    $("k-results").innerHTML = hits.length ? hits.map(([q, item]) => queueButton(q, item)).join("") :
-      '<p class="k-none"><span class="zh">没有找到，请按类别选择或咨询导服人员</span> <small class="en">Nothing found: choose a category or ask staff</small></p>';
-    $("k-results").hidden = false; $("k-cats").hidden = true;
+    const s = text.trim();
+    clearTimeout(searchTimer);
     armIdle();
+    if (!s) { searchSeq++; $("k-results").hidden = true; $("k-cats").hidden = false; root.classList.remove("searching"); return; }
+    $("k-cats").hidden = true; root.classList.add("searching");
+    searchTimer = setTimeout(async () => {
+      const seq = ++searchSeq;
+      let hits;
+      try {
+        hits = (await call("GET", "/api/v1/halls/" + encodeURIComponent(HALL) + "/search?q=" + encodeURIComponent(s.slice(0, 40)))).hits;
+      } catch (e) { toast(e.message); return; }
+      if (seq !== searchSeq) return;   // a newer search is on its way
+      $("k-results").innerHTML = hits.length ? hits.map(resultButton).join("") :
+        '<p class="k-none"><span class="zh">没有找到，请换个说法、按类别选择或咨询导服人员</span> <small class="en">Nothing found: try other words, choose a category or ask staff</small></p>';
+      $("k-results").hidden = false;
+    }, 120);
   }
 
   // -- issuing --------------------------------------------------------------------------------------------
@@ -130,12 +150,18 @@
     busy = true;
     root.classList.add("busy");
     try {
-      const body = { queue: prefix, channel: "kiosk" };
-      if (elderly) body.priority = "elderly";
-      const t = await issueWithRetry("/api/v1/tickets", body);
+      let t;
+      if (session) {   // 一码取号: a real-name ticket, counted against the person's daily limit
+        t = await call("POST", "/api/v1/kiosk/real-name-tickets", { session: session, queue: prefix, hall: HALL });
+      } else {
+        const body = { queue: prefix, channel: "kiosk" };
+        if (elderly) body.priority = "elderly";
+        t = await issueWithRetry("/api/v1/tickets", body);
+      }
       await showTicket(t);
     } catch (e) {
       toast(e.message);
+      if (e.code === "identity_expired") { session = null; person = null; $("k-who").hidden = true; }
     } finally {
       busy = false; root.classList.remove("busy");
     }
@@ -158,6 +184,42 @@
     return ["约 " + est.low_minutes + "–" + est.high_minutes + " 分钟", "about " + est.low_minutes + "–" + est.high_minutes + " min"];
   }
 
+  // -- 一码取号: the scanner types the code into the focused field and ends it with Enter -----------------------
+  async function identify(scanned) {
+    if (busy) return;
+    busy = true;
+    try {
+      const who = await call("POST", "/api/v1/kiosk/identify", { code: scanned, hall: HALL });
+      session = who.session; person = who.person;
+      const en = hallops.lang() === "en";
+      $("k-person-title").innerHTML = '<span class="zh">您好，' + esc(person.name) + '</span> <small class="en">Hello, ' + esc(person.name) + '</small>';
+      $("k-who").innerHTML = '<span class="zh">实名取号：' + esc(person.name) + '（' + esc(person.id) + '）</span> <small class="en">Real-name ticket for ' + esc(person.name) + '</small>';
+      $("k-who").hidden = false;
+      const bk = who.booking;
+      $("k-p-booking").hidden = !bk;
+      if (bk) {
+        const time = new Date(bk.starts_at).toLocaleTimeString(en ? "en-GB" : "zh-CN", { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: TZ });
+        $("k-p-booking").innerHTML = '<p><span class="zh">您今天 ' + esc(time) + ' 预约了 ' + esc(bk.queue_name) + '</span> <small class="en">Your booking today at ' +
+          esc(time) + ': ' + esc(bk.queue_name_en) + '</small></p><button type="button" class="k-btn primary k-wide" id="k-p-checkin"><span class="zh">签到取号</span> <small class="en">Check in</small></button>';
+      }
+      $("k-p-tickets").innerHTML = who.tickets.length ? '<h2><span class="zh">您今天的号</span> <small class="en">Your tickets today</small></h2><ul>' +
+        who.tickets.map(x => '<li><b>' + esc(x.number) + '</b> <span class="zh">' + esc(x.queue_name) + '</span> <small class="en">' + esc(x.queue_name_en) + '</small></li>').join("") + '</ul>' : "";
+      show("person");
+    } catch (e) {
+      toast(e.message);
+      if (e.code === "identity_unavailable") reset();   // the provider is down: ordinary tickets still work
+      else { $("k-scan-input").value = ""; $("k-scan-input").focus(); }
+    } finally { busy = false; }
+  }
+
+  async function checkInBooking() {
+    if (busy || !session) return;
+    busy = true;
+    try { await showTicket(await call("POST", "/api/v1/kiosk/real-name-tickets", { session: session, hall: HALL })); }
+    catch (e) { toast(e.message); }
+    finally { busy = false; }
+  }
+
   async function showTicket(t) {
     let st = null;
     try { st = await hallops.api("GET", "/api/v1/ticket-status/" + t.token); } catch (e) { st = null; }
@@ -169,6 +231,8 @@
     if (t.priority === "elderly") tags.push('<span class="k-tag">老年人优先 <small>Elderly priority</small></span>');
     if (t.appointment) tags.push('<span class="k-tag">预约 ' + esc(new Date(t.appointment.starts_at).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: TZ })) + ' <small>Appointment</small></span>');
     $("k-t-tags").innerHTML = tags.join("");
+    $("k-t-person").hidden = !t.person;
+    $("k-t-person").textContent = t.person ? t.person.name + " · " + t.person.id : "";
     $("k-t-ahead").innerHTML = '<b>' + ahead + '</b> <span class="zh">人</span> <small class="en">people</small>';
     $("k-t-wait").innerHTML = '<span class="zh">' + esc(wz) + '</span> <small class="en">' + esc(we) + '</small>';
     const qr = "/t/" + encodeURIComponent(t.token) + "/qr.svg";
@@ -179,7 +243,12 @@
     $("slip-time").textContent = new Date(t.issued_at).toLocaleString("zh-CN", { hour12: false, timeZone: TZ });
     $("slip-qr").src = qr;
     elderly = false; renderElderly(); code = ""; $("k-code").textContent = "";
+    session = null; person = null; $("k-who").hidden = true;
     show("ticket");
+    // Said by screen readers at once: the number, where to wait, how many are ahead.
+    $("k-say").textContent = hallops.lang() === "en"
+      ? "Your ticket number is " + t.number + ". " + ahead + " people ahead of you."
+      : "取号成功，您的号码是 " + t.number + "，前面还有 " + ahead + " 人。";
     let left = TICKET_SCREEN_S;
     $("k-countdown").textContent = "(" + left + ")";
     countdown = setInterval(() => { left -= 1; $("k-countdown").textContent = "(" + left + ")"; if (left <= 0) reset(); }, 1000);
@@ -220,28 +289,41 @@
     if (b.dataset.queue) return take(b.dataset.queue);
     if (b.id === "k-elderly") { elderly = !elderly; renderElderly(); return; }
     if (b.id === "k-appt-open") { code = ""; $("k-code").textContent = ""; return show("checkin"); }
-    if (b.dataset.key) {
-      const k = b.dataset.key;
-      if (k === "⌫") code = code.slice(0, -1); else if (k === "C") code = ""; else if (code.length < 16) code += k;
-      $("k-code").textContent = code;
-      return;
-    }
+    if (b.id === "k-scan-open") { $("k-scan-input").value = ""; return show("scan", $("k-scan-input")); }
+    if (b.id === "k-p-checkin") return checkInBooking();
+    if (b.id === "k-p-choose") { show("home"); return; }
+    if (b.dataset.key) return press(b.dataset.key);
     if (b.id === "k-checkin-go") return checkIn();
   });
+
+  function press(k) {
+    if (k === "⌫") code = code.slice(0, -1); else if (k === "C") code = ""; else if (code.length < 16) code += k;
+    $("k-code").textContent = code;
+    armIdle();
+  }
+  // A physical keypad (or keyboard) on the check-in screen: digits, Backspace, Delete / Escape to clear, Enter.
+  document.addEventListener("keydown", (ev) => {
+    if (root.dataset.screen !== "checkin" || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    if (/^[0-9]$/.test(ev.key)) { ev.preventDefault(); press(ev.key); }
+    else if (ev.key === "Backspace") { ev.preventDefault(); press("⌫"); }
+    else if (ev.key === "Delete") { ev.preventDefault(); press("C"); }
+    else if (ev.key === "Escape") { ev.preventDefault(); reset(); }
+    else if (ev.key === "Enter" && !(ev.target && ev.target.closest && ev.target.closest("button"))) { ev.preventDefault(); checkIn(); }
+  });
   $("k-search").addEventListener("input", (ev) => search(ev.target.value));
-  $("k-setup-form").addEventListener("submit", (ev) => {
+  $("k-scan-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
-    const v = ev.target.token.value.trim();
-    if (!/^hop_[A-Za-z0-9_\-]+$/.test(v)) { $("k-setup").querySelector(".k-error").textContent = "令牌格式不对 (bad token)"; $("k-setup").querySelector(".k-error").hidden = false; return; }
-    try { localStorage.setItem(TOKEN_KEY, v); } catch (e) { /* private mode */ }
-    token = v; start();
+    const v = $("k-scan-input").value.trim();
+    if (v) identify(v);
   });
 
   function tick() {
     const d = new Date();
-    $("k-clock").textContent = d.toLocaleDateString("zh-CN", { month: "long", day: "numeric", weekday: "short", timeZone: TZ }) + " " +
-      d.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: TZ });
+    const loc = hallops.lang() === "en" ? "en-GB" : "zh-CN";
+    $("k-clock").textContent = d.toLocaleDateString(loc, { month: "long", day: "numeric", weekday: "short", timeZone: TZ }) + " " +
+      d.toLocaleTimeString(loc, { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: TZ });
   }
+  document.addEventListener("click", (ev) => { if (ev.target.closest('[data-action="toggle-lang"]')) setTimeout(tick, 0); });
 
   async function start() {
     if (!token) return show("setup");
@@ -251,7 +333,7 @@
       if (e.status === 401 || e.status === 403) {
         try { localStorage.removeItem(TOKEN_KEY); } catch (x) { /* ignore */ }
         token = null; show("setup");
-        const err = $("k-setup").querySelector(".k-error"); err.textContent = e.message; err.hidden = false;
+        const err = $("k-setup").querySelector(".k-error"); err.textContent = " (" + e.code + ")"; err.hidden = false;
         return;
       }
       me = null;
