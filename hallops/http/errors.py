@@ -86,7 +86,12 @@ def error_response(status: int, code: E | str, message: str, detail: dict[str, A
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
-        return await handler(request)
+        resp = await handler(request)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            fault_log = request.app.get(FAULTS)
+            if fault_log is not None and fault_log.current is not None and resp.status < 500:
+                fault_log.cleared()  # a change went through: the storage fault is over
+        return resp
     except DomainError as e:
         status = status_of(e)
         if wants_page(request):

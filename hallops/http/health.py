@@ -30,6 +30,7 @@ routes = RouteTable("health")
 HEALTH = web.AppKey("storage_health", StorageHealth)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WATCH_SECONDS = 5.0
+RECENT_FAULT_SECONDS = 30.0
 
 
 @routes.get("/readyz", summary="Ready: the database is the one opened, writable, with free space, and takes a write",
@@ -37,6 +38,10 @@ WATCH_SECONDS = 5.0
 async def readyz(request: web.Request, actor: Actor | None) -> web.Response:
     result = await request.app[HEALTH].probe()
     fault_log = request.app[FAULTS]
+    recent = fault_log.recent(RECENT_FAULT_SECONDS)
+    if result["ok"] and recent is not None:
+        result = {"ok": False, "error": recent, "checks": result["checks"],
+                  "why": f"requests failed with {recent} in the last {RECENT_FAULT_SECONDS:.0f} s"}
     if result["ok"]:
         fault_log.cleared()
         return json_response({"status": "ready", "version": __version__, "checks": result["checks"]},
@@ -62,7 +67,8 @@ def _watch(app: web.Application) -> Loop:
     async def step() -> None:
         found = app[HEALTH].fault()
         if found is None:
-            app[FAULTS].cleared()
+            if app[FAULTS].recent(RECENT_FAULT_SECONDS) is None:  # requests have not failed lately either
+                app[FAULTS].cleared()
         else:
             app[FAULTS].seen(found[0], RuntimeError(found[1]), "storage watch")
     return Loop("storage-health", WATCH_SECONDS, step, delay_first=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import logging
 import sqlite3
+import time
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +78,18 @@ class FaultLog:
     def __init__(self) -> None:
         self.current: str | None = None
         self.count = 0
+        self.last_at = 0.0  # monotonic
+
+    def recent(self, seconds: float) -> str | None:
+        """The fault standing, if it was seen within `seconds` (a small probe write may pass while real
+        writes fail on a full disk: readiness believes the real ones)."""
+        if self.current is not None and time.monotonic() - self.last_at < seconds:
+            return self.current
+        return None
 
     def seen(self, code: str, exc: BaseException, where: str) -> None:
         self.count += 1
+        self.last_at = time.monotonic()
         if code != self.current:
             log.error("storage fault %s (%s) at %s: %s", code, type(exc).__name__, where, exc)
             self.current = code
