@@ -73,7 +73,7 @@ def _where(q: AuditQuery) -> tuple[str, list[Any]]:
         conds.append("hall_id = ?")
         args.append(q.hall_id)
     if q.action:
-        conds.append("action LIKE ?")
+        conds.append("action LIKE ? ESCAPE '\\'")
         args.append(q.action.replace("%", "").replace("_", r"\_") + "%")
     if q.actor:
         conds.append("actor_name LIKE ?")
