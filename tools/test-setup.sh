@@ -10,9 +10,15 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 PKGS="chromium fonts-noto-cjk espeak-ng sox poppler-utils postgresql"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+# Another apt run (unattended-upgrades, a second developer) may hold dpkg's lock: wait for it (up to
+# APT_LOCK_WAIT seconds, 10 minutes by default) instead of failing at once.
+APT_LOCK_WAIT=${APT_LOCK_WAIT:-600}
+apt_get() {
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="$APT_LOCK_WAIT" "$@"
+}
 if [ -n "$missing" ]; then
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  apt_get update -qq
+  apt_get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
