@@ -24,6 +24,7 @@ from hallops.http import (
     metrics,
     pages,
     phones,
+    poster,
     printing,
     public,
     ratings,
@@ -44,7 +45,7 @@ async def openapi(request: web.Request, actor: Actor) -> web.Response:
 
 # The features that bring pages, websockets or background work of their own: each has `routes`,
 # `TILES` (home-page entries) and `setup(app)`.
-FEATURES = (admin_pages, live, kiosk, phones, printing, appointments, citizens, console, manager, reports, ratings,
+FEATURES = (admin_pages, live, kiosk, phones, poster, printing, appointments, citizens, console, manager, reports, ratings,
             cases)
 
 ROUTES: list[Route] = [
@@ -63,6 +64,7 @@ ROUTES: list[Route] = [
     *phones.routes.routes,     # /m/{hall} (一码取号), /t/{token} (phone), its websocket
     *printing.routes.routes,   # /api/v1/kiosk/print
     *appointments.routes.routes,  # /appointments/…, slots, bookings, check-in
+    *poster.routes.routes,     # /m/{hall}/poster.pdf (一码取号 poster, A4 / A3)
     *citizens.routes.routes,   # search, 一码取号 (identify, real-name tickets), my tickets, texts, phone bookings
     *console.routes.routes,    # /console/…
     *manager.routes.routes,    # /manager/…, patrols, findings, alerts
