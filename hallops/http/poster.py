@@ -22,7 +22,8 @@ from hallops.http.web import JINJA
 
 routes = RouteTable("poster")
 TILES: list[dict[str, Any]] = [
-    {"zh": "一码取号海报", "en": "一码取号 poster (PDF)", "href": "/m/{hall}/poster.pdf", "roles": {"admin", "manager"}},
+    {"zh": "一码取号海报", "en": "一码取号 poster (PDF)", "href": "/m/{hall}/poster.pdf",
+     "roles": {"admin", "manager"}},
 ]
 SUPERVISORS = frozenset({Role.ADMIN, Role.MANAGER})
 SIZES = ("A4", "A3")

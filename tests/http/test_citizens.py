@@ -4,6 +4,7 @@ booking from the phone with the missed-booking rule, and a phone's own tickets."
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -361,18 +362,24 @@ async def test_the_phone_lists_its_tickets_and_those_it_opened(hall: Hall) -> No
 
 # -- the poster ----------------------------------------------------------------------------------------
 
+def pdf_facts(path: Path) -> tuple[str, str]:
+    """pdfinfo's and pdftotext's reading of a PDF (poppler-utils)."""
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return info, text
+
+
 async def test_the_poster_is_an_a4_or_a3_pdf_for_managers(hall: Hall) -> None:
     artifacts = Path(__file__).resolve().parents[1] / "artifacts"
-    artifacts.mkdir(exist_ok=True)
+    await asyncio.to_thread(artifacts.mkdir, exist_ok=True)
     for size, points in (("A4", "595.276 x 841.89"), ("A3", "841.89 x 1190.55")):
         resp = await hall.client.get(f"/m/liangjiang/poster.pdf?size={size}",
                                      headers={"Authorization": f"Bearer {hall.manager.token}"})
         assert resp.status == 200 and resp.content_type == "application/pdf"
         path = artifacts / f"poster-{size}.pdf"  # kept for people to look at (pdftoppm)
-        path.write_bytes(await resp.read())
-        info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+        await asyncio.to_thread(path.write_bytes, await resp.read())
+        info, text = await asyncio.to_thread(pdf_facts, path)
         assert "Pages:           1" in info and points in info, info
-        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
         assert "两江新区政务服务中心" in text and "一码取号" in text and "Scan to take a ticket" in text
     status, body = await hall.manager.get("/m/liangjiang/poster.pdf?size=A5")
     assert status == 422 and body["error"] == "bad_poster_size"
