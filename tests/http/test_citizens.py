@@ -20,6 +20,7 @@ from tests.conftest import Api, Hall
 ZHANG = "50010119900101123X"   # 张三华 of the fake provider
 LI = "500112195505053215"      # 李秀英
 SCAN = f"YKM1:{ZHANG}"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 def citizens(hall: Hall) -> Citizens:
@@ -370,7 +371,7 @@ def pdf_facts(path: Path) -> tuple[str, str]:
 
 
 async def test_the_poster_is_an_a4_or_a3_pdf_for_managers(hall: Hall) -> None:
-    artifacts = Path(__file__).resolve().parents[1] / "artifacts"
+    artifacts = ARTIFACTS
     await asyncio.to_thread(artifacts.mkdir, exist_ok=True)
     for size, points in (("A4", "595.276 x 841.89"), ("A3", "841.89 x 1190.55")):
         resp = await hall.client.get(f"/m/liangjiang/poster.pdf?size={size}",
