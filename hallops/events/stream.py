@@ -108,9 +108,10 @@ async def close_socket(ws: web.WebSocketResponse, code: int, message: bytes) -> 
         transport.abort()
 
 
-def _transport(ws: web.WebSocketResponse) -> asyncio.BaseTransport | None:
+def _transport(ws: web.WebSocketResponse) -> asyncio.Transport | None:
     req = getattr(ws, "_req", None)
-    return req.transport if req is not None else None
+    transport = req.transport if req is not None else None
+    return transport if isinstance(transport, asyncio.Transport) else None
 
 
 _close = close_socket
