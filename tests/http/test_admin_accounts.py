@@ -11,8 +11,8 @@ PW = "Spring-Hall-2026"
 
 
 async def add_clerk(hall: Hall, username: str = "lihua", **kw: Any) -> dict[str, Any]:
-    status, body = await hall.admin.post("/api/v1/users", {"username": username, "display_name": "李华", "role": "clerk",
-                                                           "password": PW, "hall": hall.hall_id,
+    status, body = await hall.admin.post("/api/v1/users", {"username": username, "display_name": "李华",
+                                                           "role": "clerk", "password": PW, "hall": hall.hall_id,
                                                            "must_change_password": False, **kw})
     assert status == 201, body
     return body
@@ -45,7 +45,8 @@ async def test_a_new_account_must_change_its_password_before_anything_else(hall:
     assert status == 403 and body["error"] == "password_change_required"
     status, body = await me.get("/api/v1/session")
     assert status == 200
-    status, body = await me.post("/api/v1/session/password", {"current": "wrong-one-entirely", "password": "Autumn-2026-hall"})
+    status, body = await me.post("/api/v1/session/password", {"current": "wrong-one-entirely",
+                                                              "password": "Autumn-2026-hall"})
     assert status == 422 and body["error"] == "wrong_password"
     status, body = await me.post("/api/v1/session/password", {"current": PW, "password": PW})
     assert status == 422 and body["error"] == "same_password"
