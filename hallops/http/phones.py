@@ -41,7 +41,7 @@ from hallops.http.api import RouteTable, hall_of, json_response, request_digest
 from hallops.http.bodies import Body, QueueRef
 from hallops.http.client import client_address
 from hallops.http.errors import error_response, status_of
-from hallops.http.keys import HUB, USECASES
+from hallops.http.keys import CONFIG, HUB, USECASES
 from hallops.http.web import render
 from hallops.storage.db import Event
 from hallops.usecases.phones import Phones
@@ -102,7 +102,8 @@ def qr_svg(data: str) -> web.Response:
 async def _name_device(request: web.Request, resp: web.StreamResponse) -> None:
     _device_id, cookie = await _phones(request).new_device()
     # HttpOnly: page scripts cannot copy or reset it; Lax: another site cannot post with it.
-    resp.set_cookie(DEVICE_COOKIE, cookie, max_age=DEVICE_COOKIE_MAX_AGE, httponly=True, samesite="Lax", path="/")
+    resp.set_cookie(DEVICE_COOKIE, cookie, max_age=DEVICE_COOKIE_MAX_AGE, httponly=True, samesite="Lax", path="/",
+                    secure=request.app[CONFIG].security.cookie_secure)  # never in clear behind HTTPS
 
 
 def _idempotency(request: web.Request, body: MobileTicket) -> tuple[str, str] | None:
