@@ -14,7 +14,6 @@ import getpass
 import logging
 import os
 import sys
-import time
 import tomllib
 from collections.abc import Awaitable, Callable
 from importlib import resources
@@ -41,25 +40,29 @@ def demo_layout() -> dict[str, Any]:
 
 async def _with_usecases(config: Config, fn: Callable[[UseCases], Awaitable[T]]) -> T:
     """Run `fn` with the application layer on the configured database, as the server would build it."""
+    from hallops.demo import DemoClock
     from hallops.http.app import rules_from
 
-    db = open_database(config.database.path, **(config.database.options() | {"readers": 1}))
+    clock = DemoClock()  # real time; the demo sets it back to record its yesterday
+    db = open_database(config.database.path, clock=clock, **(config.database.options() | {"readers": 1}))
     await db.open()
     try:
-        return await fn(UseCases.build(Ports.build(db, rules_from(config)), config, time.time))
+        return await fn(UseCases.build(Ports.build(db, rules_from(config)), config, clock))
     finally:
         await db.close()
 
 
 async def ensure_demo(uc: UseCases) -> tuple[bool, dict[str, str]]:
     """Load the demo hall into an empty database; (re)issue the demo tokens. Returns (loaded, tokens)."""
+    from hallops.demo import fill_demo, refresh_demo
+
     loaded = False
     if not await uc.halls.list(OPERATOR):
         await uc.layout.load(demo_layout())
         loaded = True
     hall = (await uc.halls.list(OPERATOR))[0]
-    # The demo hall is open every day (whoever tries it, whenever): patrols are scheduled every day too.
-    await uc.patrols.configure_demo(hall["id"])
+    # Open every day, patrolled from the demo's start, slots bookable from today; a fresh hall gets yesterday.
+    booking = await (fill_demo if loaded else refresh_demo)(uc, hall["id"])
     accounts = uc.accounts
     for t in await accounts.tokens(OPERATOR):
         if t["label"] in DEMO_TOKEN_LABELS and t["revoked_at"] is None:
@@ -68,34 +71,34 @@ async def ensure_demo(uc: UseCases) -> tuple[bool, dict[str, str]]:
     for label, role in zip(DEMO_TOKEN_LABELS, (Role.KIOSK, Role.MANAGER, Role.DISPLAY), strict=True):
         tokens[label], _ = await accounts.create_token(OPERATOR, role=role, hall=hall["id"], window=None,
                                                        label=label)
+    tokens["demo-booking"] = booking  # an appointment code that checks in now (not a token)
     return loaded, tokens
 
 
 def _print_demo(config: Config, tokens: dict[str, str]) -> None:
+    """One screen (24 lines of 100 columns): where to point a browser, who to sign in as, the device links."""
     host, port = config.server.host, config.server.port
     base = f"http://{host}:{port}"
     layout = demo_layout()
-    print(f"\nhallops {__version__} — demo hall “{layout['hall']['name']}” in {config.database.path}")
-    print(f"  Point a browser at {base}/   (health: {base}/healthz)")
-    print("  Demo accounts (username / password):")
-    for u in layout["users"]:
-        print(f"    {u['role']:8} {u['username']:10} / {u['password']}   {u['display_name']}")
-    print("  Demo tokens (new at every start; older demo tokens are revoked):")
-    for label, tok in tokens.items():
-        print(f"    {label:13} {tok}")
-    m, k, d = tokens["demo-manager"], tokens["demo-kiosk"], tokens["demo-display"]
     code = layout["hall"]["code"]
-    print("  Screens (open these on the devices; the token in the link signs the device in):")
+    k, d = tokens["demo-kiosk"], tokens["demo-display"]
+    users: dict[str, list[dict[str, Any]]] = {}
+    for u in layout["users"]:
+        users.setdefault(u["role"], []).append(u)
+    print(f"\nhallops {__version__}: demo hall “{layout['hall']['name']}” in {config.database.path}")
+    print(f"  Staff pages: {base}/   sign in as (password):")
+    for role, us in users.items():
+        names = ", ".join(u["username"] for u in us)
+        print(f"    {role:8} {names}  ({us[0]['password']})")
+    print("  Devices (the token in the link signs the device in; new at every start):")
     print(f"    kiosk          {base}/kiosk/{code}#token={k}")
-    print(f"    lobby display  {base}/displays/{code}/lobby?token={d}")
-    print(f"    window 5       {base}/displays/{code}/window/5?token={d}")
-    print(f"    phone tickets  {base}/m/{code}   (一码取号; print its QR from {base}/m/{code}/qr.svg)")
-    print("    clerks, managers and admins sign in at the address above.")
-    print("  Try it (the API is described at /api/v1/openapi.json; reading it needs a token or a sign-in):")
-    print(f"    curl -s -X POST {base}/api/v1/tickets -H 'Authorization: Bearer {k}' "
-          "-H 'Content-Type: application/json' -d '{\"queue\": \"A\"}'")
-    print(f"    curl -s -X POST {base}/api/v1/windows/1/open -H 'Authorization: Bearer {m}'")
-    print(f"    curl -s -X POST {base}/api/v1/windows/1/call-next -H 'Authorization: Bearer {m}'\n", flush=True)
+    print(f"    lobby screen   {base}/displays/{code}/lobby?token={d}")
+    print(f"    window screen  {base}/displays/{code}/window/5?token={d}")
+    print(f"    phone          {base}/m/{code}   (一码取号; its QR code: /m/{code}/qr.svg)")
+    print(f"  Try: 预约签到 at the kiosk with code {tokens['demo-booking']}, then call it at window 1 (clerk1);")
+    print("       yesterday's statistics and briefing are under Reports (manager).")
+    print(f"  API: {base}/api/v1/openapi.json  (token for scripts: {tokens['demo-manager']})\n",
+          flush=True)
 
 
 def tune_gc() -> None:

@@ -1,0 +1,75 @@
+"""The demo shows every feature at any hour: yesterday's history (statistics, a briefing, patrols, findings in
+every state, ratings), appointment slots from now on with bookings, and a patrol schedule that starts now.
+It is recorded through the use cases, fast enough that `hallops serve --demo` starts in a few seconds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+import pytest
+
+from hallops.cli import _with_usecases, ensure_demo
+from hallops.config import Config
+from hallops.demo import demo_opening_hours
+from hallops.domain.patrols import FindingStatus
+from hallops.domain.stats import Period
+from hallops.usecases import UseCases
+from hallops.usecases.accounts import OPERATOR
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+async def look(uc: UseCases) -> dict[str, Any]:
+    hall = (await uc.halls.list(OPERATOR))[0]
+    hid = hall["id"]
+    today = dt.datetime.fromtimestamp(uc.ctx.clock(), SHANGHAI).date()
+    yesterday = today - dt.timedelta(days=1)
+    return {
+        "hall": hall,
+        "quota": await uc.patrols.quota(OPERATOR, hid),
+        "findings": await uc.findings.list(OPERATOR, hid),
+        "patrols": await uc.patrols.list(OPERATOR, hid, yesterday.isoformat()),
+        "briefings": await uc.briefings.kept(OPERATOR, hid),
+        "stats": await uc.reports.stats.statistics(hid, Period.day(yesterday), ["queue"]),
+        "today": await uc.appointments.day(OPERATOR, hall, today.isoformat()),
+        "later": [await uc.appointments.day(OPERATOR, hall, (today + dt.timedelta(days=d)).isoformat())
+                  for d in range(1, 7)],
+    }
+
+
+async def test_a_fresh_demo_has_yesterday_slots_and_a_schedule_from_now(config: Config) -> None:
+    t0 = time.perf_counter()
+    loaded, tokens = await _with_usecases(config, ensure_demo)
+    took = time.perf_counter() - t0
+    assert loaded and took < 10, f"demo loaded in {took:.1f}s"
+    seen = await _with_usecases(config, look)
+    # Yesterday: tickets served and missed, ten patrols, a finding in every state, a daily briefing.
+    totals = seen["stats"]["totals"]
+    assert totals["issued"] >= 50 and totals["served"] >= 40 and totals["no_show"] >= 1, totals
+    assert len([p for p in seen["patrols"] if p["status"] == "done"]) == 10
+    states = {f["status"] for f in seen["findings"]}
+    assert states == {s.value for s in FindingStatus}
+    assert [b["kind"] for b in seen["briefings"]] == ["daily"]
+    # Today: the patrol schedule starts at the demo's start, so nothing is behind; slots from now, bookable.
+    assert not any(q.behind for q in seen["quota"]["progress"]), seen["quota"]["progress"]
+    assert seen["today"]["slots"] and all(d["slots"] for d in seen["later"])
+    booked = [b for s in seen["today"]["slots"] for b in s["bookings"]]
+    assert any(b["code"] == tokens["demo-booking"] for b in booked)
+
+
+async def test_a_second_start_keeps_the_history_and_refreshes_today(config: Config) -> None:
+    await _with_usecases(config, ensure_demo)
+    t0 = time.perf_counter()
+    loaded, tokens = await _with_usecases(config, ensure_demo)
+    assert not loaded and time.perf_counter() - t0 < 5
+    seen = await _with_usecases(config, look)
+    assert len(seen["briefings"]) == 1 and tokens["demo-booking"]
+
+
+@pytest.mark.parametrize(("now", "hours"), [
+    ((9, 3), "09:00-17:00"), ((15, 58), "15:55-23:55"), ((20, 0), "20:00-23:59"), ((23, 47), "23:45-23:59"),
+    ((0, 10), "00:10-08:10")])
+def test_the_demo_opens_at_its_start(now: tuple[int, int], hours: str) -> None:
+    assert demo_opening_hours(dt.datetime(2026, 12, 1, *now, tzinfo=SHANGHAI)) == hours
