@@ -47,7 +47,11 @@ async def test_the_citizen_rates_each_item_on_the_phone(browser: Browser, hall: 
     clerk = await hall.clerk_at(1)
     t = await served(hall, clerk, items=["psb-hukou-move", "civil-marriage"])
     page = await new_page(browser, hall, width=390, height=844, is_mobile=True, has_touch=True)
-    await page.goto(f"/r/{t['token']}")
+    await page.goto(f"/t/{t['token']}")  # the phone ticket page (the slip's QR code) offers the rating
+    await expect(page.locator("a.p-rate")).to_be_visible()
+    await screenshot(page, "rating-phone-ticket-done")
+    await page.locator("a.p-rate").tap()
+    await page.wait_for_url(f"**/r/{t['token']}")
     await expect(page.locator("#r-form")).to_be_visible()
     await expect(page.locator(".r-target")).to_have_count(3)
     await screenshot(page, "rating-phone-form")
