@@ -5,6 +5,12 @@
 //   a.probe();                    // ask the browser now rather than at the first call
 //   a.announce({ticket: "A012", window: 5, kind: "call" | "recall" | "call_back"});
 //
+// A burst of calls is said one after the other without pauses (each ≤ 4 s, the next one's audio fetched while
+// the current one plays). A call superseded before its turn is dropped: the same window called again (the
+// newer call replaces it in the queue), or the ticket no longer "called" at that window in the screen's folded
+// hall state (started, ended, transferred) — `isCurrent(item)`, by default read from the board's state, which
+// every screen of a hall folds from the same events, so every screen drops the same calls.
+//
 // Browsers play sound only after a user gesture unless started with --autoplay-policy=no-user-gesture-required
 // (see displays/README.md). When refused, the announcement stays queued, `blocked` turns true and the first
 // tap or key press anywhere on the page lets the queue play on.
@@ -26,8 +32,9 @@
       const s = "Number " + spellEn(item.ticket) + ", please go to window " + item.window + ".";
       return item.kind === "recall" ? "Repeat call. " + s : s;
     }
-    const s = "请 " + spellZh(item.ticket) + " 号到 " + item.window + " 号窗口办理";
-    return item.kind === "recall" ? "重呼，" + s : s;
+    // As hallops/voice/text.py says it: short enough to be said within 4 s, chime included.
+    if (item.kind === "recall") return "重呼 " + spellZh(item.ticket) + " 号到 " + item.window + " 号窗口";
+    return "请 " + spellZh(item.ticket) + " 号到 " + item.window + " 号窗口";
   }
 
   function notAllowed(message) {
@@ -45,6 +52,29 @@
       this.onBlocked = null;   // called with true / false as the browser refuses or allows sound
       this.played = [];        // what was announced (for tests and the screen's log)
       this.enable = this.enable.bind(this);
+      this.dropped = [];       // superseded before their turn (for tests)
+      this.isCurrent = this.opts.isCurrent || Announcer.boardSaysCurrent;
+    }
+
+    // Whether the board's hall state still shows this ticket called at this window (true when unknown).
+    static boardSaysCurrent(item) {
+      const board = window.hallopsBoard, state = board && board.state;
+      if (!state || !Array.isArray(state.windows)) return true;
+      const w = state.windows.find(x => String(x.number) === String(item.window));
+      if (!w) return true;
+      return !!(w.current && w.current.number === item.ticket && w.current.status === "called");
+    }
+
+    current(item) {
+      try { return this.isCurrent(item); } catch (e) { return true; }
+    }
+
+    prefetch() {
+      // Warm the server's cache (and the browser's) for the next call while this one plays.
+      const next = this.queue[0];
+      if (!next || this.opts.mode !== "on" || next.prefetched) return;
+      next.prefetched = true;
+      try { fetch(this.url(next)).catch(() => {}); } catch (e) { /* offline: played or spoken later */ }
     }
 
     url(item) {
@@ -56,6 +86,9 @@
 
     announce(item) {
       if (this.opts.mode === "off") return;
+      // The same window called again: the newer call replaces the one still waiting its turn.
+      const stale = this.queue.filter(q => String(q.window) === String(item.window));
+      if (stale.length) { this.dropped.push(...stale); this.queue = this.queue.filter(q => !stale.includes(q)); }
       if (this.queue.length >= MAX_QUEUE) this.queue.shift();
       // A call-back is spoken as a call: the citizen hears the same sentence.
       this.queue.push({ ticket: item.ticket, window: item.window, kind: item.kind === "recall" ? "recall" : "call",
@@ -103,9 +136,11 @@
       if (this.blocked) { this.busy = false; return; }
       const now = Date.now();
       this.queue = this.queue.filter(i => now - i.queuedAt < MAX_AGE_MS);
-      const item = this.queue.shift();
+      let item = this.queue.shift();
+      while (item && !this.current(item)) { this.dropped.push(item); item = this.queue.shift(); }  // superseded
       if (!item) { this.busy = false; return; }
       this.busy = true;
+      this.prefetch();
       try {
         if (this.opts.mode === "browser") await this.speak(item);
         else {

@@ -48,8 +48,10 @@ def spell_en(ticket: str) -> str:
 
 def sentence(a: Announcement, lang: Lang) -> str:
     if lang is Lang.ZH:
-        text = f"请 {spell_zh(a.ticket)} 号到 {a.window} 号窗口办理"
-        return f"重呼，{text}" if a.kind is Kind.RECALL else text
+        # Spoken without the screen's "办理": a call must be said within 4 s, chime included (issue 15).
+        if a.kind is Kind.RECALL:  # "重呼" takes the place of "请": a recall is said as quickly as a call
+            return f"重呼 {spell_zh(a.ticket)} 号到 {a.window} 号窗口"
+        return f"请 {spell_zh(a.ticket)} 号到 {a.window} 号窗口"
     text = f"Number {spell_en(a.ticket)}, please go to window {a.window}."
     return f"Repeat call. {text}" if a.kind is Kind.RECALL else text
 
