@@ -40,6 +40,15 @@ def preflight(path: Path) -> list[str]:
     return problems
 
 
+def _existing(path: Path) -> Path:
+    """The folder itself, or its nearest existing parent (on PostgreSQL the data folder for photos is made
+    at the first photo): its file system is where files will go."""
+    path = path.resolve()
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    return path
+
+
 class StorageHealth:
     def __init__(self, db: Database, *, min_free_bytes: int) -> None:
         self.db = db
@@ -76,7 +85,7 @@ class StorageHealth:
                 return faults.GONE, f"{self.path}: {e}"
             if (st.st_dev, st.st_ino) != self._identity:
                 return faults.GONE, f"{self.path} was replaced by another file while the server runs"
-        where = self.db.data_dir
+        where = _existing(self.db.data_dir)
         try:
             vfs = os.statvfs(where)
         except OSError as e:
@@ -107,7 +116,7 @@ class StorageHealth:
                 found = (code, f"{type(e).__name__}: {e}")
                 checks["write"] = found[1]
         try:
-            free = os.statvfs(self.db.data_dir)
+            free = os.statvfs(_existing(self.db.data_dir))
             checks["free_mb"] = free.f_bavail * free.f_frsize // 2**20
         except OSError:
             pass
