@@ -106,3 +106,20 @@ async def test_an_admin_enters_a_day_of_an_unpublished_year(browser: Browser, ha
                                                         / "rating-calendar-card.png"))
     _, body = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/deadline?received=2026-12-28")
     assert (body["due"], body["provisional"]) == ("2027-01-05", False)
+
+
+async def test_the_managers_tablet_flashes_a_new_bad_rating_and_shows_the_scan(browser: Browser, hall: Hall) -> None:
+    from tests.browser.conftest import sign_in
+    from tests.http.test_ratings import BAD
+
+    clerk = await hall.clerk_at(1)
+    t = await served(hall, clerk)
+    page = await new_page(browser, hall, width=1280, height=800)
+    await sign_in(page, "manager", "demo-manager", f"/manager/{hall.hall_id}")
+    await expect(page.locator("#quality-strip")).to_contain_text("0 差评待处理")
+    await hall.anon.post(f"/api/v1/ticket-status/{t['token']}/rating", BAD)
+    await expect(page.locator("#quality-strip")).to_contain_text("1 差评待处理", timeout=8000)
+    await expect(page.locator("#quality-strip")).to_have_class("flash")
+    await hall.manager.post(f"/api/v1/halls/{hall.hall_id}/deadline-scan")
+    await expect(page.locator("#quality-strip")).to_contain_text("到期扫描", timeout=8000)
+    await screenshot(page, "rating-tablet-strip")
