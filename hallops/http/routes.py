@@ -14,6 +14,7 @@ from hallops.http import (
     admin_pages,
     appointments,
     cases,
+    citizen_menu,
     citizens,
     console,
     halls,
@@ -62,6 +63,7 @@ ROUTES: list[Route] = [
     *live.routes.routes,       # websockets; /displays/…
     *kiosk.routes.routes,      # /kiosk/…, the menu, citizen settings, kiosk printers
     *phones.routes.routes,     # /m/{hall} (一码取号), /t/{token} (phone), its websocket
+    *citizen_menu.routes.routes,  # /m: the only hall's citizen menu (where a citizen's error page leads)
     *printing.routes.routes,   # /api/v1/kiosk/print
     *appointments.routes.routes,  # /appointments/…, slots, bookings, check-in
     *poster.routes.routes,     # /m/{hall}/poster.pdf (一码取号 poster, A4 / A3)
