@@ -23,9 +23,9 @@
     const f = $("a-settings-form");
     for (const k of Object.keys(s)) if (f.elements[k]) f.elements[k].value = s[k];
     const p = await hallops.api("GET", base + "/kiosk-printers");
-    $("a-printers").innerHTML = p.kiosks.map(k => '<tr data-token="' + k.token_id + '"><td>' + esc(k.label || "#" + k.token_id) + '</td><td><select name="mode">' +
+    $("a-printers").innerHTML = p.kiosks.map(k => '<tr data-token="' + k.token_id + '"><td>' + esc(k.label || "#" + k.token_id) + '</td><td><select name="mode" aria-label="打印方式 Printer mode">' +
       ["browser", "escpos", "none"].map(m => '<option' + (m === k.mode ? " selected" : "") + ">" + m + "</option>").join("") +
-      '</select></td><td><input name="host" value="' + esc(k.host) + '" placeholder="192.168.1.50"> : <input name="port" type="number" value="' + k.port + '" style="width:6em"></td><td>' +
+      '</select></td><td><input name="host" value="' + esc(k.host) + '" placeholder="192.168.1.50" aria-label="打印机地址 Printer address"> : <input name="port" type="number" value="' + k.port + '" style="width:6em" aria-label="端口 Port"></td><td>' +
       (k.last_fault_at ? esc(new Date(k.last_fault_at).toLocaleString("zh-CN")) + " " + esc(k.last_error || "") : "—") + '</td><td><button type="button" data-save-printer>保存 Save</button></td></tr>').join("");
   }
   $("a-day").addEventListener("change", load);
