@@ -7,7 +7,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from hallops.domain.actors import Actor
-from hallops.domain.errors import DomainError, E, Forbidden, InvalidInput, NotFound, Unauthorized
+from hallops.domain.errors import E, Forbidden, InvalidInput, NotFound, Unauthorized
 from hallops.domain.model import Role
 from hallops.domain.passwords import check_password
 from hallops.usecases.halls import Halls
@@ -49,10 +49,11 @@ class Accounts:
         failed one is audited."""
         try:
             result = await SignIn(self.ctx)(username, password, address, device_cookie)
-        except DomainError as e:
-            if isinstance(e, Unauthorized | Forbidden) or e.code == E.TOO_MANY_ATTEMPTS:
-                await self.port.audit(None, "signin.failed", name=username[:64], address=address or "",
-                                      summary=f"登录失败：{username[:64]} ({e.code})")
+        except Unauthorized as e:
+            # A wrong password is audited; an attempt refused by the throttle before any check is not (a flood
+            # of guesses would flood the log: the throttle's own counters hold those).
+            await self.port.audit(None, "signin.failed", name=username[:64], address=address or "",
+                                  summary=f"登录失败：{username[:64]} ({e.code})")
             raise
         user = result[0]
         await self.port.audit(Actor(Role(user["role"]), user_id=user["id"], display_name=user["display_name"],
