@@ -8,7 +8,7 @@ values. Storage applies the plan in one transaction (storage/layout.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from hallops.domain.errors import E, InvalidInput
@@ -91,7 +91,7 @@ def map_header(cells: Iterable[str]) -> list[str | None]:
     return out
 
 
-def check_rows(rows: list[tuple[int, Mapping[str, str]]], *, departments: Mapping[str, str],
+def check_rows(rows: Sequence[tuple[int, Mapping[str, str]]], *, departments: Mapping[str, str],
                queues: Iterable[str]) -> tuple[list[ItemRow], list[RowError]]:
     """`rows`: (the file's line number, cells by field). `departments`: code or name → code."""
     if len(rows) > MAX_ROWS:
