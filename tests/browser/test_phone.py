@@ -42,7 +42,7 @@ async def test_choose_confirm_follow_and_take_back_a_mis_tap(browser: Browser, h
     await expect(page.locator("#p-elderly")).to_have_count(0)  # no self-declared priority
     await screenshot(page, "phone-take")
     await page.fill("#p-search", "营业执照")
-    await page.locator('#p-menu [data-queue="D"]').tap()
+    await page.locator('#p-menu [data-queue="D"]').first.tap()  # one row per matching item
     sheet = page.locator("#p-confirm")
     await expect(sheet).to_be_visible()
     await expect(sheet).to_contain_text("商事登记")
@@ -52,7 +52,7 @@ async def test_choose_confirm_follow_and_take_back_a_mis_tap(browser: Browser, h
     await expect(sheet).to_be_hidden()
     assert (await hall.db.one("SELECT count(*) FROM tickets WHERE channel = 'mobile'"))[0] == 0
 
-    await page.locator('#p-menu [data-queue="D"]').tap()
+    await page.locator('#p-menu [data-queue="D"]').first.tap()
     await page.locator("#p-confirm-go").tap()
     await page.wait_for_url("**/t/**")
     await expect(page.locator("#p-number")).to_have_text("D002")
@@ -114,3 +114,93 @@ async def test_the_phones_hourly_limit_is_told_plainly(browser: Browser, hall: H
     await expect(page.locator(".p-q").first).to_contain_text("waiting")
     assert await beige_to_the_bottom(page)
     await screenshot(page, "phone-limited-en")
+
+
+# -- issue 15: coming back, booking, texts; issue 16: keyboard only, live regions, a modal that holds focus ----
+
+PHONE_390 = (390, 844)
+
+
+async def phone390(browser: Browser, hall: Hall) -> Page:
+    page = await new_page(browser, hall, *PHONE_390, is_mobile=True, has_touch=True)
+    await page.goto("/m/liangjiang")
+    await page.locator(".p-q").first.wait_for()
+    return page
+
+
+async def test_my_tickets_come_first_when_the_phone_comes_back(browser: Browser, hall: Hall) -> None:
+    page = await phone390(browser, hall)
+    await take(page, "B")
+    await page.wait_for_url("**/t/*")
+    await page.goto("/m/liangjiang")  # closed and opened again: the signed device cookie remembers
+    first = page.locator("#p-mine .p-mine-t").first
+    await expect(first).to_contain_text("B001")
+    await expect(first).to_contain_text("等候中")
+    await screenshot(page, "phone-390-my-tickets")
+    await first.click()
+    await expect(page.locator("#p-number")).to_contain_text("B001")
+
+
+async def test_a_text_before_my_turn_and_the_call_spoken(browser: Browser, hall: Hall) -> None:
+    t = await hall.issue("B")
+    page = await new_page(browser, hall, *PHONE_390, is_mobile=True, has_touch=True)
+    await page.goto(f"/t/{t['token']}")
+    await page.fill("#p-sms-mobile", "13800001234")
+    await page.select_option("#p-sms-ahead", "2")
+    await page.click("#p-sms-form button[type=submit]")
+    await expect(page.locator("#p-sms-state")).to_contain_text("138****1234")
+    await screenshot(page, "phone-390-sms")
+    clerk = await hall.clerk_at(5)
+    await clerk.post(f"/api/v1/windows/{hall.window_id(5)}/call-next")
+    await expect(page.locator("#p-say")).to_have_text("请 B001 号到 5 号窗口")  # the live region
+    assert await page.locator("#p-say").get_attribute("aria-live") == "assertive"
+    await screenshot(page, "phone-390-called")
+
+
+async def test_booking_from_the_phone(browser: Browser, hall: Hall) -> None:
+    await hall.manager.post("/api/v1/halls/liangjiang/appointment-slots", {
+        "queue": "D", "day": "2026-12-01", "start": "09:00", "end": "11:00", "every_minutes": 60, "capacity": 2})
+    page = await phone390(browser, hall)
+    await page.click("#p-book-open")
+    await page.locator("#p-book-slot option").first.wait_for(state="attached")
+    await page.fill("#p-book-name", "张三华")
+    await page.fill("#p-book-id", "50010119900101123X")
+    await page.fill("#p-book-mobile", "13800001111")
+    await screenshot(page, "phone-390-booking-form")
+    await page.click("#p-book-form button[type=submit]")
+    await expect(page.locator("#p-book-done")).to_contain_text("预约码")
+    await expect(page.locator("#p-book-done")).to_be_focused()
+    await screenshot(page, "phone-390-booked")
+    await page.goto("/m/liangjiang")
+    await expect(page.locator("#p-mine .p-mine-b")).to_contain_text("商事登记")
+
+
+async def test_the_phone_by_keyboard_alone_and_the_sheet_holds_focus(browser: Browser, hall: Hall) -> None:
+    page = await new_page(browser, hall, *PHONE_390)
+    await page.goto("/m/liangjiang")
+    await page.locator(".p-q").first.wait_for()
+    for _ in range(30):  # Tab to the first service
+        await page.keyboard.press("Tab")
+        if await page.evaluate("() => document.activeElement.classList.contains('p-q')"):
+            break
+    assert await page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none"
+    prefix = await page.evaluate("() => document.activeElement.dataset.queue")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#p-confirm")).to_be_visible()
+    await expect(page.locator("#p-confirm-h")).to_be_focused()
+    inside = []
+    for _ in range(5):  # Tab cycles within the modal sheet
+        await page.keyboard.press("Tab")
+        inside.append(await page.evaluate("() => !!document.activeElement.closest('#p-confirm')"))
+    assert all(inside), inside
+    await page.keyboard.press("Shift+Tab")
+    assert await page.evaluate("() => !!document.activeElement.closest('#p-confirm')")
+    await page.keyboard.press("Escape")  # closes, focus back on the service chosen
+    await expect(page.locator("#p-confirm")).to_be_hidden()
+    assert await page.evaluate("() => document.activeElement.dataset.queue") == prefix
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#p-confirm-h")).to_be_focused()
+    await page.keyboard.press("Tab")  # 确认取号
+    await page.keyboard.press("Enter")
+    await page.wait_for_url("**/t/*")
+    await expect(page.locator("#p-number")).to_contain_text(prefix)
