@@ -37,6 +37,9 @@ class Empty(Body):
 class FinishTicket(Body):
     items: list[Id | Code] = Field(default_factory=list, max_length=50,
                                    description="service items handled (ids or codes)")
+    case_number: Annotated[StrictStr, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9\-_]{4,64}$")
+                           ] | None = Field(None, description="办件编号: the province's case number of this visit, "
+                                                              "the key its rating is reported under")
 
 
 class TransferTicket(Body):

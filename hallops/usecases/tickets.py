@@ -42,7 +42,13 @@ class Tickets:
         """Recall, start, park, call back, finish, no-show, cancel or transfer one ticket."""
         if actor.role not in STAFF_ROLES:
             raise Forbidden(E.FORBIDDEN, "无权操作号票 (this role cannot act on tickets)")
-        return await self.port.act(ticket_id, action, actor, body)
+        body = dict(body)
+        case_number = body.pop("case_number", None) if action is Action.FINISH else None
+        out = await self.port.act(ticket_id, action, actor, body)
+        if case_number:
+            # 办件编号 (issue 12): kept beside the visit, for its rating and the report to the province.
+            await self.ctx.ports.ratings.set_case_numbers(ticket_id, actor, {"": case_number})
+        return out
 
     # The clerk's actions by name (the HTTP routes pass the action they were declared with to `act`).
     async def recall(self, actor: Actor, ticket_id: int) -> dict[str, Any]:

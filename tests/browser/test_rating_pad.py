@@ -123,3 +123,20 @@ async def test_the_managers_tablet_flashes_a_new_bad_rating_and_shows_the_scan(b
     await hall.manager.post(f"/api/v1/halls/{hall.hall_id}/deadline-scan")
     await expect(page.locator("#quality-strip")).to_contain_text("到期扫描", timeout=8000)
     await screenshot(page, "rating-tablet-strip")
+
+
+async def test_the_clerk_types_the_case_number_in_the_finish_dialog(browser: Browser, hall: Hall) -> None:
+    from tests.browser.test_console import console
+
+    t = await hall.issue("B")
+    page = await console(browser, hall, (1366, 768), "clerk1", 5)
+    await page.keyboard.press("Space")
+    await page.keyboard.press("s")
+    await page.keyboard.press("f")
+    await expect(page.locator("#d-finish-case")).to_be_visible()
+    await page.locator("#d-finish-case").fill("5001122026113000017")
+    await screenshot(page, "rating-console-case-number")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#c-number")).to_have_text("—")
+    _, rated = await hall.anon.post(f"/api/v1/ticket-status/{t['token']}/rating", {"level": "satisfied"})
+    assert rated["case_number"] == "5001122026113000017"

@@ -280,3 +280,16 @@ async def test_a_manager_reminds_and_the_log_keeps_it(hall: Hall) -> None:
     assert (await clerk.post(f"{base}/remind", {"note": ""}))[0] == 403
     status, body = await hall.manager.post(f"{base}/remind", {"note": "请今日内核实"})
     assert status == 200 and body["status"] == "open" and body["log"][-1]["action"] == "remind"
+
+
+async def test_the_clerk_enters_the_case_number_when_finishing(hall: Hall) -> None:
+    clerk = await hall.clerk_at(1)
+    t = await hall.issue("A")
+    await clerk.post(f"/api/v1/windows/{hall.window_id(1)}/call-next")
+    await clerk.post(f"/api/v1/tickets/{t['id']}/start")
+    status, body = await clerk.post(f"/api/v1/tickets/{t['id']}/finish", {"case_number": "no spaces!"})
+    assert status == 422 and body["error"] == "invalid_input"  # refused before anything changed
+    status, body = await clerk.post(f"/api/v1/tickets/{t['id']}/finish", {"case_number": "5001122026113000017"})
+    assert status == 200 and body["ticket"]["status"] == "done"
+    status, rated = await hall.anon.post(f"/api/v1/ticket-status/{t['token']}/rating", GOOD)
+    assert status == 201 and rated["case_number"] == "5001122026113000017"

@@ -193,6 +193,7 @@
 
   async function openFinish() {
     picked = []; highlight = 0;
+    if ($("d-finish-case")) $("d-finish-case").value = "";
     await loadLayout();
     openDialog("d-finish", "d-finish-q");
     renderItems();
@@ -218,11 +219,13 @@
   function toggleItem(id) { picked = picked.includes(id) ? picked.filter(x => x !== id) : picked.concat([id]); $("d-finish-q").value = ""; renderItems(); }
   async function finishNow() {
     const t = T(); if (!t) return;
-    try { await post("/api/v1/tickets/" + t.id + "/finish", { items: picked }); closeDialogs(); msg(t.number + " 已办结 (" + t.number + " done)", true); }
+    const caseNo = $("d-finish-case") ? $("d-finish-case").value.trim() : "";  // 办件编号 (issue 12)
+    try { await post("/api/v1/tickets/" + t.id + "/finish", caseNo ? { items: picked, case_number: caseNo } : { items: picked }); closeDialogs(); msg(t.number + " 已办结 (" + t.number + " done)", true); }
     catch (e) { msg(e.message); }
     await refresh();
   }
   $("d-finish-q").addEventListener("input", () => { highlight = 0; renderItems(); });
+  if ($("d-finish-case")) $("d-finish-case").addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); finishNow(); } });
   $("d-finish-q").addEventListener("keydown", (ev) => {
     const list = candidates();
     if (ev.key === "ArrowDown") { highlight = Math.min(highlight + 1, list.length - 1); renderItems(); ev.preventDefault(); }
