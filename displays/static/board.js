@@ -88,7 +88,7 @@
     const dateEl = document.getElementById("date"), clockEl = document.getElementById("clock");
     const tz = config.timezone || "Asia/Shanghai";
     const fmtTime = new Intl.DateTimeFormat("zh-CN", { timeZone: tz, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
-    const fmtDate = new Intl.DateTimeFormat("zh-CN", { timeZone: tz, year: "numeric", month: "long", day: "numeric", weekday: "long" });
+    const fmtDate = new Intl.DateTimeFormat(document.documentElement.lang === "en" ? "en-GB" : "zh-CN", { timeZone: tz, year: "numeric", month: "long", day: "numeric", weekday: "long" });
     const tick = () => {
       // The server's clock in the hall's zone: a screen's own clock and zone are not trusted.
       const d = board.live.serverNow();

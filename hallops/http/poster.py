@@ -22,7 +22,7 @@ from hallops.http.web import JINJA
 
 routes = RouteTable("poster")
 TILES: list[dict[str, Any]] = [
-    {"zh": "一码取号海报", "en": "一码取号 poster (PDF)", "href": "/m/{hall}/poster.pdf",
+    {"zh": "一码取号海报", "en": "Phone-ticket QR poster (PDF)", "href": "/m/{hall}/poster.pdf",
      "roles": {"admin", "manager"}},
 ]
 SUPERVISORS = frozenset({Role.ADMIN, Role.MANAGER})
