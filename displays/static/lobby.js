@@ -38,9 +38,14 @@
     const num = el("div", "now-number", call.number);
     num.id = "now-number";
     const where = el("div", "now-window");
-    where.append(el("span", "zh", "请到 "), el("b", null, String(call.window)), el("span", "zh", " 号窗口"));
+    where.append(el("span", "zh", "请到 "), el("span", "en-only", "Window "), el("b", null, String(call.window)),
+                 el("span", "zh", " 号窗口"));
     const name = el("div", "now-window-name", (call.window_name || "") + "  · Window " + call.window);
-    if (call.kind === "recall") body.append(el("div", "now-recall", "重呼 Repeat call"));
+    if (call.kind === "recall") {
+      const again = el("div", "now-recall");
+      again.append(el("span", "zh", "重呼 "), el("span", "en", "Repeat call"));
+      body.append(again);
+    }
     body.append(num, where, name);
   }
 
@@ -55,7 +60,7 @@
     const li = el("li", "rc rc-" + c.kind);
     li.dataset.ticket = c.number;
     const win = el("span", "rc-win");
-    win.append("→ ", el("b", null, String(c.window)), " 号窗口");
+    win.append("→ ", el("span", "en-only", "Window "), el("b", null, String(c.window)), el("span", "zh", " 号窗口"));
     const tag = c.kind === "recall" ? "重呼 · " : c.kind === "call_back" ? "回呼 · " : "";
     li.append(el("b", "rc-no", c.number), win, el("span", "rc-name", tag + (c.window_name || "")));
     return li;
@@ -88,12 +93,15 @@
     grid.replaceChildren(...windows.map(w => {
       const cell = el("div", "win win-" + w.state + (w.current ? " win-" + w.current.status : ""));
       cell.dataset.window = w.number;
-      cell.append(el("div", "win-no", w.number + "号"));
-      let text;
-      if (w.state === "paused") text = "暂停";
-      else if (w.state === "closed") text = "—";
-      else text = w.current ? w.current.number : "空闲";
-      cell.append(el("div", "win-cur", text));
+      const no = el("div", "win-no");
+      no.append(el("span", "zh", w.number + "号"), el("span", "en-only", "No. " + w.number));
+      cell.append(no);
+      const cur = el("div", "win-cur");
+      if (w.current && w.state !== "paused" && w.state !== "closed") cur.textContent = w.current.number;
+      else if (w.state === "closed") cur.textContent = "—";
+      else cur.append(el("span", "zh", w.state === "paused" ? "暂停" : "空闲"),
+                      el("span", "en-only", w.state === "paused" ? "Paused" : "Idle"));
+      cell.append(cur);
       return cell;
     }));
     grid.style.setProperty("--cols", String(windows.length > 20 ? 7 : windows.length > 12 ? 5 : 4));

@@ -17,7 +17,7 @@
       reason.textContent = "";
       return;
     }
-    document.getElementById("win-name").textContent = w.name + (w.name_en ? "  " + w.name_en : "");
+    document.getElementById("win-name").replaceChildren(el("span", "zh", w.name), " ", el("small", "en", w.name_en || ""));
     document.getElementById("win-queues").textContent = w.queues.join(" · ");
     reason.replaceChildren();
     if (w.state === "paused") {
@@ -29,7 +29,7 @@
       main.dataset.state = "closed";
       ticket.textContent = "";
       // Not a pause (which shows its reason): nobody is at this window today, or not yet.
-      status.replaceChildren(el("span", "zh", "暂停服务"));
+      status.replaceChildren(el("span", "zh", "暂停服务"), el("small", "en", " Not serving"));
       reason.replaceChildren(el("span", "zh", "窗口未开放"), " ", el("small", "en", "Window closed"));
     } else if (w.current) {
       main.dataset.state = w.current.status;

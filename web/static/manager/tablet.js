@@ -34,7 +34,10 @@
   // -- tabs ------------------------------------------------------------------------------------------------
   function showTab(tab) {
     state.tab = tab;
-    document.querySelectorAll(".tabs [data-tab]").forEach((b) => b.setAttribute("aria-selected", String(b.dataset.tab === tab)));
+    document.querySelectorAll(".tabs [data-tab]").forEach((b) => {
+      b.setAttribute("aria-selected", String(b.dataset.tab === tab));
+      b.tabIndex = b.dataset.tab === tab ? 0 : -1;  // one tab stop; arrows move between tabs (ARIA tabs pattern)
+    });
     document.querySelectorAll("section.tab").forEach((s) => { s.hidden = s.id !== `tab-${tab}`; });
     history.replaceState(null, "", `#${tab}`);
     refreshTab();
@@ -110,7 +113,7 @@
     const el = $("#alert-banner");
     el.hidden = !pending.length;
     el.innerHTML = pending.slice(0, 3).map((a) => `<div class="alert-row ${esc(a.level)}" data-alert="${a.id}">` +
-      `<span class="icon">⚠</span><span class="msg"><b>${bi(a.kind_name, a.kind_name_en)}</b> ${esc(a.message)}</span>` +
+      `<span class="icon">⚠</span><span class="msg"><b>${bi(a.kind_name, a.kind_name_en)}</b> ${H.said(a.message)}</span>` +
       `<span class="tick" data-since="${esc(a.raised_at)}"></span>` +
       `<button type="button" class="ack" data-act="ack" data-id="${a.id}">${bi("确认", "Acknowledge")}</button></div>`).join("") +
       (pending.length > 3 ? `<div class="more">+${pending.length - 3} ${bi("条", "more")}</div>` : "");
@@ -328,7 +331,7 @@
     const data = await H.api("GET", `/api/v1/halls/${hall}/alerts?limit=100`);
     state.alerts = data.alerts;
     $("#alert-list").innerHTML = data.alerts.map((a) => `<tr class="alert ${a.active ? "active" : "cleared"} ${esc(a.level)}" data-alert="${a.id}">` +
-      `<td><b>${bi(a.kind_name, a.kind_name_en)}</b><br><small>${esc(a.message)}</small></td><td>${M.dayHm(a.raised_at)}</td>` +
+      `<td><b>${bi(a.kind_name, a.kind_name_en)}</b><br><small>${H.said(a.message)}</small></td><td>${M.dayHm(a.raised_at)}</td>` +
       `<td>${a.acknowledged_at ? `${esc(a.acknowledged_by)}<br><small>${M.hm(a.acknowledged_at)}${a.ack_note ? " · " + esc(a.ack_note) : ""}</small>` : "—"}</td>` +
       `<td>${a.cleared_at ? `${M.hm(a.cleared_at)}<br><small>${M.dur(a.duration_seconds)}</small>` : `<b class="bad">${bi("进行中", "Active")}</b>`}</td>` +
       `<td>${a.acknowledged_at ? "" : `<button type="button" class="ack" data-act="ack" data-id="${a.id}">${bi("确认", "Acknowledge")}</button>`}</td></tr>`).join("") ||
@@ -356,6 +359,18 @@
   // -- wiring ----------------------------------------------------------------------------------------------
   $("#spot-window").innerHTML = boot.windows.filter((w) => w.key_window).map((w) => windowOption(w, "★ ")).join("");
   M.labelOptions($("#spot-window"));
+
+  // The tab list by keyboard: arrows, Home and End move between tabs and show the one reached.
+  document.querySelector(".tablist").addEventListener("keydown", (ev) => {
+    const tabs = Array.from(document.querySelectorAll(".tablist [role=tab]"));
+    const at = tabs.indexOf(document.activeElement);
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tabs.length - 1 }[ev.key];
+    if (at < 0 || to === undefined) return;
+    ev.preventDefault();
+    const next = tabs[(to + tabs.length) % tabs.length];
+    showTab(next.dataset.tab);
+    next.focus();
+  });
 
   document.addEventListener("click", async (ev) => {
     M.unlockAudio();

@@ -1,0 +1,168 @@
+"""axe-core on every page at its real size, on the demo hall as `hallops serve --demo` fills it.
+
+One page load per page and size: the page is opened as its device opens it, checked against WCAG 2.2 A/AA
+(and, on wall screens read from across the hall, the 7:1 contrast of AAA), and any serious or critical
+violation fails. Staff pages must also carry one <h1>. The same load takes the README's screenshot
+(docs/screens/NAME.png when HALLOPS_UPDATE_SCREENS=1, tests/artifacts/screenshots/ always).
+
+axe-core is vendored, minified and pinned: tests/browser/vendor/axe.min.js (see vendor/README.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Page
+
+from hallops.demo import fill_demo
+from hallops.usecases.accounts import OPERATOR
+from tests.browser.conftest import new_page, screenshot, sign_in
+from tests.conftest import Hall
+
+VENDOR = Path(__file__).resolve().parent / "vendor"
+AXE = (VENDOR / "axe.min.js").read_text(encoding="utf-8")
+DOCS_SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+FAILING = ("serious", "critical")
+
+STAFF_PC = (1366, 768)
+TABLET = (1024, 768)
+PHONE = (390, 844)
+KIOSK = (1080, 1920)
+
+
+@dataclass(frozen=True)
+class Screen:
+    name: str  # the screenshot's name
+    size: tuple[int, int]
+    open: Callable[[Page, Hall, dict[str, Any]], Awaitable[None]]
+    wall: bool = False  # a wall screen: contrast 7:1
+    staff: bool = True  # a staff page: one <h1>
+
+
+def signed_in(user: str, password: str, path: str, ready: str = "body") -> Callable[..., Awaitable[None]]:
+    async def go(page: Page, hall: Hall, ctx: dict[str, Any]) -> None:
+        await sign_in(page, user, password, "/")
+        await page.goto(path.format(hall=hall.hall_id, **ctx))
+        await page.wait_for_load_state("networkidle")
+        await page.locator(ready).first.wait_for()
+    return go
+
+
+def public(path: str, ready: str = "body", wait_idle: bool = True) -> Callable[..., Awaitable[None]]:
+    async def go(page: Page, hall: Hall, ctx: dict[str, Any]) -> None:
+        await page.goto(path.format(hall=hall.hall_id, code="liangjiang", display=hall.display.token,
+                                    kiosk=hall.kiosk.token, **ctx))
+        if wait_idle:
+            await page.wait_for_load_state("networkidle")
+        await page.locator(ready).first.wait_for()
+    return go
+
+
+def display(path: str) -> Callable[..., Awaitable[None]]:
+    async def go(page: Page, hall: Hall, ctx: dict[str, Any]) -> None:
+        await page.goto(path.format(code="liangjiang", display=hall.display.token))
+        await page.wait_for_function("() => window.hallopsBoard && window.hallopsBoard.state !== null")
+        await page.wait_for_timeout(300)
+    return go
+
+
+SCREENS = [
+    Screen("login", STAFF_PC, public("/login", "form")),
+    Screen("home", STAFF_PC, signed_in("manager", "demo-manager", "/")),
+    Screen("console", STAFF_PC, signed_in("clerk1", "demo-clerk", "/console/{hall}")),
+    Screen("manager-tablet", TABLET, signed_in("manager", "demo-manager", "/manager/{hall}", "#kpis .kpi")),
+    Screen("reports", STAFF_PC, signed_in("manager", "demo-manager", "/reports/{hall}")),
+    Screen("briefing", STAFF_PC, signed_in("manager", "demo-manager", "/reports/briefings/{briefing}")),
+    Screen("appointments", STAFF_PC, signed_in("manager", "demo-manager", "/appointments/{hall}")),
+    Screen("findings-mine", STAFF_PC, signed_in("clerk1", "demo-clerk", "/findings/mine")),
+    Screen("quality", STAFF_PC, signed_in("manager", "demo-manager", "/quality/{hall}")),
+    Screen("admin", STAFF_PC, signed_in("admin", "demo-admin", "/admin")),
+    Screen("error-404", STAFF_PC, public("/no-such-page", "h1")),
+    Screen("lobby", (1920, 1080), display("/displays/{code}/lobby?voice=off&token={display}"), wall=True,
+           staff=False),
+    Screen("lobby-portrait", (1080, 1920),
+           display("/displays/{code}/lobby?orient=portrait&voice=off&token={display}"), wall=True, staff=False),
+    Screen("window-display", (1280, 720), display("/displays/{code}/window/5?voice=off&token={display}"),
+           wall=True, staff=False),
+    Screen("rating-pad", (1024, 600), public("/pad/{hall}#token={pad}", "#p-welcome", wait_idle=False),
+           staff=False),
+    Screen("rating-phone", PHONE, public("/r/{ticket}"), staff=False),
+    Screen("phone-error-404", PHONE, public("/t/hop-no-such-ticket", "h1"), staff=False),
+    Screen("kiosk", KIOSK, public("/kiosk/{code}#token={kiosk}", "#k-home .k-cat", wait_idle=False), staff=False),
+    Screen("phone-take", PHONE, public("/m/{code}"), staff=False),
+    Screen("phone-ticket", PHONE, public("/t/{ticket}"), staff=False),
+]
+
+
+async def demo(hall: Hall) -> dict[str, Any]:
+    """The demo as `hallops serve --demo` leaves it, plus a morning under way: windows open, people waiting,
+    calls on the screens; a rating pad at window 1 and a ticket served there."""
+    uc = _usecases(hall)
+    await fill_demo(uc, hall.hall_id)
+    briefings = await uc.briefings.kept(OPERATOR, hall.hall_id)
+    from hallops.domain.model import Role
+
+    pad, _ = await hall.ports.accounts.create_token(role=Role.RATING_PAD, hall_id=hall.hall_id,
+                                                    window_id=hall.window_id(1), label="pad-1")
+    for prefix in "AABBCAD":
+        await hall.issue(prefix)
+    served = await hall.issue("A")
+    for number in (1, 2, 5):
+        await hall.manager.post(f"/api/v1/windows/{hall.window_id(number)}/open")
+        await hall.manager.post(f"/api/v1/windows/{hall.window_id(number)}/call-next")
+    return {"briefing": briefings[0]["id"] if briefings else 0, "pad": pad, "ticket": served["token"]}
+
+
+def _usecases(hall: Hall) -> Any:
+    from hallops.http.keys import USECASES
+
+    return hall.client.server.app[USECASES]
+
+
+async def axe(page: Page, wall: bool) -> list[dict[str, Any]]:
+    await page.evaluate(AXE)  # evaluated, not injected: a Content-Security-Policy does not apply
+    options = {"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]}
+    if wall:
+        options["rules"] = {"color-contrast-enhanced": {"enabled": True}}
+    result = await page.evaluate("(o) => axe.run(document, o)", options)
+    return list(result["violations"])
+
+
+def summary(violations: list[dict[str, Any]]) -> list[str]:
+    return [f"{v['impact']:8} {v['id']} ×{len(v['nodes'])}: {v['nodes'][0]['target']} "
+            f"{v['nodes'][0].get('failureSummary', '')[:160]!r}" for v in violations]
+
+
+async def check(browser: Browser, hall: Hall, screen: Screen) -> None:
+    ctx = await demo(hall)
+    page = await new_page(browser, hall, *screen.size, has_touch=screen.size[0] < 1200)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    await screen.open(page, hall, ctx)
+    violations = await axe(page, screen.wall)
+    path = await screenshot(page, f"screen-{screen.name}")
+    if os.environ.get("HALLOPS_UPDATE_SCREENS"):
+        DOCS_SCREENS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_SCREENS / f"{screen.name}.png")
+    report = Path(path).with_suffix(".axe.json")
+    report.write_text(json.dumps([{k: v[k] for k in ("id", "impact", "help")} | {"nodes": len(v["nodes"])}
+                                  for v in violations], ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"\n{screen.name} {screen.size}: " + ("; ".join(summary(violations)) or "no violations"))
+    assert errors == []
+    bad = [v for v in violations if v["impact"] in FAILING]
+    assert not bad, "\n".join(summary(bad))
+    if screen.staff:
+        assert await page.locator("h1").count() == 1, "a staff page has one <h1>"
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: s.name)
+async def test_no_serious_axe_violation(browser: Browser, hall: Hall, screen: Screen) -> None:
+    await check(browser, hall, screen)
