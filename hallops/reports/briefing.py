@@ -92,6 +92,7 @@ async def assemble(stats: Statistics, hall_id: int, period: Period) -> dict[str,
         "appointments": appointments_section(totals, await port.appointments(hall_id, start_ts, end_ts, now)),
         "ratings": ratings_section(await port.ratings(hall_id, start_ts, end_ts)),
         "cases": cases_section(await port.cases(hall_id, start_ts, end_ts, now)),
+        "quality": await port.quality(hall_id, start_ts, end_ts, period.kind is PeriodKind.MONTHLY),
         "as_of": now,
     }
 

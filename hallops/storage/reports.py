@@ -245,6 +245,13 @@ class ReportsPort:
         assert r is not None
         return {k: int(r[k] or 0) for k in ("received", "closed", "on_time", "overdue")}
 
+    async def quality(self, hall_id: int, start_ts: float, end_ts: float, monthly: bool) -> dict[str, Any]:
+        """Follow-ups of bad ratings, ratings and cases by department, and in a monthly briefing the windows'
+        ranking (红旗窗口, 服务之星): storage/cases.py (issue 12)."""
+        from hallops.storage.cases import briefing_figures
+
+        return await self._db.write(lambda tx: briefing_figures(tx, hall_id, start_ts, end_ts, monthly))
+
     # -- settings and webhooks -----------------------------------------------------------------------------
 
     async def settings(self, hall_id: int) -> dict[str, Any]:

@@ -188,6 +188,14 @@ async def test_figures_and_the_briefing_sections_with_real_numbers(hall: Hall) -
     assert c["available"] and (c["received"], c["closed"], c["on_time"]) == (2, 1, 1)
     code, html = await hall.manager.get(f"/reports/briefings/{b['id']}")
     assert code == 200 and "共收到评价 3 件，差评 1 件" in html and "受理 2 件，办结 1 件" in html
+    assert "差评转办 1 件，已办结 0 件（按时 0 件），超期未结 0 件" in html
+    assert "<td>公安分局</td><td>1</td><td>1</td><td>1</td><td>0</td><td>100.0%</td>" in html.replace("\n", "")
+    assert "窗口服务质量排名" not in html  # the ranking is the monthly briefing's
+    m = await ok(hall.manager.post(f"/api/v1/halls/{hall.hall_id}/briefings", {"kind": "monthly",
+                                                                               "date": "2026-11-30"}), 201)
+    assert m["data"]["quality"]["window_ranking"][0]["number"] == 1
+    code, html = await hall.manager.get(f"/reports/briefings/{m['id']}")
+    assert "窗口服务质量排名（红旗窗口、服务之星评选参考）" in html and "<td>1 号</td>" in html
 
 
 async def test_the_quality_page_loads_for_staff(hall: Hall) -> None:

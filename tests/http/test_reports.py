@@ -257,7 +257,8 @@ async def test_briefing_pdf_has_headings_figures_and_missing_sections(hall: Hall
         assert heading in text, heading
     assert "共取号 6 张，办结 3 件，过号 1 张，取消 1 张，日终未办 1 张。" in text.replace("\n", "")
     assert "平均等候 21.0 分钟，中位数 14.5 分钟，最长 45.0 分钟；75.0% 的号在目标时长内叫到" in text.replace("\n", "")
-    assert "暂无数据来源（好差评系统尚未接入）" in text and "暂无数据来源（咨询投诉系统尚未接入）" in text
+    # 好差评 and cases are connected (issue 12): real counts, none on that day
+    assert "共收到评价 0 件，差评 0 件" in text.replace("\n", "") and "受理 0 件，办结 0 件" in text.replace("\n", "")
     assert "B 业务午前排队偏长，已增开窗口。" in text
     assert "全面巡查 0 次（应 6 次）" in text.replace("\n", "")  # patrols exist as a feature: quota shown
     fonts = await tool(["pdffonts", "-"], pdf)
@@ -334,7 +335,7 @@ async def test_publish_retries_with_backoff_and_shows_failures(hall: Hall) -> No
     expect = base64.b64encode(hmac.new(b"SEC123", f"{q['timestamp']}\nSEC123".encode(), hashlib.sha256).digest())
     assert q["access_token"] == "t1" and q["sign"].replace("%2B", "+").replace("%2F", "/").replace("%3D", "=") \
         == expect.decode()
-    assert "暂无数据来源（好差评系统尚未接入）" in wecom.posts[0][1]["markdown"]["content"]
+    assert "好差评 0 件，差评 0 件" in wecom.posts[0][1]["markdown"]["content"]  # connected (issue 12)
     # The failure stays on the manager's page with its error, and can be retried.
     code, page = await hall.manager.get(f"/reports/{hall.hall_id}")
     assert code == 200 and "1 条推送失败" in page and "errcode 93000" in page
