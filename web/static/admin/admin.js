@@ -201,7 +201,7 @@
 
   const MODEL = {
     departments: {
-      list: () => view.departments, api: "departments", title: "部门 department",
+      list: () => view.departments, api: "departments", title: ["部门", "department"],
       headers: ["编码 Code", "名称 Name", "英文名 English", "状态 Status", ""],
       row: d => [esc(d.code), esc(d.name), esc(d.name_en), activeTag(d.active)],
       fields: (isNew) => [
@@ -209,7 +209,7 @@
         { name: "name", label: "名称 Name", required: true }, { name: "name_en", label: "英文名 English name" }],
     },
     items: {
-      list: () => view.service_items, api: "service-items", title: "事项 service item",
+      list: () => view.service_items, api: "service-items", title: ["事项", "service item"],
       headers: ["本地编码 Code", "事项编码 Standard code", "名称 Name", "部门 Department", "业务类型 Queue", "状态 Status", ""],
       row: i => [esc(i.code), esc(i.standard_code), esc(i.name), esc(i.department || "—"), esc(i.queue || "—"), activeTag(i.active)],
       fields: (isNew) => [
@@ -221,7 +221,7 @@
       clean: (v) => { if (!v.standard_code) delete v.standard_code; return v; },
     },
     bundles: {
-      list: () => view.bundles, api: "bundles", title: "一件事 bundle",
+      list: () => view.bundles, api: "bundles", title: ["一件事", "bundle"],
       headers: ["编码 Code", "名称 Name", "取号业务类型 Queue", "事项（按顺序） Items in order", "状态 Status", ""],
       row: b => [esc(b.code), esc(b.name), esc(b.queue || "—"),
                  b.items.map((it, i) => (i + 1) + ". " + esc(it.name) + (it.department ? ' <small class="muted">' + esc(it.department) + "</small>" : "")).join("<br>"),
@@ -234,7 +234,7 @@
       values: b => Object.assign({}, b, { items: b.items.map(i => i.code) }),
     },
     queues: {
-      list: () => view.queues, api: "queues", title: "业务类型 queue",
+      list: () => view.queues, api: "queues", title: ["业务类型", "queue"],
       headers: ["前缀 Prefix", "名称 Name", "类型 Kind", "部门 Department", "取号时间 Hours", "每日上限 Daily cap", "目标等候(分) Target wait", "状态 Status", ""],
       row: q => [esc(q.prefix), esc(q.name), esc(KINDS[q.kind] || q.kind), esc(q.department || "—"), esc(q.hours),
                  q.daily_cap ? esc(q.daily_cap) : "—", esc(q.target_wait_minutes), activeTag(q.active)],
@@ -250,7 +250,7 @@
         { name: "avg_service_minutes", label: "平均办理分钟 Average service (min)", type: "number" }],
     },
     windows: {
-      list: () => view.windows, api: "windows", title: "窗口 window",
+      list: () => view.windows, api: "windows", title: ["窗口", "window"],
       headers: ["号 No.", "名称 Name", "类型 Kind", "通办范围 Scope", "区域 Area", "业务类型（按顺序） Queues in order", "状态 Status", ""],
       row: w => [esc(w.number), esc(w.name) + (w.key_window ? " " + tag("key", "重点 Key") : ""), esc(KINDS[w.kind] || w.kind),
                  esc(w.scope ? SCOPES[w.scope] : "—"), esc(w.area || "—"), esc(w.queues.join(" → ")), activeTag(w.active)],
@@ -287,7 +287,7 @@
     body.innerHTML = html;
     body.querySelector("[data-new]").addEventListener("click", () => {
       if (editorOpen) return;
-      editor("新增" + m.title, m.fields(true), kind === "queues" ? { kind: "general", hours: "00:00-24:00", daily_cap: 0, target_wait_minutes: 20, avg_service_minutes: 8 }
+      editor("新增" + m.title[0] + " New " + m.title[1], m.fields(true), kind === "queues" ? { kind: "general", hours: "00:00-24:00", daily_cap: 0, target_wait_minutes: 20, avg_service_minutes: 8 }
         : kind === "windows" ? { kind: "general", queues: [] } : kind === "bundles" ? { items: [] } : {},
       (v) => api("POST", "/api/v1/halls/" + HALL + "/" + m.api, cleanNew(m, v)).then(o => flash("已新增 (added) " + (o.name || o.code || ""))));
     });
@@ -295,7 +295,7 @@
       if (editorOpen) return;
       const o = m.list().find(x => x.id === Number(b.dataset.edit));
       const vals = m.values ? m.values(o) : o;
-      editor("编辑" + m.title, m.fields(false), vals,
+      editor("编辑" + m.title[0] + " Edit " + m.title[1], m.fields(false), vals,
         (v) => api("PATCH", "/api/v1/" + m.api + "/" + o.id, changed(vals, v)).then(() => flash("已保存 (saved)")));
     }));
     body.querySelectorAll("[data-archive]").forEach(b => b.addEventListener("click", async () => {
@@ -458,7 +458,9 @@
   }
 
   // -- device tokens ---------------------------------------------------------------------------------------
-  const when = (iso) => iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : "—";
+  // Times in the hall's zone (the console may be opened from anywhere).
+  const TZ = root.dataset.tz || "Asia/Shanghai";
+  const when = (iso) => iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false, timeZone: TZ }) : "—";
 
   async function tokensSection() {
     await hallView();
@@ -617,7 +619,7 @@
       '<label><span>' + bi("到 To") + '</span><input name="until" type="date"></label>' +
       '<label><span>' + bi("内容 Text") + '</span><input name="q" size="12"></label>' +
       '<button type="submit" class="primary">' + bi("查询 Search") + "</button>" +
-      '<a id="export-csv" href="#">' + bi("导出 CSV Export CSV") + '</a> <a id="export-xlsx" href="#">' + bi("导出 Excel Export XLSX") + "</a></form>" +
+      '<a id="export-csv" href="#">' + bi("导出CSV Export CSV") + '</a> <a id="export-xlsx" href="#">' + bi("导出Excel Export XLSX") + "</a></form>" +
       '<div id="audit-rows"></div><div class="toolbar" style="margin-top:.6rem"><button type="button" id="audit-more" hidden>' + bi("更早的记录 Older entries") + "</button></div>";
     const form = body.querySelector("#audit-filter"), rowsEl = body.querySelector("#audit-rows"), more = body.querySelector("#audit-more");
     let rows = [], next = null;
