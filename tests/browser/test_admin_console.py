@@ -117,7 +117,7 @@ async def test_disabling_a_clerk_refuses_their_open_console(browser: Browser, ha
     row = await hall.db.one("SELECT status FROM tickets WHERE number = 'A001'")
     assert row["status"] == "waiting"
     entry = await hall.db.one("SELECT actor_name, action FROM audit_log WHERE action = 'user.disable'")
-    assert tuple(entry) == ("系统管理员", "user.disable") or entry[1] == "user.disable"
+    assert tuple(entry) == ("系统管理员", "user.disable")
 
 
 async def test_reset_a_password_and_set_it_with_the_link(browser: Browser, hall: Hall) -> None:
@@ -149,10 +149,9 @@ async def test_the_other_pages_render(browser: Browser, hall: Hall) -> None:
     await expect(page.locator("#new-token")).to_contain_text("hop_")
     await expect(page.locator(".once .qr svg")).to_have_count(1)
     await screenshot(page, "admin-tokens-new")
-    for path, name in (("/admin/liangjiang/queues", "admin-queues"), ("/admin/liangjiang/departments", "admin-depts"),
-                       ("/admin/liangjiang/bundles", "admin-bundles"), ("/admin/liangjiang/checklist", "admin-checklist"),
-                       ("/admin/liangjiang/alerts", "admin-alerts"), ("/admin/liangjiang/notices", "admin-notices"),
-                       ("/admin/halls", "admin-halls"), ("/admin/audit", "admin-audit")):
+    pages = [(f"/admin/liangjiang/{s}", f"admin-{s}") for s in ("queues", "departments", "bundles", "checklist",
+                                                                  "alerts", "notices")]
+    for path, name in (*pages, ("/admin/halls", "admin-halls"), ("/admin/audit", "admin-audit")):
         await page.goto(path)
         await page.wait_for_selector("#section-body[data-loaded]")
         await expect(page.locator("#flash.bad")).to_be_hidden()
