@@ -204,3 +204,23 @@ async def test_the_phone_by_keyboard_alone_and_the_sheet_holds_focus(browser: Br
     await page.keyboard.press("Enter")
     await page.wait_for_url("**/t/*")
     await expect(page.locator("#p-number")).to_contain_text(prefix)
+
+
+async def test_staff_see_each_texts_delivery_state_masked(browser: Browser, hall: Hall) -> None:
+    from hallops.http.keys import USECASES
+    from tests.browser.conftest import sign_in
+
+    citizens = hall.client.server.app[USECASES].citizens
+    t = await hall.issue("B")
+    await hall.anon.post(f"/api/v1/mobile/tickets/{t['token']}/sms", {"mobile": "13800001234", "ahead": 3})
+    citizens.sms.down = True
+    await citizens.scan_step()
+    await citizens.send_step()
+    page = await new_page(browser, hall, 1366, 768)
+    await sign_in(page, "manager", "demo-manager", "/appointments/liangjiang")
+    row = page.locator("#a-sms tr").first
+    await expect(row).to_contain_text("138****1234")
+    await expect(row).to_contain_text("排队中")
+    await expect(row).to_contain_text("down")
+    assert "13800001234" not in await page.content()
+    await screenshot(page, "appointments-sms-state")

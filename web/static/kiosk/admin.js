@@ -21,7 +21,13 @@
       '<tr><td colspan="4">当天没有预约时段 (no slots this day)</td></tr>';
     const s = await hallops.api("GET", base + "/citizen-settings");
     const f = $("a-settings-form");
-    for (const k of Object.keys(s)) if (f.elements[k]) f.elements[k].value = s[k];
+    for (const k of Object.keys(s)) if (f.elements[k]) { if (f.elements[k].type === "checkbox") f.elements[k].checked = !!s[k]; else f.elements[k].value = s[k]; }
+    const sms = await hallops.api("GET", base + "/sms");
+    const KIND = { near: "快到了 near", called: "叫号 called", booked: "预约成功 booked", reminder: "预约提醒 reminder", cancelled: "取消 cancelled" };
+    const STATE = { queued: "排队中 queued", sent: "已发送 sent", failed: "失败 failed", dropped: "已作废 dropped" };
+    $("a-sms").innerHTML = sms.messages.map(m => '<tr class="a-sms-' + m.status + '"><td>' + esc(new Date(m.created_at).toLocaleString("zh-CN", { hour12: false })) + "</td><td>" + esc(m.phone_masked) +
+      "</td><td>" + esc(KIND[m.kind] || m.kind) + "</td><td>" + esc(m.ticket || "—") + "</td><td>" + esc(STATE[m.status] || m.status) + "</td><td>" + m.attempts + "</td><td>" + esc(m.last_error || "") + "</td></tr>").join("") ||
+      '<tr><td colspan="7">没有短信 (no messages)</td></tr>';
     const p = await hallops.api("GET", base + "/kiosk-printers");
     $("a-printers").innerHTML = p.kiosks.map(k => '<tr data-token="' + k.token_id + '"><td>' + esc(k.label || "#" + k.token_id) + '</td><td><select name="mode" aria-label="打印方式 Printer mode">' +
       ["browser", "escpos", "none"].map(m => '<option' + (m === k.mode ? " selected" : "") + ">" + m + "</option>").join("") +
@@ -45,7 +51,7 @@
   });
   $("a-settings-form").addEventListener("submit", async (ev) => {
     ev.preventDefault(); const f = ev.target, body = {};
-    for (const el of f.elements) if (el.name) body[el.name] = el.type === "number" ? Number(el.value) : el.value.trim();
+    for (const el of f.elements) if (el.name) body[el.name] = el.type === "checkbox" ? el.checked : el.type === "number" ? Number(el.value) : el.value.trim();
     try { await hallops.api("PATCH", base + "/citizen-settings", body); msg("已保存 (saved)", true); } catch (e) { msg(e.message); }
   });
   $("a-printers").addEventListener("click", async (ev) => {
