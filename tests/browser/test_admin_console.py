@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import new_page, screenshot, sign_in
 from tests.conftest import Hall
@@ -25,8 +25,12 @@ def item_list(tmp_path: Path, bad: dict[int, str]) -> Path:
     return path
 
 
-async def admin_page(browser: Browser, hall: Hall, path: str) -> object:
+SCRIPT_ERRORS: list[str] = []
+
+
+async def admin_page(browser: Browser, hall: Hall, path: str) -> Page:
     page = await new_page(browser, hall, 1366, 900)
+    page.on("pageerror", lambda e: SCRIPT_ERRORS.append(str(e)))
     await sign_in(page, "admin", "demo-admin", path)
     await page.wait_for_selector("#section-body[data-loaded]")
     return page
@@ -159,3 +163,4 @@ async def test_the_other_pages_render(browser: Browser, hall: Hall) -> None:
     await expect(page.locator("tr.audit-row").first).to_be_visible()
     await page.evaluate("() => hallops.setLang('en')")
     await screenshot(page, "admin-audit-en")
+    assert SCRIPT_ERRORS == []

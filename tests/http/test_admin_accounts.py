@@ -147,6 +147,19 @@ async def test_role_and_window_scope_change_at_once(hall: Hall) -> None:
     assert row["after"] == {"role": "manager", "window_id": None}
 
 
+async def test_a_clerk_scoped_to_a_window_opens_that_window_only(hall: Hall) -> None:
+    await add_clerk(hall, window=hall.window_id(5))
+    me = await hall.login("lihua", PW)
+    status, body = await me.post(f"/api/v1/windows/{hall.window_id(6)}/open")
+    assert status == 403 and body["error"] == "not_your_window"
+    status, body = await me.post(f"/api/v1/windows/{hall.window_id(5)}/open")
+    assert status == 200, body
+    status, body = await hall.admin.post("/api/v1/users", {"username": "wangwu", "display_name": "王五",
+                                                           "role": "manager", "password": PW,
+                                                           "window": hall.window_id(5)})
+    assert status == 422 and body["error"] == "window_needs_clerk_role"
+
+
 async def test_a_forced_change_applies_at_the_next_request(hall: Hall) -> None:
     user = await add_clerk(hall)
     me = await hall.login("lihua", PW)
