@@ -1,7 +1,7 @@
 """The demo hall's data, recorded through the use cases (the real rules, the real events), so that every
 screen has something to show whatever the hour `hallops serve --demo` is started:
 
-- yesterday's service day: windows opened by their clerks, ~70 tickets issued, called, served or missed,
+- yesterday's service day: six windows opened for their clerks, ~75 tickets issued, called, served or missed,
   rated; the day's patrols (6 full, 4 spot checks) with findings left in every state; the daily briefing;
 - appointment slots today (from the start of the demo on) and the coming six days, some of them booked;
 - today's patrol schedule starting at the demo's start, so a trial never opens "behind".
@@ -153,26 +153,36 @@ async def record_yesterday(uc: UseCases, hall_id: int, clock: SettableClock) -> 
     queues = [q for _, n in DEMO_STAFF for q in windows[n]["queues"][:2]]
     kiosk = Actor(Role.KIOSK, hall_id=hall_id, display_name="demo kiosk")
     served: list[dict[str, Any]] = []
-    minute = 9 * 60
-    for step in range(36):  # a ticket or two every 12 minutes, 09:00–16:00, called at the windows in turn
+    # Every 20 minutes from 09:00 to 16:40 two to four people take tickets; each window calls, starts and
+    # finishes one at its own pace. The steps run in time order, so every event's time follows the one before.
+    plan: list[tuple[int, int, str, int]] = []  # (minute, order, what, index)
+    for step in range(24):
+        minute = 9 * 60 + 20 * step
+        plan += [(minute + k, 0, "issue", step * 4 + k) for k in range(2 + (step * 7) % 3 + (step < 8))]
+        for i in range(len(DEMO_STAFF)):
+            call = minute + 2 + (step * 5 + i * 3) % 9
+            plan += [(call, 1, "call", i), (call + 1, 2, "start", i), (call + 4 + (step + i) % 5, 3, "finish", i)]
+    current: dict[int, dict[str, Any]] = {}
+    for minute, _, what, n in sorted(plan):
         at(*divmod(minute, 60))
-        for k in range(1 + step % 2 + (step % 5 == 0)):
-            priority = Priority.ELDERLY if (step + k) % 7 == 3 else Priority.NONE
-            channel = Channel.MOBILE if (step + k) % 4 == 1 else Channel.KIOSK
-            await uc.tickets.issue(kiosk, hall=hall_id, queue=queues[(step * 3 + k) % len(queues)],
-                                   channel=channel, priority=priority)
-        at(*divmod(minute + 4, 60))
-        calls = await asyncio.gather(*(uc.windows.call_next(manager, windows[n]["id"]) for _, n in DEMO_STAFF))
-        called = [c for c in calls if c is not None]
-        at(*divmod(minute + 5, 60))
-        missed = [c for i, c in enumerate(called) if (step + i) % 11 == 5]
-        await asyncio.gather(*(uc.tickets.no_show(manager, c["id"]) for c in missed))
-        called = [c for c in called if c not in missed]
-        await asyncio.gather(*(uc.tickets.start(manager, c["id"]) for c in called))
-        at(*divmod(minute + 11 - step % 3, 60))
-        await asyncio.gather(*(uc.tickets.finish(manager, c["id"]) for c in called))
-        served += called
-        minute += 12
+        if what == "issue":
+            priority = Priority.ELDERLY if n % 7 == 3 else Priority.NONE
+            channel = Channel.MOBILE if n % 4 == 1 else Channel.KIOSK
+            await uc.tickets.issue(kiosk, hall=hall_id, queue=queues[(n * 5) % len(queues)], channel=channel,
+                                   priority=priority)
+        elif what == "call":
+            ticket = await uc.windows.call_next(manager, windows[DEMO_STAFF[n][1]]["id"])
+            if ticket is not None:
+                current[n] = ticket
+        elif n in current and what == "start":
+            if (minute + n) % 13 == 5:  # now and then nobody comes
+                await uc.tickets.no_show(manager, current.pop(n)["id"])
+            else:
+                await uc.tickets.start(manager, current[n]["id"])
+        elif n in current:
+            ticket = current.pop(n)
+            await uc.tickets.finish(manager, ticket["id"])
+            served.append(ticket)
     await asyncio.gather(*(_quietly(uc.ratings.rate_by_token(None, t["token"], {"level": LEVELS[i % len(LEVELS)]}))
                            for i, t in enumerate(served[::2])))
     await _patrols(uc, hall_id, manager, users, windows, at)
