@@ -161,7 +161,8 @@ async def results_fit(page: Page) -> int:
         if (b.top < 0 || b.bottom > vh || b.left < 0 || b.right > vw) throw new Error('outside: ' + r.textContent);
         for (const c of r.querySelectorAll('.k-rname, .k-waiting, .k-prefix')) {
           const cb = c.getBoundingClientRect();
-          if (cb.right > b.right + 1 || cb.bottom > b.bottom + 1) throw new Error('overflows its card: ' + r.textContent);
+          if (cb.right > b.right + 1 || cb.bottom > b.bottom + 1)
+            throw new Error('overflows its card: ' + r.textContent);
         }
       }
       return rows.length;
@@ -227,7 +228,8 @@ async def test_english_mode_on_the_kiosk_clock_and_counts(browser: Browser, hall
                                     "September", "October", "November", "December")), text
     await page.locator(".k-cat").first.click()
     visible = await page.evaluate("""() => [...document.querySelectorAll('#k-queues *')].filter(e =>
-        e.offsetParent !== null && e.children.length === 0 && /[\u4e00-\u9fff]/.test(e.textContent)).map(e => e.textContent)""")
+        e.offsetParent !== null && e.children.length === 0 && /[\u4e00-\u9fff]/.test(e.textContent))
+        .map(e => e.textContent)""")
     assert visible == [], visible
     await screenshot(page, "kiosk-landscape-english")
 
