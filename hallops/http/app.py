@@ -20,6 +20,7 @@ from hallops.http.keys import CONFIG, DATABASE, HUB, RELAY, USECASES
 from hallops.http.routes import setup_routes
 from hallops.http.web import setup_web
 from hallops.storage.db import Clock, open_database
+from hallops.storage.health import StorageHealth
 from hallops.storage.ports import Ports
 from hallops.storage.rules import Rules
 from hallops.usecases import UseCases
@@ -51,8 +52,9 @@ def create_app(config: Config, *, clock: Clock = time.time) -> web.Application:
     app[RELAY] = relay
     # The database opens first and closes last: the features' own contexts are appended after it.
     app.cleanup_ctx.append(_database_ctx)
-    health.setup(app)  # /readyz, the write guard, the storage watch (after the database opens)
-    metrics.setup(app)  # /metrics
+    # /readyz, the write guard, the storage watch (after the database opens); /metrics, counting commits.
+    health.setup(app, StorageHealth(db, min_free_bytes=config.health.min_free_mb * 2**20))
+    db.on_commit.append(metrics.setup(app).committed)
     app.cleanup_ctx.append(background_ctx)  # every loop registered by the features (hallops/background.py)
     setup_web(app)
     setup_routes(app)

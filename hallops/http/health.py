@@ -21,7 +21,6 @@ from hallops.background import Loop, register
 from hallops.domain.actors import Actor
 from hallops.http.api import RouteTable, json_response
 from hallops.http.errors import FAULT_MESSAGES, FAULTS, Handler, error_response
-from hallops.http.keys import CONFIG, DATABASE
 from hallops.storage import faults
 from hallops.storage.health import StorageHealth
 
@@ -80,9 +79,9 @@ async def _opened(app: web.Application) -> AsyncIterator[None]:
     log.info("server stopping")
 
 
-def setup(app: web.Application) -> None:
-    cfg = app[CONFIG]
+def setup(app: web.Application, health: StorageHealth) -> None:
+    """`health` watches the application's database (made in app.py, the one module that holds it)."""
     app[FAULTS] = faults.FaultLog()
-    app[HEALTH] = StorageHealth(app[DATABASE], min_free_bytes=cfg.health.min_free_mb * 2**20)
+    app[HEALTH] = health
     app.cleanup_ctx.append(_opened)
     register(app, _watch(app))

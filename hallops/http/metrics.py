@@ -23,7 +23,7 @@ from hallops.events.hub import EventHub
 from hallops.http.api import RouteTable
 from hallops.http.client import in_networks
 from hallops.http.errors import FAULTS, Handler
-from hallops.http.keys import CONFIG, DATABASE, HUB, USECASES
+from hallops.http.keys import CONFIG, HUB, USECASES
 from hallops.storage.db import Event
 from hallops.storage.faults import FaultLog
 from hallops.usecases.accounts import OPERATOR
@@ -123,7 +123,8 @@ async def metrics(request: web.Request, actor: Actor | None) -> web.Response:
                                                                   "Cache-Control": "no-store"})
 
 
-def setup(app: web.Application) -> None:
+def setup(app: web.Application) -> Metrics:
+    """The caller (app.py) hands `committed` to the database's commit listeners."""
     m = Metrics(app[HUB], app[FAULTS])
     app[METRICS] = m
-    app[DATABASE].on_commit.append(m.committed)
+    return m

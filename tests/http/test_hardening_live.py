@@ -86,7 +86,7 @@ async def test_200_stalled_screens_are_cut_off_and_the_hall_goes_on(hall: Hall) 
         took = time.monotonic() - t0
         print(f"{STALLED} stalled screens: {hub.cut_off} cut off, {took:.1f} s after the flood began")
         assert hub.cut_off == STALLED and hub.count(hall.hall_id) == 1
-        status, text = await hall.anon.get("/metrics")
+        _, text = await hall.anon.get("/metrics")
         assert f"hallops_subscribers_cut_off_total {float(STALLED)}" in text
         t1 = time.monotonic()
         ticket = await hall.issue("A")

@@ -99,9 +99,22 @@ async def test_delays_double_with_each_further_failure(hall: Hall) -> None:
     assert waits == [30, 60, 120]
 
 
-async def test_forwarded_for_from_an_untrusted_peer_is_ignored(hall: Hall) -> None:
-    hall.client.server.app  # the proxy setting trusts loopback; a peer elsewhere would be counted as itself
-    from hallops.http.client import in_networks
+def test_forwarded_for_is_believed_only_from_a_trusted_proxy(config: Config) -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import make_mocked_request
 
-    assert in_networks("127.0.0.1", ["127.0.0.1/32"]) and not in_networks("10.0.0.1", ["127.0.0.1/32"])
-    assert not in_networks("garbage", ["127.0.0.1/32"])
+    from hallops.http.client import client_address
+    from hallops.http.keys import CONFIG
+
+    app = web.Application()
+    app[CONFIG] = config  # trusts 127.0.0.1 (the module's fixture)
+
+    def ask(peer: str, forwarded: str) -> str:
+        req = make_mocked_request("POST", "/api/v1/session", headers={"X-Forwarded-For": forwarded}, app=app)
+        req._transport_peername = (peer, 40000)  # type: ignore[attr-defined]
+        return client_address(req)
+
+    assert ask("127.0.0.1", "203.0.113.9, 198.51.100.4") == "198.51.100.4"  # the proxy's own hop
+    assert ask("127.0.0.1", "198.51.100.4, 127.0.0.1") == "198.51.100.4"  # through two trusted hops
+    assert ask("10.9.9.9", "198.51.100.4") == "10.9.9.9"  # not a proxy: the header is the client's claim
+    assert ask("127.0.0.1", "not-an-address") == "127.0.0.1"
