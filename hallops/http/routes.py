@@ -46,8 +46,8 @@ async def openapi(request: web.Request, actor: Actor) -> web.Response:
 
 # The features that bring pages, websockets or background work of their own: each has `routes`,
 # `TILES` (home-page entries) and `setup(app)`.
-FEATURES = (admin_pages, live, kiosk, phones, poster, printing, appointments, citizens, console, manager, reports, ratings,
-            cases)
+FEATURES = (admin_pages, live, kiosk, phones, poster, printing, appointments, citizens, console, manager, reports,
+            ratings, cases)
 
 ROUTES: list[Route] = [
     *public.routes.routes,     # /healthz, /api/v1/ticket-status/{token}
