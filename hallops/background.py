@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from hallops.storage.db import Busy
+
 log = logging.getLogger(__name__)
 
 
@@ -36,13 +38,22 @@ class Loop:
     async def run(self) -> None:
         if self.delay_first:
             await asyncio.sleep(self.interval)
+        busy = False  # the database is out of reach: said once, not at every step (some run every second)
         while True:
             self._woken.clear()
             try:
                 await self.step()
                 self.runs += 1
+                if busy:
+                    log.info("background %s: the database answers again", self.name)
+                busy = False
             except asyncio.CancelledError:
                 raise
+            except Busy as e:
+                if not busy:
+                    log.warning("background %s: database unavailable (%s); retrying every %.0f s quietly",
+                                self.name, e, self.interval)
+                busy = True
             except Exception:
                 log.exception("background %s failed; again in %.0f s", self.name, self.interval)
             with contextlib.suppress(TimeoutError):

@@ -9,6 +9,8 @@ gracefully; a worker that dies is reported and started again after a pause.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -19,6 +21,8 @@ from types import FrameType
 
 log = logging.getLogger(__name__)
 RESTART_PAUSE = 1.0
+MAX_RESTART_PAUSE = 60.0
+PR_SET_PDEATHSIG = 1
 
 
 def worker_argv(argv: list[str]) -> list[str]:
@@ -38,9 +42,21 @@ def worker_argv(argv: list[str]) -> list[str]:
     return [sys.executable, "-m", "hallops", *out, "--reuse-port"]
 
 
+def _die_with_parent() -> None:
+    """In each worker, before it runs: SIGTERM when the supervisor dies, even by SIGKILL (Linux prctl), so no
+    orphaned worker keeps the port."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _start(cmd: list[str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(cmd, preexec_fn=_die_with_parent)  # the hook only calls prctl
+
+
 def supervise(n: int, argv: list[str]) -> int:
     cmd = worker_argv(argv)
-    procs: list[subprocess.Popen[bytes]] = [subprocess.Popen(cmd) for _ in range(n)]
+    procs: list[subprocess.Popen[bytes]] = [_start(cmd) for _ in range(n)]
+    pause = [RESTART_PAUSE] * n
     stopping = False
 
     def stop(signum: int, _frame: FrameType | None) -> None:
@@ -58,9 +74,11 @@ def supervise(n: int, argv: list[str]) -> int:
             code = p.poll()
             if code is None or stopping:
                 continue
-            log.warning("worker %s exited with %s; starting another", p.pid, code)
-            time.sleep(RESTART_PAUSE)
-            procs[i] = subprocess.Popen(cmd)
+            # Pausing longer each time in a row (a database that refuses connections) up to a minute.
+            log.warning("worker %s exited with %s; starting another in %.0f s", p.pid, code, pause[i])
+            time.sleep(pause[i])
+            pause[i] = min(pause[i] * 2, MAX_RESTART_PAUSE)
+            procs[i] = _start(cmd)
         if stopping and all(p.poll() is not None for p in procs):
             return 0
         time.sleep(0.2)

@@ -147,6 +147,10 @@ def check_json(data: Any) -> None:
             raise _out_of_range(path, "integers must fit in 64 bits")
         elif isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
             raise _out_of_range(path, "numbers must be finite")
+        elif isinstance(value, str) and "\x00" in value:
+            # No field means a NUL byte, and PostgreSQL cannot store one: refused alike on both backends.
+            raise InvalidInput(E.BAD_TEXT, f"参数含不可见的空字符：{path or '(body)'} (a NUL character in "
+                                           f"{path or 'the body'})", field=path)
         elif isinstance(value, str) and len(value) <= 40 and (m := _DATE_LIKE.fullmatch(value)) and \
                 not FIRST_YEAR <= int(m.group(1)) <= LAST_YEAR:
             raise _out_of_range(path, f"dates must lie in {FIRST_YEAR}–{LAST_YEAR}")
@@ -169,9 +173,11 @@ def check_url_parts(request: web.Request) -> None:
     """Path and query values of every route: a path part with a non-ASCII digit names nothing (404); a query
     value too long, a number past 64 bits or a date outside FIRST_YEAR–LAST_YEAR is refused (422)."""
     for value in request.match_info.values():
-        if any(ch.isdigit() and not ch.isascii() for ch in value):
+        if "\x00" in value or any(ch.isdigit() and not ch.isascii() for ch in value):
             raise NotFound(E.NOT_FOUND, "资源不存在 (not found)")
     for name, value in request.query.items():
+        if "\x00" in value or "\x00" in name:
+            raise InvalidInput(E.BAD_TEXT, f"参数 {name!r} 含空字符 (a NUL character in the query)", field=name)
         if len(value) > MAX_QUERY_VALUE:
             raise InvalidInput(E.BAD_QUERY, f"参数 {name} 过长 ({name} is too long)", field=name)
         if value.isascii() and value.isdigit() and (len(value) > 19 or int(value) > MAX_INT):

@@ -22,7 +22,7 @@ from hallops.domain.errors import (
     UnsupportedMediaType,
 )
 from hallops.storage import faults
-from hallops.storage.db import Busy
+from hallops.storage.db import Busy, OutcomeUnknown
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,13 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             return error_page(request, e.status, code, message)
         headers = {k: v for k, v in e.headers.items() if k.lower() == "allow"}
         return error_response(e.status, code, message, headers=headers)
+    except OutcomeUnknown:
+        log.warning("outcome unknown (connection lost at commit): %s %s", request.method, request.path)
+        return error_response(503, E.OUTCOME_UNKNOWN,
+                              "连接中断，操作可能已完成：请用同一 Idempotency-Key 重试，或先查看结果 "
+                              "(connection lost at commit: the change may have been made; "
+                              "retry with the same Idempotency-Key, or look first)",
+                              headers={"Retry-After": "1"})
     except Busy:
         log.warning("database busy: %s %s", request.method, request.path)
         return error_response(503, E.DATABASE_BUSY, "系统繁忙，请稍后重试 (database busy, retry)",

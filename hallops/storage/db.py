@@ -71,6 +71,11 @@ class Busy(Exception):
     request changed nothing and may be retried."""
 
 
+class OutcomeUnknown(Busy):
+    """The connection broke while the transaction committed: the change may or may not be stored. A retry
+    with the same Idempotency-Key is safe; one without may do it twice."""
+
+
 class Tx(ABC):
     """What a write job sees: its transaction, the time, and the events it raises."""
 
@@ -204,5 +209,18 @@ def open_database(target: str | Path, *, clock: Clock = time.time, **options: An
                                                        if k in SQLiteDatabase.OPTIONS})
 
 
-__all__ = ["Busy", "Clock", "Database", "Dialect", "Event", "IntegrityError", "Params", "Reader", "Row", "Tx",
-           "is_url", "open_database"]
+__all__ = [
+    "Busy",
+    "Clock",
+    "Database",
+    "Dialect",
+    "Event",
+    "IntegrityError",
+    "OutcomeUnknown",
+    "Params",
+    "Reader",
+    "Row",
+    "Tx",
+    "is_url",
+    "open_database",
+]

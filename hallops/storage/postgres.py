@@ -35,8 +35,21 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from hallops.domain.errors import E, InvalidInput
 from hallops.storage import migrations
-from hallops.storage.db import POSTGRESQL, Busy, Clock, Database, Event, IntegrityError, Params, Reader, Row, Tx
+from hallops.storage.db import (
+    POSTGRESQL,
+    Busy,
+    Clock,
+    Database,
+    Event,
+    IntegrityError,
+    OutcomeUnknown,
+    Params,
+    Reader,
+    Row,
+    Tx,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -44,6 +57,17 @@ T = TypeVar("T")
 CHANNEL = "hallops_events"
 MAX_ATTEMPTS = 60  # a job that loses the race for its hall this often in a row is reported, not retried
 UNIQUE_RETRIES = 3
+ESCALATE_AFTER = 4  # optimistic attempts before a job runs alone behind the exclusive gate
+GATE_KEY = 0x4A11_0A7E  # the advisory lock every write job holds shared (a starving one exclusively)
+# A write waits this long for a row another transaction holds, and runs at most this long: past that the
+# request answers 503 (database busy) instead of hanging a writer thread.
+LOCK_TIMEOUT = "5s"
+STATEMENT_TIMEOUT = "30s"
+CONNECT_TIMEOUT = 5  # seconds
+# A link that died without a reset (a NAT timeout, a failover) is noticed in about 25 s, not the kernel's 2 h.
+KEEPALIVES: dict[str, Any] = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+                              "keepalives_count": 3}
+LISTEN_CHECK = 10.0  # seconds without a notification before the LISTEN connection is checked and halls re-read
 
 
 # -- SQL and rows --------------------------------------------------------------------------------------------
@@ -186,10 +210,11 @@ def redact(url: str) -> str:
 
 class PostgresDatabase(Database):
     dialect = POSTGRESQL
-    OPTIONS = frozenset({"readers", "writers", "data_dir"})
+    OPTIONS = frozenset({"readers", "writers", "data_dir", "lock_timeout"})
 
     def __init__(self, url: str, *, readers: int = 4, writers: int = 4, data_dir: str | Path | None = None,
-                 clock: Clock = time.time) -> None:
+                 clock: Clock = time.time, lock_timeout: str = LOCK_TIMEOUT) -> None:
+        self.lock_timeout = lock_timeout
         self.url = url
         self.reader_count = max(2, readers)
         self.writer_count = max(1, writers)
@@ -215,11 +240,18 @@ class PostgresDatabase(Database):
     # -- life cycle -------------------------------------------------------------------------------------
 
     def _connect(self) -> psycopg.Connection[Any]:
-        conn = psycopg.connect(self.url, autocommit=True, row_factory=_row_factory)
+        try:
+            conn = psycopg.connect(self.url, autocommit=True, row_factory=_row_factory,
+                                   connect_timeout=CONNECT_TIMEOUT, **KEEPALIVES)
+        except psycopg.OperationalError as e:
+            raise Busy(str(e)) from e
         conn.execute("SET TIME ZONE 'UTC'")
+        conn.execute("SELECT set_config('lock_timeout', %s, false)", (self.lock_timeout,))
+        conn.execute(f"SET statement_timeout = '{STATEMENT_TIMEOUT}'")
         return conn
 
     async def open(self) -> None:
+        self._data_dir.mkdir(parents=True, exist_ok=True)  # photos and the voice cache live here
         loop = asyncio.get_running_loop()
         self._executor = ThreadPoolExecutor(max_workers=self.writer_count, thread_name_prefix="hallops-pg-writer")
         try:
@@ -227,14 +259,17 @@ class PostgresDatabase(Database):
             if applied:
                 log.info("applied migrations %s to %s", ", ".join(applied), self.label)
             self._pool = AsyncConnectionPool(self.url, min_size=2, max_size=self.reader_count, open=False,
-                                             kwargs={"autocommit": True, "row_factory": _row_factory})
+                                             kwargs={"autocommit": True, "row_factory": _row_factory,
+                                                     "connect_timeout": CONNECT_TIMEOUT,
+                                                     "options": f"-c statement_timeout={STATEMENT_TIMEOUT}",
+                                                     **KEEPALIVES})
             await self._pool.open(wait=True, timeout=30)
         except BaseException:
             await self.close()
             raise
 
     def _migrate(self) -> list[str]:
-        with psycopg.connect(self.url, autocommit=True) as conn:
+        with psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn:
             return migrations.apply_postgres(conn)
 
     async def close(self) -> None:
@@ -288,14 +323,26 @@ class PostgresDatabase(Database):
         for attempt in range(1, MAX_ATTEMPTS + 1):
             conn = self._writer_conn()
             tx = PgTx(conn, self.clock())
+            committing = False
             try:
-                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+                if attempt <= ESCALATE_AFTER:
+                    # Optimistic: writers of one hall run side by side and the loser runs again. The shared
+                    # gate costs nothing until a starving job (below) asks for it exclusively.
+                    conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+                    conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", (GATE_KEY,))
+                else:
+                    # A job that lost the race this often (a long one among short ones) runs alone: the
+                    # exclusive gate waits for the writers in flight and holds new ones back, so no other
+                    # writer runs beside it and READ COMMITTED sees every row as it is now.
+                    conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (GATE_KEY,))
                 value = fn(tx)
                 last: dict[int, int] = {}
                 for ev in tx.events:
                     last[ev.hall_id] = ev.seq
                 for hall_id, seq in last.items():
                     conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"{hall_id}:{seq}"))
+                committing = True
                 conn.execute("COMMIT")
                 return value, tx.events
             except (*_RETRY, IntegrityError) as e:
@@ -307,19 +354,35 @@ class PostgresDatabase(Database):
                     raise
                 self.retries += 1
                 if attempt == MAX_ATTEMPTS:
-                    raise
+                    raise Busy(f"gave up after {attempt} attempts: {e}") from e
                 time.sleep(random.uniform(0, 0.002 * min(attempt, 10)))
+            except (pg_errors.LockNotAvailable, pg_errors.QueryCanceled) as e:
+                # lock_timeout / statement_timeout: something holds the rows too long. Nothing was stored.
+                self._rollback(conn)
+                raise Busy(str(e)) from e
             except psycopg.OperationalError as e:
                 # The connection broke (server restart): drop it; the next job connects again.
                 with contextlib.suppress(Exception):
                     conn.close()
                 self._local.conn = None
+                if committing:
+                    raise OutcomeUnknown(str(e)) from e
                 raise Busy(str(e)) from e
+            except psycopg.DataError as e:
+                # Text PostgreSQL cannot hold (a NUL byte) or a value out of its range: the request's fault.
+                self._rollback(conn)
+                raise InvalidInput(E.INVALID_INPUT, "输入含无法保存的字符或数值 (input holds a character or "
+                                                    "value that cannot be stored)") from e
             except BaseException:
-                if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                    conn.execute("ROLLBACK")
+                self._rollback(conn)
                 raise
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _rollback(conn: psycopg.Connection[Any]) -> None:
+        if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            with contextlib.suppress(psycopg.Error):
+                conn.execute("ROLLBACK")
 
     # -- reading ----------------------------------------------------------------------------------------
 
@@ -364,20 +427,30 @@ class PostgresDatabase(Database):
         delay = 0.2
         while True:
             try:
-                async with await psycopg.AsyncConnection.connect(self.url, autocommit=True) as conn:
+                async with await psycopg.AsyncConnection.connect(self.url, autocommit=True,
+                                                                 connect_timeout=CONNECT_TIMEOUT,
+                                                                 **KEEPALIVES) as conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
-                    # Whatever was committed while not listening: each hall's latest sequence number.
-                    cur = await conn.execute("SELECT id, event_seq FROM halls")
-                    for hall_id, seq in await cur.fetchall():
-                        notify(int(hall_id), int(seq))
+                    await self._resync(conn, notify)  # whatever was committed while not listening
                     listening.set()
                     delay = 0.2
-                    async for n in conn.notifies():
-                        hall, _, seq = n.payload.partition(":")
-                        notify(int(hall), int(seq))
+                    while True:
+                        async for n in conn.notifies(timeout=LISTEN_CHECK):
+                            hall, _, seq = n.payload.partition(":")
+                            notify(int(hall), int(seq))
+                        # Quiet for a while: make sure the link is alive (a stalled one fails here and is
+                        # opened again) and that no notification went missing.
+                        await asyncio.wait_for(self._resync(conn, notify), CONNECT_TIMEOUT)
             except asyncio.CancelledError:
                 raise
             except Exception as e:
                 log.warning("listening for events failed (%s); again in %.1f s", e, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+    @staticmethod
+    async def _resync(conn: psycopg.AsyncConnection[Any], notify: Callable[[int, int], None]) -> None:
+        """Each hall's latest sequence number: the relay reads back any event it has not handed on."""
+        cur = await conn.execute("SELECT id, event_seq FROM halls")
+        for hall_id, seq in await cur.fetchall():
+            notify(int(hall_id), int(seq))

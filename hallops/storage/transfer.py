@@ -72,7 +72,12 @@ def copy_sqlite_to_postgres(path: Path, url: str, progress: Progress | None = No
                     raise TransferError("the PostgreSQL database already holds halls: copy into an empty one")
                 report = TransferReport()
                 for table in _tables(src):
-                    report.tables[table] = _copy_table(src, dst, table, progress)
+                    try:
+                        report.tables[table] = _copy_table(src, dst, table, progress)
+                    except psycopg.DataError as e:
+                        # SQLite kept what PostgreSQL cannot (a NUL byte in text): name the table, copy nothing.
+                        raise TransferError(f"{table}: a value PostgreSQL cannot store ({e}); clean it in the "
+                                            "SQLite database first") from e
                 _reset_identities(dst, list(report.tables))
                 _verify(src, dst, report)
         return report

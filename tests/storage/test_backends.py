@@ -128,3 +128,62 @@ async def test_the_relay_hands_events_on_in_order_and_once(db: Database) -> None
     relay.committed([evs[5]])
     await asyncio.sleep(0.05)
     assert out == [1, 2, 3, 4, 5, 6]
+
+
+@on_postgres
+async def test_a_long_job_among_short_ones_is_not_starved(database: str, clock: Clock) -> None:
+    """Short writers of one hall keep winning the optimistic race; the long job escalates and runs alone."""
+    import time as _time
+
+    db = open_database(database, clock=clock, writers=6)
+    await db.open()
+    try:
+        await db.write(lambda tx: tx.run("INSERT INTO halls (code, name, timezone, created_at) VALUES (?,?,?,?)",
+                                         ("h", "H", "Asia/Shanghai", 0)))
+        stop = False
+
+        async def short_writer() -> int:
+            n = 0
+            while not stop:
+                await db.write(lambda tx: tx.emit(1, "test.short", {}))
+                n += 1
+            return n
+
+        def long_job(tx: Tx) -> int:
+            tx.one("SELECT count(*) FROM events WHERE hall_id = 1")
+            _time.sleep(0.03)  # a slow read before the write: every short writer commits meanwhile
+            return tx.emit(1, "test.long", {}).seq
+
+        shorts = [asyncio.ensure_future(short_writer()) for _ in range(5)]
+        await asyncio.sleep(0.2)
+        seq = await db.write(long_job)
+        stop = True
+        done = await asyncio.gather(*shorts)
+        assert seq > 0 and sum(done) > 0
+        rows = await db.all("SELECT seq FROM events WHERE hall_id = 1 ORDER BY seq")
+        assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
+    finally:
+        await db.close()
+
+
+@on_postgres
+async def test_a_row_held_elsewhere_answers_busy_instead_of_hanging(database: str, clock: Clock) -> None:
+    import psycopg
+
+    from hallops.storage.db import Busy
+
+    db = open_database(database, clock=clock, lock_timeout="300ms")
+    await db.open()
+    try:
+        await db.write(lambda tx: tx.run("INSERT INTO halls (code, name, timezone, created_at) VALUES (?,?,?,?)",
+                                         ("h", "H", "Asia/Shanghai", 0)))
+        with psycopg.connect(database) as other:  # another session holds the hall's row
+            other.execute("SELECT * FROM halls WHERE id = 1 FOR UPDATE")
+            t0 = asyncio.get_running_loop().time()
+            with pytest.raises(Busy):
+                await db.write(lambda tx: tx.emit(1, "test.blocked", {}))
+            assert asyncio.get_running_loop().time() - t0 < 3
+            other.rollback()
+        assert (await db.write(lambda tx: tx.emit(1, "test.after", {}))).seq == 1  # nothing of the refused one
+    finally:
+        await db.close()
