@@ -302,7 +302,8 @@ def note_token_use(tx: Tx, token_id: int, address: str | None) -> None:
     row = tx.one("SELECT role, hall_id, label, last_used_at FROM api_tokens WHERE id = ?", (token_id,))
     if row is None:
         return
-    tx.run("UPDATE api_tokens SET last_used_at = ?, last_used_from = ? WHERE id = ?", (tx.now, address or "", token_id))
+    tx.run("UPDATE api_tokens SET last_used_at = ?, last_used_from = coalesce(?, last_used_from) WHERE id = ?",
+           (tx.now, address, token_id))
     if row["last_used_at"] is None or tx.now - float(row["last_used_at"]) >= TOKEN_USE_AUDIT_SECONDS:
         actor = Actor(Role(row["role"]), hall_id=row["hall_id"], token_id=token_id, display_name=row["label"],
                       address=address)

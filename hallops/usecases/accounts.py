@@ -75,14 +75,14 @@ class Accounts:
         """The session's actor, CSRF token and whether the user must change their password first."""
         return await self.port.session_info(session_id)
 
-    async def bearer(self, token: str) -> Actor | None:
-        """The actor of a bearer token; None when unknown, revoked, or its staff member's account disabled."""
-        return await self.port.token_actor(token)
-
-    async def note_token_use(self, actor: Actor) -> None:
-        """When and where a device's token was last used (the token list), audited after a quiet hour."""
-        if actor.token_id is not None:
-            await self.port.note_token_use(actor.token_id, actor.address)
+    async def bearer(self, token: str, address: str | None = None) -> Actor | None:
+        """The actor of a bearer token; None when unknown, revoked, or its staff member's account disabled.
+        Its use is noted (when and from where: the token list), and audited after an hour's quiet; a screen's
+        live socket, asked again every few seconds, keeps its token's last use current."""
+        actor = await self.port.token_actor(token)
+        if actor is not None and actor.token_id is not None:
+            await self.port.note_token_use(actor.token_id, address)
+        return actor
 
     async def signing_key(self, name: str) -> bytes:
         return await self.ctx.ports.keys.key(name)

@@ -242,3 +242,24 @@ async def test_a_hall_bound_admin_sees_only_their_halls_audit(hall: Hall) -> Non
     status, body = await local.get("/api/v1/audit?limit=500")
     assert status == 200 and body["entries"]
     assert all(e["hall_id"] in (hall.hall_id, None) for e in body["entries"])
+
+
+async def test_setup_changes_of_other_subjects_are_audited_too(hall: Hall) -> None:
+    _, rules = await hall.admin.get(f"/api/v1/halls/{hall.hall_id}/alert-rules")
+    kind = rules["rules"][0]["kind"]
+    status, _ = await hall.admin.call("PUT", f"/api/v1/halls/{hall.hall_id}/alert-rules",
+                                      {"rules": [{"kind": kind, "enabled": True, "threshold": 42}]})
+    assert status == 200
+    [entry] = await audit(hall, "setting.")
+    assert entry["action"] == "setting.alert-rules" and entry["hall_id"] == hall.hall_id
+    assert entry["after"] == {"rules": [{"kind": kind, "enabled": True, "threshold": 42}]}
+    status, _ = await hall.admin.call("PUT", f"/api/v1/halls/{hall.hall_id}/alert-rules", {"rules": []})
+    assert status == 422 and len(await audit(hall, "setting.")) == 1  # a refused change is not a change
+
+
+async def test_a_display_tokens_live_socket_keeps_its_last_use(hall: Hall) -> None:
+    async with hall.client.ws_connect(f"/api/v1/halls/{hall.hall_id}/live?token={hall.display.token}") as ws:
+        await ws.receive(timeout=5)
+    _, listed = await hall.admin.get("/api/v1/tokens")
+    [display] = [t for t in listed["tokens"] if t["label"] == "test-display"]
+    assert display["last_used_at"] is not None
