@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from playwright.async_api import Browser, Page
 
 from hallops.demo import FINDINGS, NOTES, fill_demo
@@ -97,30 +96,31 @@ async def test_the_manager_tablet_reads_english_on_every_tab(browser: Browser, h
     await screenshot(page, "english-tablet-alerts")
 
 
-@pytest.mark.parametrize(("user", "password", "path", "size"), [
-    ("manager", "demo-manager", "/", (1366, 768)),
-    ("manager", "demo-manager", "/reports/{hall}", (1366, 768)),
-    ("clerk1", "demo-clerk", "/console/{hall}", (1366, 768)),
-    ("clerk1", "demo-clerk", "/findings/mine", (1366, 768)),
-])
-async def test_staff_pages_read_english(browser: Browser, hall: Hall, user: str, password: str, path: str,
-                                        size: tuple[int, int]) -> None:
+STAFF_PAGES = (("manager", "demo-manager", ("/", "/reports/{hall}")),
+               ("clerk1", "demo-clerk", ("/console/{hall}", "/findings/mine")))
+WALL_SCREENS = ("/displays/liangjiang/window/5?lang=en", "/displays/liangjiang/window/2?lang=en",
+                "/displays/liangjiang/lobby?lang=en&voice=off")
+
+
+async def test_staff_pages_read_english(browser: Browser, hall: Hall) -> None:
     await busy_demo(hall)
-    page = await english(browser, hall, size)
-    await sign_in(page, user, password, "/")
-    await page.goto(path.format(hall=hall.hall_id))
-    await page.wait_for_load_state("networkidle")
-    await check(page, hall, path)
+    for user, password, paths in STAFF_PAGES:
+        page = await english(browser, hall, (1366, 768))
+        await sign_in(page, user, password, "/")
+        for path in paths:
+            await page.goto(path.format(hall=hall.hall_id))
+            await page.wait_for_load_state("networkidle")
+            await check(page, hall, path)
+        await page.context.close()
 
 
-@pytest.mark.parametrize("path", ["/displays/liangjiang/window/5?lang=en", "/displays/liangjiang/window/2?lang=en",
-                                  "/displays/liangjiang/lobby?lang=en&voice=off"])
-async def test_wall_screens_read_english(browser: Browser, hall: Hall, path: str) -> None:
+async def test_wall_screens_read_english(browser: Browser, hall: Hall) -> None:
     await busy_demo(hall)
     page = await new_page(browser, hall, 1280, 720)
-    await page.goto(f"{path}&token={hall.display.token}")
-    await page.wait_for_function("() => window.hallopsBoard && window.hallopsBoard.state !== null")
-    await check(page, hall, path)
-    if "/window/5" in path:
-        assert (await page.locator("h1").inner_text()).strip() == "Window 5"
-        await screenshot(page, "english-window-5")
+    for path in WALL_SCREENS:
+        await page.goto(f"{path}&token={hall.display.token}")
+        await page.wait_for_function("() => window.hallopsBoard && window.hallopsBoard.state !== null")
+        await check(page, hall, path)
+        if "/window/5" in path:
+            assert (await page.locator("h1").inner_text()).strip() == "Window 5"
+            await screenshot(page, "english-window-5")
