@@ -74,7 +74,7 @@
 
   function toast(msg) {
     const t = $("k-toast");
-    t.textContent = msg; t.hidden = false;
+    t.innerHTML = hallops.said(msg); t.hidden = false;   // "中文 (English)" shown in the page's language
     clearTimeout(toast.timer);
     toast.timer = setTimeout(() => { t.hidden = true; }, 6000);
   }
