@@ -29,6 +29,7 @@ async def look(uc: UseCases) -> dict[str, Any]:
     return {
         "hall": hall,
         "quota": await uc.patrols.quota(OPERATOR, hid),
+        "state": await uc.halls.state(OPERATOR, hid),
         "findings": await uc.findings.list(OPERATOR, hid),
         "patrols": await uc.patrols.list(OPERATOR, hid, yesterday.isoformat()),
         "briefings": await uc.briefings.kept(OPERATOR, hid),
@@ -57,6 +58,9 @@ async def test_a_fresh_demo_has_yesterday_slots_and_a_schedule_from_now(config: 
     assert seen["today"]["slots"] and all(d["slots"] for d in seen["later"])
     booked = [b for s in seen["today"]["slots"] for b in s["bookings"]]
     assert any(b["code"] == tokens["demo-booking"] for b in booked)
+    # The key windows are staffed: a trial does not open on "key window unstaffed" alerts.
+    key = [w for w in seen["state"]["windows"] if w["number"] in (1, 9, 14, 15, 20, 23, 27)]
+    assert key and all(w["state"] == "open" for w in key), key
 
 
 async def test_a_second_start_keeps_the_history_and_refreshes_today(config: Config) -> None:
