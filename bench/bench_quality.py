@@ -25,12 +25,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hallops.cli import demo_layout  # noqa: E402
-from hallops.domain.actors import Actor  # noqa: E402
-from hallops.domain.model import Role  # noqa: E402
-from hallops.storage.cases import CasesPort  # noqa: E402
-from hallops.storage.layout import LayoutStore  # noqa: E402
-from hallops.storage.sqlite import SQLiteDatabase as Database  # noqa: E402
+from hallops.cli import demo_layout
+from hallops.domain.actors import Actor
+from hallops.domain.model import Role
+from hallops.storage.cases import CasesPort
+from hallops.storage.layout import LayoutStore
+from hallops.storage.sqlite import SQLiteDatabase as Database
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 FIRST, LAST = dt.datetime(2025, 12, 1, 9, tzinfo=TZ), dt.datetime(2026, 11, 30, 17, tzinfo=TZ)
