@@ -244,7 +244,7 @@ async def test_deadlines_follow_the_halls_settings(hall: Hall) -> None:
     assert (s["consultation_days"], s["count_from"], s["complex_days"]) == (7, "receipt_day", 15)
     c = await ok(hall.manager.post(f"/api/v1/halls/{hall.hall_id}/cases", {"source": "hotline", "subject": "x"}), 201)
     assert c["due_day"] == "2026-12-08"  # Mon 30 Nov is day 1 of 7: Tue 8 Dec
-    code, body = await hall.admin.patch(f"/api/v1/halls/{hall.hall_id}/quality-settings", {"consultation_days": 0})
+    code, _ = await hall.admin.patch(f"/api/v1/halls/{hall.hall_id}/quality-settings", {"consultation_days": 0})
     assert code == 422
     code, _ = await hall.admin.patch(f"/api/v1/halls/{hall.hall_id}/quality-settings", {"scan_at": "25:00"})
     assert code == 422
