@@ -24,6 +24,7 @@ from hallops.usecases.audit import parse_when
 routes = RouteTable("admin")
 ADMIN = frozenset({Role.ADMIN})
 SUPERVISORS = frozenset({Role.ADMIN, Role.MANAGER})
+ISSUERS = frozenset({Role.ADMIN, Role.MANAGER, Role.CLERK, Role.KIOSK})
 
 
 @routes.post("/api/v1/halls", summary="Create a hall", roles=ADMIN, body=bodies.HallSpec, responses={201: "created"})
@@ -83,6 +84,15 @@ def _archive(path: str, kind: str) -> None:
 for _path, _kind in (("departments", "departments"), ("queues", "queues"), ("service-items", "service_items"),
                      ("windows", "windows"), ("bundles", "bundles")):
     _archive(_path, _kind)
+
+
+@routes.post("/api/v1/bundles/{bundle_id:\\d+}/tickets", roles=ISSUERS, body=ab.BundleTicket,
+             summary="Issue a bundle's ticket (一件事一次办): finished at each stop, it goes on to the next with its "
+                     "number", responses={201: "issued"})
+async def issue_bundle_ticket(request: web.Request, actor: Actor, body: ab.BundleTicket) -> web.Response:
+    ticket = await request.app[USECASES].bundles.issue(actor, path_int(request, "bundle_id"), channel=body.channel,
+                                                       priority=body.priority)
+    return json_response(ticket, status=201)
 
 
 @routes.get("/api/v1/halls/{hall}/admin", summary="The hall's model as the console edits it (archived included)",

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr, StringConstraints
 
-from hallops.domain.model import Role
+from hallops.domain.model import Channel, Priority, Role
 from hallops.http.bodies import Body, Code, HallRef, Id, Prefix, ShortText, Text
 
 StandardCode = Annotated[StrictStr, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{3,63}$")]
@@ -100,3 +100,8 @@ class Empty(Body):
 
 NULLABLE_USER = frozenset({"hall", "window"})
 Limit = Annotated[StrictInt, Field(ge=1, le=500)]
+
+
+class BundleTicket(Body):
+    channel: Channel = Channel.KIOSK
+    priority: Priority = Priority.NONE

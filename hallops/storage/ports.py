@@ -15,6 +15,7 @@ from hallops.storage.accounts import AccountStore, SigningKeys
 from hallops.storage.alerts import AlertsPort
 from hallops.storage.appointments import AppointmentsPort
 from hallops.storage.audit import AuditStore
+from hallops.storage.bundles import BundlesPort
 from hallops.storage.cases import CasesPort
 from hallops.storage.citizens import CitizensPort
 from hallops.storage.console import ConsolePort
@@ -109,6 +110,10 @@ class Ports:
     @cached_property
     def audit(self) -> AuditStore:
         return AuditStore(self.db)
+
+    @cached_property
+    def bundles(self) -> BundlesPort:
+        return BundlesPort(self.db)
 
     # Sign-in attempts, counted before the password is checked (issue 14).
     @cached_property

@@ -25,6 +25,7 @@ from hallops.usecases.alerts import Alerts
 from hallops.usecases.appointments import Appointments
 from hallops.usecases.audit import Audit
 from hallops.usecases.briefings import Briefings
+from hallops.usecases.bundles import Bundles
 from hallops.usecases.cases import Cases
 from hallops.usecases.citizens import Citizens
 from hallops.usecases.console import Console
@@ -82,6 +83,10 @@ class UseCases:
     @property
     def audit(self) -> Audit:
         return Audit(self.ctx)
+
+    @property
+    def bundles(self) -> Bundles:
+        return Bundles(self.ctx)
 
     @property
     def patrols(self) -> Patrols:

@@ -53,6 +53,12 @@ CREATE TABLE bundle_items (
     PRIMARY KEY (bundle_id, position),
     UNIQUE (bundle_id, item_id)
 );
+-- A bundle visit's ticket: which bundle, and which step of its route the ticket is at (domain/bundles.py).
+CREATE TABLE bundle_tickets (
+    ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id),
+    bundle_id INTEGER NOT NULL REFERENCES bundles(id),
+    step INTEGER NOT NULL DEFAULT 0
+);
 
 -- Every change (who, when, from where, before and after), every sign-in and failed sign-in, password
 -- resets and token use. Rows are only ever added.

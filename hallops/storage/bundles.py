@@ -1,0 +1,61 @@
+"""Bundle tickets (一件事一次办): which bundle a ticket belongs to and where on its route it is. The route is
+the domain's (domain/bundles.py); `advance` is called by the ticket's finish, in its transaction
+(storage/tickets.py), and tells it the next queue to go to, if any."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hallops.domain import bundles
+from hallops.domain.errors import E, NotFound
+from hallops.storage.db import Database, Tx
+
+
+def _stops(tx: Tx, bundle_id: int) -> list[int]:
+    b = tx.one("SELECT queue_id FROM bundles WHERE id = ?", (bundle_id,))
+    items = tx.all("SELECT i.queue_id FROM bundle_items bi JOIN service_items i ON i.id = bi.item_id "
+                   "WHERE bi.bundle_id = ? ORDER BY bi.position", (bundle_id,))
+    return bundles.route(b["queue_id"] if b else None, [r[0] for r in items])
+
+
+def advance(tx: Tx, ticket_id: int) -> dict[str, Any] | None:
+    """A bundle ticket finished at its current stop: move it to the next one (None: not a bundle ticket, or
+    its last stop: it is done). Returns the next queue's id and the step."""
+    row = tx.one("SELECT bundle_id, step FROM bundle_tickets WHERE ticket_id = ?", (ticket_id,))
+    if row is None:
+        return None
+    nxt = bundles.next_stop(_stops(tx, int(row["bundle_id"])), int(row["step"]))
+    if nxt is None:
+        return None
+    step, queue_id = nxt
+    tx.run("UPDATE bundle_tickets SET step = ? WHERE ticket_id = ?", (step, ticket_id))
+    return {"queue_id": queue_id, "step": step, "bundle_id": int(row["bundle_id"])}
+
+
+def attach(tx: Tx, ticket_id: int, bundle_id: int) -> None:
+    tx.run("INSERT INTO bundle_tickets (ticket_id, bundle_id, step) VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
+           (ticket_id, bundle_id))
+
+
+class BundlesPort:
+    """Reading a bundle for issuing, and marking a ticket as a bundle's."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def bundle(self, bundle_id: int) -> dict[str, Any]:
+        async with self.db.snapshot() as r:
+            b = await r.one("SELECT id, hall_id, code, name, queue_id, active FROM bundles WHERE id = ?", (bundle_id,))
+            if b is None or not b["active"]:
+                raise NotFound(E.BUNDLE_NOT_FOUND, f"一件事不存在 (no bundle {bundle_id})")
+            items = await r.all("SELECT i.queue_id FROM bundle_items bi JOIN service_items i ON i.id = bi.item_id "
+                                "WHERE bi.bundle_id = ? ORDER BY bi.position", (bundle_id,))
+        stops = bundles.route(b["queue_id"], [x[0] for x in items])
+        return {**dict(b), "stops": stops}
+
+    async def attach(self, ticket_id: int, bundle_id: int) -> None:
+        await self.db.write(lambda tx: attach(tx, ticket_id, bundle_id))
+
+    async def progress(self, ticket_id: int) -> dict[str, Any] | None:
+        row = await self.db.one("SELECT bundle_id, step FROM bundle_tickets WHERE ticket_id = ?", (ticket_id,))
+        return None if row is None else dict(row)

@@ -1,0 +1,35 @@
+"""一件事一次办 visits: issuing a bundle's ticket (its route is followed by the ticket's finish, in
+storage/tickets.py via storage/bundles.py). Bundles themselves are set up in the console (usecases/layout.py)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hallops.domain.actors import Actor
+from hallops.domain.errors import E, InvalidInput
+from hallops.domain.model import Channel, Priority
+from hallops.usecases.tickets import Tickets
+
+if TYPE_CHECKING:
+    from hallops.usecases import Context
+
+
+class Bundles:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.port = ctx.ports.bundles
+
+    async def issue(self, actor: Actor, bundle_id: int, *, channel: Channel, priority: Priority) -> dict[str, Any]:
+        """A ticket for the bundle's first stop; finishing it at each stop sends it on to the next, with its
+        number, until the last."""
+        bundle = await self.port.bundle(bundle_id)
+        actor.check_hall(int(bundle["hall_id"]))
+        if not bundle["stops"]:
+            raise InvalidInput(E.QUEUES_REQUIRED, "该一件事的事项没有业务类型，无法取号 (no item of this bundle has a "
+                                                  "queue)")
+        ticket, created = await Tickets(self.ctx).issue(actor, hall=int(bundle["hall_id"]), queue=bundle["stops"][0],
+                                                        channel=channel, priority=priority)
+        if created:
+            await self.port.attach(int(ticket["id"]), bundle_id)
+        return ticket | {"bundle": {"id": bundle["id"], "code": bundle["code"], "name": bundle["name"],
+                                    "stops": len(bundle["stops"])}}
