@@ -237,7 +237,7 @@ async def test_the_department_head_sees_and_works_the_departments_cases(hall: Ha
 
 
 async def test_deadlines_follow_the_halls_settings(hall: Hall) -> None:
-    code, body = await hall.manager.patch(f"/api/v1/halls/{hall.hall_id}/quality-settings", {"consultation_days": 7})
+    code, _ = await hall.manager.patch(f"/api/v1/halls/{hall.hall_id}/quality-settings", {"consultation_days": 7})
     assert code == 403
     s = await ok(hall.admin.patch(f"/api/v1/halls/{hall.hall_id}/quality-settings",
                                   {"consultation_days": 7, "count_from": "receipt_day"}))
