@@ -49,7 +49,7 @@ class Screen:
     user: str | None = None  # who is signed in
 
 
-PASSWORDS = {"manager": "demo-manager", "clerk1": "demo-clerk", "admin": "demo-admin"}
+PASSWORDS = {"manager": "demo-manager", "clerk1": "demo-clerk", "clerk8": "demo-clerk", "admin": "demo-admin"}
 
 
 def signed_in(user: str, path: str, ready: str = "body") -> Callable[..., Awaitable[None]]:
@@ -78,12 +78,10 @@ def display(path: str) -> Callable[..., Awaitable[None]]:
     return go
 
 
-async def clerk_at_window_3(page: Page, hall: Hall, ctx: dict[str, Any]) -> None:
-    """The console as a clerk uses it: window 3 chosen and the next citizen called (keyboard: Space)."""
-    await page.goto("/console/liangjiang")
-    await page.locator('[data-number="3"]').click()
-    await page.wait_for_url("**window=3")
-    await page.keyboard.press("Space")
+async def clerk_at_window_1(page: Page, hall: Hall, ctx: dict[str, Any]) -> None:
+    """The console as a clerk uses it: at window 1 (the demo staffs it for clerk1), a citizen called there."""
+    await page.goto("/console/liangjiang?window=1")
+    await page.locator("#c-state", has_text="服务中").wait_for()
     await page.wait_for_function("() => /[A-Z]\\d{3}/.test(document.querySelector('#c-number').textContent)")
     await page.wait_for_load_state("networkidle")
 
@@ -91,8 +89,8 @@ async def clerk_at_window_3(page: Page, hall: Hall, ctx: dict[str, Any]) -> None
 STAFF_SCREENS = [
     Screen("login", STAFF_PC, public("/login", "form")),
     Screen("home", STAFF_PC, signed_in("manager", "/"), user="manager"),
-    Screen("console-pick", STAFF_PC, signed_in("clerk1", "/console/{hall}"), user="clerk1"),
-    Screen("console", STAFF_PC, clerk_at_window_3, user="clerk1"),
+    Screen("console-pick", STAFF_PC, signed_in("clerk8", "/console/{hall}"), user="clerk8"),  # at no window yet
+    Screen("console", STAFF_PC, clerk_at_window_1, user="clerk1"),
     Screen("findings-mine", STAFF_PC, signed_in("clerk1", "/findings/mine"), user="clerk1"),
     Screen("manager-tablet", TABLET, signed_in("manager", "/manager/{hall}", "#kpis .kpi"), user="manager"),
     Screen("reports", STAFF_PC, signed_in("manager", "/reports/{hall}"), user="manager"),
@@ -169,7 +167,7 @@ async def check(browser: Browser, hall: Hall, screens: list[Screen]) -> None:
         touch = screen.size[0] < 1200
         context = contexts.get((screen.user, touch))
         if context is None:
-            page = await new_page(browser, hall, *screen.size, has_touch=touch)
+            page = await new_page(browser, hall, *screen.size, has_touch=touch, timezone_id="Asia/Shanghai")
             context = contexts[(screen.user, touch)] = page.context
             if screen.user:
                 await sign_in(page, screen.user, PASSWORDS[screen.user], "/")
