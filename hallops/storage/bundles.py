@@ -12,9 +12,11 @@ from hallops.storage.db import Database, Tx
 
 
 def _stops(tx: Tx, bundle_id: int) -> list[int]:
-    b = tx.one("SELECT queue_id FROM bundles WHERE id = ?", (bundle_id,))
-    items = tx.all("SELECT i.queue_id FROM bundle_items bi JOIN service_items i ON i.id = bi.item_id "
-                   "WHERE bi.bundle_id = ? ORDER BY bi.position", (bundle_id,))
+    """The route over the queues that are in use now (an archived queue is passed over, not a dead end)."""
+    b = tx.one("SELECT b.queue_id FROM bundles b JOIN queues q ON q.id = b.queue_id WHERE b.id = ? AND q.active = 1",
+               (bundle_id,))
+    items = tx.all("SELECT q.id FROM bundle_items bi JOIN service_items i ON i.id = bi.item_id JOIN queues q "
+                   "ON q.id = i.queue_id WHERE bi.bundle_id = ? AND q.active = 1 ORDER BY bi.position", (bundle_id,))
     return bundles.route(b["queue_id"] if b else None, [r[0] for r in items])
 
 

@@ -35,6 +35,7 @@ from hallops.domain.windows import (
     require_may_call_back,
     require_open_for_calls,
 )
+from hallops.storage import bundles
 from hallops.storage.db import Database, IntegrityError, Row, Tx
 from hallops.storage.rules import Rules, service_day_of, zone
 from hallops.storage.views import (
@@ -292,6 +293,11 @@ def ticket_action(tx: Tx, rules: Rules, *, ticket_id: int, action: Action, actor
         items = _resolve_items(tx, t["hall_id"], body.get("items") or [])
         tx.many("INSERT INTO ticket_items (ticket_id, item_id, window_id, at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", [(t["id"], i, wid, now) for i in items])
+        onward = bundles.advance(tx, t["id"])  # 一件事一次办: on to the bundle's next stop, with its number
+        if onward is not None:
+            extra = _transfer(tx, rules, t, w, {"queue": onward["queue_id"], "placement": "issue_time"})
+            return _event_ticket(tx, t["id"], Ev.TICKET_TRANSFERRED, was=status.value, items=items, bundle=onward,
+                                 **extra, **({"window": window_brief(w)} if w is not None else {}))
         tx.run("UPDATE tickets SET status = ?, ended_at = ? WHERE id = ?", (new, now, t["id"]))
         tx.run("UPDATE windows SET current_ticket_id = NULL WHERE id = ? AND current_ticket_id = ?",
                (wid, t["id"]))
