@@ -311,12 +311,12 @@
     else if (ev.key === "Enter" && !(ev.target && ev.target.closest && ev.target.closest("button"))) { ev.preventDefault(); checkIn(); }
   });
   // A scanner that types like a keyboard, used on the start screen without touching 一码取号 first: a burst of
-  // keys (each within 60 ms of the last) ending in Enter, outside any field, is an identity code.
+  // keys (each within 120 ms of the last; people type slower) ending in Enter, outside any field, is an identity code.
   let burst = "", burstAt = 0;
   document.addEventListener("keydown", (ev) => {
     if (root.dataset.screen !== "home" || (ev.target && ev.target.matches && ev.target.matches("input, textarea"))) return;
     const now = performance.now();
-    if (now - burstAt > 60) burst = "";
+    if (now - burstAt > 120) burst = "";
     burstAt = now;
     if (ev.key === "Enter" && burst.length >= 8) { ev.preventDefault(); const code = burst; burst = ""; identify(code); return; }
     if (ev.key.length === 1) burst += ev.key;
