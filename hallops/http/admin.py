@@ -204,6 +204,8 @@ def pair_url(request: web.Request, info: dict[str, Any], token: str) -> str | No
         return f"{base}/kiosk/{hall}#token={token}"
     if info["role"] == Role.DISPLAY:
         return f"{base}/displays/{hall}/lobby?token={token}"
+    if info["role"] == Role.RATING_PAD:
+        return f"{base}/pad/{hall}#token={token}"
     return None
 
 
