@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hallops.domain.calendar import CountFrom, DueState, WorkCalendar, package_years
@@ -106,6 +106,7 @@ def test_working_days_between() -> None:
 DAYS = st.dates(min_value=dt.date(2004, 1, 1), max_value=dt.date(2026, 6, 30))
 
 
+@settings(deadline=None)  # a shared machine: no per-example time limit
 @given(DAYS, st.integers(1, 30), st.sampled_from(list(CountFrom)))
 def test_the_due_day_is_a_working_day_exactly_n_working_days_on(day: dt.date, n: int, rule: CountFrom) -> None:
     d = CAL.deadline(day, n, rule)
@@ -116,6 +117,7 @@ def test_the_due_day_is_a_working_day_exactly_n_working_days_on(day: dt.date, n:
     assert CAL.due_state(d.due, d.due + dt.timedelta(days=1)) is DueState.OVERDUE
 
 
+@settings(deadline=None)  # a shared machine: no per-example time limit
 @given(DAYS, st.integers(1, 30))
 def test_one_more_day_never_comes_sooner(day: dt.date, n: int) -> None:
     assert CAL.deadline(day, n + 1, NEXT).due > CAL.deadline(day, n, NEXT).due
@@ -125,6 +127,7 @@ def test_one_more_day_never_comes_sooner(day: dt.date, n: int) -> None:
 NEAR_YEAR_END = st.dates(min_value=dt.date(2026, 11, 1), max_value=dt.date(2027, 2, 1))
 
 
+@settings(deadline=None)  # a shared machine: no per-example time limit
 @given(NEAR_YEAR_END, st.integers(1, 20), st.booleans())
 def test_a_deadline_is_provisional_exactly_when_it_touches_an_unconfirmed_unpublished_year(
         day: dt.date, n: int, confirmed: bool) -> None:

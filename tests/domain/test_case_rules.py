@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hallops.domain.cases import MAX_EXTENSION_DAYS, CaseAction, CaseState, CaseStatus, case_step
@@ -50,6 +50,7 @@ def test_extension_days_just_inside_and_outside() -> None:
         case_step(s, CaseAction.REPLY, note="answer", **X)
 
 
+@settings(deadline=None)  # a shared machine: no per-example time limit
 @given(st.lists(st.tuples(st.sampled_from(list(CaseAction)), st.sampled_from([M, A, X]), st.sampled_from(["", "n"]),
                           st.integers(0, 40)), max_size=40))
 def test_any_sequence_keeps_the_rules(steps: list[tuple[CaseAction, dict[str, bool], str, int]]) -> None:

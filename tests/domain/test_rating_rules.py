@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hallops.domain.errors import Conflict, DomainError, Forbidden, InvalidInput
@@ -95,6 +95,7 @@ WHO = st.sampled_from([WORKER, MANAGER, {"is_manager": False, "is_responsible": 
                        {"is_manager": True, "is_responsible": False, "is_appellant": True}])
 
 
+@settings(deadline=None)  # a shared machine: no per-example time limit
 @given(st.lists(st.tuples(st.sampled_from(list(FollowupAction)), WHO, st.sampled_from(["", "说明"])), max_size=30))
 def test_any_sequence_keeps_the_rules(steps: list[tuple[FollowupAction, dict[str, bool], str]]) -> None:
     s = FollowupState(FollowupStatus.OPEN)
