@@ -17,6 +17,7 @@ from hallops.domain.patrols import FindingStatus
 from hallops.domain.stats import Period
 from hallops.usecases import UseCases
 from hallops.usecases.accounts import OPERATOR
+from tests.conftest import postgres_url
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -44,7 +45,8 @@ async def test_a_fresh_demo_has_yesterday_slots_and_a_schedule_from_now(config: 
     t0 = time.perf_counter()
     loaded, tokens = await _with_usecases(config, ensure_demo)
     took = time.perf_counter() - t0
-    assert loaded and took < 10, f"demo loaded in {took:.1f}s"
+    # SQLite (the demo's own database): ~1 s of which 0.5 s is yesterday; PostgreSQL pays a round trip a write.
+    assert loaded and took < (10 if postgres_url() is None else 60), f"demo loaded in {took:.1f}s"
     seen = await _with_usecases(config, look)
     # Yesterday: tickets served and missed, ten patrols, a finding in every state, a daily briefing.
     totals = seen["stats"]["totals"]
