@@ -29,7 +29,7 @@
       main.dataset.state = "closed";
       ticket.textContent = "";
       // Not a pause (which shows its reason): nobody is at this window today, or not yet.
-      status.replaceChildren(el("span", "zh", "暂停服务"), el("small", "en", " Not serving"));
+      status.replaceChildren(el("span", "zh", "暂停服务"));  // in English the reason below says it: "Window closed"
       reason.replaceChildren(el("span", "zh", "窗口未开放"), " ", el("small", "en", "Window closed"));
     } else if (w.current) {
       main.dataset.state = w.current.status;
