@@ -215,3 +215,38 @@ async def test_wall_screens_and_pads_have_no_serious_axe_violation(browser: Brow
 async def test_citizen_pages_have_no_serious_axe_violation(browser: Browser, hall: Hall) -> None:
     """The kiosk and the phone (their keyboard walk and live regions are the citizen side's own tests)."""
     await check(browser, hall, CITIZEN_SCREENS)
+
+
+FOCUS_RING = "() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]; }"
+
+
+async def test_staff_pages_by_keyboard_with_a_visible_focus(browser: Browser, hall: Hall) -> None:
+    """Sign in by keyboard (skip link first, every stop ringed), then the tablet's tab list by arrow keys."""
+    page = await new_page(browser, hall, *STAFF_PC)
+    await page.goto("/login?next=/manager/" + str(hall.hall_id))
+    await page.locator("input[name=username]").fill("manager")  # autofocus puts the cursor here
+    await page.keyboard.press("Tab")
+    await page.keyboard.type("demo-manager")
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.type") == "submit"
+    assert await page.evaluate(FOCUS_RING) == ["solid", "3px"]  # the sign-in button's focus is visible
+    await page.keyboard.press("Enter")
+    await page.wait_for_url("**/manager/*")
+    await page.locator("#kpis .kpi").first.wait_for()
+    await page.keyboard.press("Tab")
+    assert "skip" in await page.evaluate("document.activeElement.className")
+    assert await page.evaluate(FOCUS_RING) == ["solid", "3px"]
+    live = page.locator("[role=tab][data-tab=live]")
+    await live.focus()
+    assert await page.evaluate(FOCUS_RING) == ["solid", "3px"]
+    await page.keyboard.press("ArrowRight")
+    patrols = page.locator("[role=tab][data-tab=patrols]")
+    assert await patrols.evaluate("el => el === document.activeElement")
+    assert await patrols.get_attribute("aria-selected") == "true" and await patrols.get_attribute("tabindex") == "0"
+    assert await live.get_attribute("tabindex") == "-1"
+    assert await page.locator("#tab-patrols").is_visible() and not await page.locator("#tab-live").is_visible()
+    await page.keyboard.press("End")
+    assert await page.locator("[role=tab][data-tab=alerts]").get_attribute("aria-selected") == "true"
+    # The tab list holds tabs only (the sound switch sits beside it).
+    roles = await page.locator("[role=tablist] > *").evaluate_all("els => els.map(e => e.getAttribute('role'))")
+    assert roles == ["tab"] * 4
