@@ -68,7 +68,7 @@ async def shown(page: Page) -> dict[str, Any]:
         waiting: [...document.querySelectorAll('#waiting li')].map(li =>
             [li.querySelector('.q-prefix').textContent, Number(li.querySelector('.q-count').textContent)]),
         windows: [...document.querySelectorAll('#windows .win')].map(c =>
-            [Number(c.dataset.window), c.querySelector('.win-cur').innerText]),  // what is shown (not the other language)
+            [Number(c.dataset.window), c.querySelector('.win-cur').innerText]),
         recent: [...document.querySelectorAll('#recent li')].map(li => li.dataset.ticket),
     })""")
 
