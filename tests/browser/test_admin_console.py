@@ -164,3 +164,25 @@ async def test_the_other_pages_render(browser: Browser, hall: Hall) -> None:
     await page.evaluate("() => hallops.setLang('en')")
     await screenshot(page, "admin-audit-en")
     assert SCRIPT_ERRORS == []
+
+
+async def test_define_a_bundle_across_departments(browser: Browser, hall: Hall) -> None:
+    page = await admin_page(browser, hall, "/admin/liangjiang/bundles")
+    await page.click("[data-new]")
+    await page.fill(".editor input[name=code]", "newborn-visit")
+    await page.fill(".editor input[name=name]", "新生儿出生一件事")
+    await page.select_option(".editor select[name=queue]", "R")
+    for code in ("psb-birth-registration", "medins-employee-enrol", "hrss-card-replace"):
+        await page.select_option(".editor .chip-add select", code)
+        await page.click(".editor .chip-add button")
+    await page.drag_and_drop('.editor .chip[data-code="hrss-card-replace"]',
+                             '.editor .chip[data-code="medins-employee-enrol"]')
+    await screenshot(page, "admin-bundle-editor")
+    await page.click(".editor button[type=submit]")
+    await expect(page.locator("#flash")).to_contain_text("已新增")
+    await expect(page.locator("table.grid tbody tr")).to_have_count(1)
+    await screenshot(page, "admin-bundles-defined")
+    rows = await hall.db.all("SELECT i.code FROM bundle_items bi JOIN service_items i ON i.id = bi.item_id "
+                             "ORDER BY bi.position")
+    assert [r[0] for r in rows] == ["psb-birth-registration", "hrss-card-replace", "medins-employee-enrol"]
+    assert SCRIPT_ERRORS == []
