@@ -17,8 +17,11 @@ from hallops.http.web import render
 
 routes = RouteTable("admin_pages")
 ADMIN = frozenset({Role.ADMIN})
-TILES: list[dict[str, Any]] = [{"zh": "管理后台", "en": "Admin console", "href": "/admin/{hall}/windows",
-                                "roles": {Role.ADMIN.value}}]
+TILES: list[dict[str, Any]] = [
+    {"zh": "管理后台", "en": "Admin console", "href": "/admin/{hall}/windows", "roles": {Role.ADMIN.value}},
+    {"zh": "修改我的密码", "en": "My password", "href": "/account/password",
+     "roles": {Role.ADMIN.value, Role.MANAGER.value, Role.CLERK.value}},
+]
 
 # (path part, 中文, English): a hall's setup, in the order an administrator sets a centre up.
 HALL_SECTIONS = (
