@@ -186,3 +186,24 @@ async def test_define_a_bundle_across_departments(browser: Browser, hall: Hall) 
                              "ORDER BY bi.position")
     assert [r[0] for r in rows] == ["psb-birth-registration", "hrss-card-replace", "medins-employee-enrol"]
     assert SCRIPT_ERRORS == []
+
+
+async def test_a_new_clerk_changes_the_first_password_before_anything_else(browser: Browser, hall: Hall) -> None:
+    status, _ = await hall.admin.post("/api/v1/users", {"username": "lihua", "display_name": "李华", "role": "clerk",
+                                                        "password": "First-Day-2026", "hall": hall.hall_id})
+    assert status == 201
+    page = await new_page(browser, hall, 1280, 800)
+    await sign_in(page, "lihua", "First-Day-2026", "/console/liangjiang")
+    await page.wait_for_url("**/account/password")
+    await page.fill("input[name=current]", "First-Day-2026")
+    await page.fill("input[name=password]", "password123")
+    await page.fill("input[name=again]", "password123")
+    await page.click("button[type=submit]")
+    await expect(page.locator(".error")).to_contain_text("过于常见")
+    await screenshot(page, "admin-own-password-refused")
+    await page.fill("input[name=password]", "Second-Day-2026")
+    await page.fill("input[name=again]", "Second-Day-2026")
+    await page.click("button[type=submit]")
+    await page.wait_for_url(lambda url: url.endswith("/"))
+    await page.goto("/console/liangjiang")
+    await expect(page.locator("body")).to_contain_text("窗口")
