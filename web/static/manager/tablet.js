@@ -156,7 +156,7 @@
         : p.done >= p.quota ? bi("今日任务已完成", "Done for today")
         : p.behind ? `<b class="bad">${bi("落后", "behind by")} ${M.minutes(p.behind_minutes)}</b>`
         : `${bi("下一次截止", "next due by")} <b>${esc(p.next_due)}</b>`;
-      return `<div class="panel qcard ${p.behind ? "behind" : ""}" data-kind="${p.kind}"><h3>${bi(...KIND[p.kind])}</h3>` +
+      return `<div class="panel qcard ${p.behind ? "behind" : ""}" data-kind="${p.kind}"><h2 class="qhead">${bi(...KIND[p.kind])}</h2>` +
         `<div class="qnum"><b>${p.done}</b> / ${p.quota} <small>${bi("此时应完成", "due by now")} <b>${p.expected}</b></small></div>` +
         `<div class="qbar"><i style="width:${pct}%"></i><em style="left:${expPct}%"></em></div><p>${note}</p></div>`;
     }).join("");
