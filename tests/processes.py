@@ -42,6 +42,13 @@ class ServerProcess:
         self.data_dir = data_dir or Path(db).parent
         self.proc: asyncio.subprocess.Process | None = None
 
+    async def quiet_day(self, manager_token: str) -> None:
+        """The demo opens nine windows so it can be tried at once; tests start from a closed, empty day."""
+        async with aiohttp.ClientSession() as s, s.post(
+                f"{self.url}/api/v1/halls/liangjiang/close-day", json={"through_today": True},
+                headers={"Authorization": f"Bearer {manager_token}"}) as r:
+            assert r.status == 200, await r.text()
+
     def _log(self) -> int:
         """The server's log, kept beside its data (a failing test's server says why)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)

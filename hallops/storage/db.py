@@ -165,9 +165,10 @@ class Database(ABC):
     async def close(self) -> None: ...
 
     @abstractmethod
-    async def write(self, fn: Callable[[Tx], T]) -> T:
+    async def write(self, fn: Callable[[Tx], T], *, hall: int | None = None) -> T:
         """Run `fn` inside a write transaction; return its result once committed. `fn` may be run again
-        when the backend retries a transaction that lost a race: it must not act outside `tx`."""
+        when the backend retries a transaction that lost a race: it must not act outside `tx`. `hall`: the hall
+        the job changes, when known beforehand — its writers then queue instead of racing (PostgreSQL)."""
 
     @abstractmethod
     def snapshot(self) -> contextlib.AbstractAsyncContextManager[Reader]:

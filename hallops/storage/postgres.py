@@ -58,6 +58,7 @@ CHANNEL = "hallops_events"
 MAX_ATTEMPTS = 60  # a job that loses the race for its hall this often in a row is reported, not retried
 UNIQUE_RETRIES = 3
 ESCALATE_AFTER = 4  # optimistic attempts before a job runs alone behind the exclusive gate
+HALL_LOCK_NS = 0x4A11  # advisory locks (HALL_LOCK_NS, hall id): one hall's named writers take turns
 GATE_KEY = 0x4A11_0A7E  # the advisory lock every write job holds shared (a starving one exclusively)
 # A write waits this long for a row another transaction holds, and runs at most this long: past that the
 # request answers 503 (database busy) instead of hanging a writer thread.
@@ -289,19 +290,19 @@ class PostgresDatabase(Database):
 
     # -- writing ----------------------------------------------------------------------------------------
 
-    async def write(self, fn: Callable[[Tx], T]) -> T:
+    async def write(self, fn: Callable[[Tx], T], *, hall: int | None = None) -> T:
         if self._executor is None:
             raise RuntimeError("database is not open")
         # The job runs to the end and its events are published even if the caller is cancelled (the client
         # hung up): the ticket exists, and a retry with the same Idempotency-Key gets it back.
-        task = asyncio.ensure_future(self._write(fn))
+        task = asyncio.ensure_future(self._write(fn, hall))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
         return await asyncio.shield(task)
 
-    async def _write(self, fn: Callable[[Tx], T]) -> T:
+    async def _write(self, fn: Callable[[Tx], T], hall: int | None) -> T:
         loop = asyncio.get_running_loop()
-        value, events = await loop.run_in_executor(self._executor, self._run_job, fn)
+        value, events = await loop.run_in_executor(self._executor, self._run_hall_job, fn, hall)
         if events:
             for listener in self.on_commit:
                 try:
@@ -318,6 +319,29 @@ class PostgresDatabase(Database):
             with self._conns_lock:
                 self._conns.append(conn)
         return conn
+
+    def _run_hall_job(self, fn: Callable[[Tx], T], hall: int | None) -> tuple[T, list[Event]]:
+        """With its hall named, a job first waits its turn on the hall's advisory lock (held by the session,
+        taken before the transaction starts, so its snapshot is taken after the one before it committed):
+        the hall's writers in every process queue instead of racing and running again."""
+        if hall is None:
+            return self._run_job(fn)
+        conn = self._writer_conn()
+        try:
+            conn.execute("SELECT pg_advisory_lock(%s, %s)", (HALL_LOCK_NS, hall))
+        except (pg_errors.LockNotAvailable, pg_errors.QueryCanceled) as e:
+            raise Busy(str(e)) from e
+        except psycopg.OperationalError as e:
+            with contextlib.suppress(Exception):
+                conn.close()
+            self._local.conn = None
+            raise Busy(str(e)) from e
+        try:
+            return self._run_job(fn)
+        finally:
+            if not conn.closed:
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute("SELECT pg_advisory_unlock(%s, %s)", (HALL_LOCK_NS, hall))
 
     def _run_job(self, fn: Callable[[Tx], T]) -> tuple[T, list[Event]]:
         for attempt in range(1, MAX_ATTEMPTS + 1):

@@ -171,8 +171,9 @@ class SQLiteDatabase(Database):
 
     # -- writing ----------------------------------------------------------------------------------------
 
-    async def write(self, fn: Callable[[Tx], T]) -> T:
-        """Run `fn` inside a write transaction; return its result once committed."""
+    async def write(self, fn: Callable[[Tx], T], *, hall: int | None = None) -> T:
+        """Run `fn` inside a write transaction; return its result once committed. (One writer: every job
+        queues already, whatever its hall.)"""
         if self._jobs is None:
             raise RuntimeError("database is not open")
         fut: asyncio.Future[T] = asyncio.get_running_loop().create_future()

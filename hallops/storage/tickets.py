@@ -503,29 +503,49 @@ class TicketStore:
     def __init__(self, db: Database, rules: Rules) -> None:
         self.db = db
         self.rules = rules
+        # Windows and tickets never move to another hall: their hall, once read, is known for good.
+        self._window_hall: dict[int, int | None] = {}
+        self._ticket_hall: dict[int, int | None] = {}
+
+    async def _hall_of(self, cache: dict[int, int | None], sql: str, key: int) -> int | None:
+        if key not in cache:
+            row = await self.db.one(sql, (key,))
+            if len(cache) > 100_000:
+                cache.clear()
+            cache[key] = int(row[0]) if row else None  # unknown: the job itself says not found
+        return cache[key]
+
+    async def _window_hall_of(self, window_id: int) -> int | None:
+        return await self._hall_of(self._window_hall, "SELECT hall_id FROM windows WHERE id = ?", window_id)
+
+    async def _ticket_hall_of(self, ticket_id: int) -> int | None:
+        return await self._hall_of(self._ticket_hall, "SELECT hall_id FROM tickets WHERE id = ?", ticket_id)
 
     async def issue(self, *, hall_id: int, queue: str | int, channel: Channel, priority: Priority, actor: Actor,
                     appointment_at: float | None = None,
                     idempotency: tuple[str, str, str] | None = None) -> tuple[dict[str, Any], bool]:
         return await self.db.write(lambda tx: issue_ticket(
             tx, self.rules, hall_id=hall_id, queue=queue, channel=channel, priority=priority,
-            appointment_at=appointment_at, actor=actor, idempotency=idempotency))
+            appointment_at=appointment_at, actor=actor, idempotency=idempotency), hall=hall_id)
 
     async def call_next(self, window_id: int, actor: Actor) -> dict[str, Any] | None:
-        return await self.db.write(lambda tx: call_next(tx, self.rules, window_id=window_id, actor=actor))
+        return await self.db.write(lambda tx: call_next(tx, self.rules, window_id=window_id, actor=actor),
+                                   hall=await self._window_hall_of(window_id))
 
     async def act(self, ticket_id: int, action: Action, actor: Actor, body: dict[str, Any]) -> dict[str, Any]:
         return await self.db.write(lambda tx: ticket_action(
-            tx, self.rules, ticket_id=ticket_id, action=action, actor=actor, body=body))
+            tx, self.rules, ticket_id=ticket_id, action=action, actor=actor, body=body),
+            hall=await self._ticket_hall_of(ticket_id))
 
     async def window_act(self, window_id: int, action: WindowAction, actor: Actor,
                          body: dict[str, Any]) -> dict[str, Any]:
         return await self.db.write(lambda tx: window_action(
-            tx, window_id=window_id, action=action, actor=actor, body=body))
+            tx, window_id=window_id, action=action, actor=actor, body=body),
+            hall=await self._window_hall_of(window_id))
 
     async def close_day(self, hall_id: int, *, through_today: bool, actor: Actor) -> dict[str, Any]:
         return await self.db.write(lambda tx: close_day(
-            tx, self.rules, hall_id=hall_id, through_today=through_today, actor=actor))
+            tx, self.rules, hall_id=hall_id, through_today=through_today, actor=actor), hall=hall_id)
 
     async def auto_no_show(self) -> list[dict[str, Any]]:
         """Look first (a cheap read, every few seconds), write only when a ticket is due."""

@@ -31,6 +31,7 @@ async def trio(database: str, tmp_path: Path) -> AsyncIterator[tuple[list[Server
     tokens = demo_tokens(await asyncio.to_thread(cli, database, "init", "--demo"))
     procs = [ServerProcess(database, data_dir=tmp_path) for _ in range(3)]
     await asyncio.gather(*(p.start() for p in procs))
+    await procs[0].quiet_day(tokens["demo-manager"])
     try:
         yield procs, tokens
     finally:
@@ -220,6 +221,7 @@ def test_workers_are_refused_on_sqlite(tmp_path: Path) -> None:
 
     from tests.processes import ROOT
 
+    cli(tmp_path / "h.db", "init")
     out = subprocess.run([sys.executable, "-m", "hallops", "serve", "--db", str(tmp_path / "h.db"), "--workers", "2"],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "--workers needs PostgreSQL" in out.stderr
