@@ -152,6 +152,9 @@ async def load(args: argparse.Namespace) -> None:
     if args.mode == "hallops":
         async with http.get(f"{base}/api/v1/halls/liangjiang") as r:
             wid = next(w["id"] for w in (await r.json())["windows"] if w["number"] == 1)
+        # The demo opens nine windows so it can be tried at once: start from a closed, empty day.
+        async with http.post(f"{base}/api/v1/halls/liangjiang/close-day", json={"through_today": True}) as r:
+            assert r.status == 200, await r.text()
         async with http.post(f"{base}/api/v1/windows/{wid}/open", json={}) as r:
             assert r.status == 200, await r.text()
     lat, sent_lat, spread = [], [], []
