@@ -189,7 +189,7 @@ async def broadcast(urls: list[str], tokens: dict[str, str], screens: int, calls
             futs = []
             for _ in range(min(200, screens - start)):
                 f: asyncio.Future[None] = loop.create_future()
-                await loop.create_connection(lambda f=f: bcast.WsClient(path, host, rec, f), h, int(port))
+                await loop.create_connection(lambda f=f, p=path, o=host: bcast.WsClient(p, o, rec, f), h, int(port))
                 futs.append(f)
             await asyncio.gather(*futs)
     total = screens * len(urls)
