@@ -147,6 +147,8 @@ class Database(ABC):
     dialect: Dialect
     clock: Clock
     on_commit: list[Callable[[list[Event]], None]]
+    # Whether naming a job's hall (`write(fn, hall=…)`) helps: not with one writer, where every job queues.
+    orders_by_hall = False
 
     @property
     @abstractmethod

@@ -211,6 +211,7 @@ def redact(url: str) -> str:
 
 class PostgresDatabase(Database):
     dialect = POSTGRESQL
+    orders_by_hall = True
     OPTIONS = frozenset({"readers", "writers", "data_dir", "lock_timeout"})
 
     def __init__(self, url: str, *, readers: int = 4, writers: int = 4, data_dir: str | Path | None = None,

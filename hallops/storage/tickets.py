@@ -102,7 +102,7 @@ def _event_ticket(tx: Tx, ticket_id: int, type_: str, **extra: Any) -> dict[str,
     row = load_ticket(tx, ticket_id)
     if type_ in _QUEUE_CHANGES:  # the lines it changed, as screens show them (hallops/domain/hallstate.py)
         moved_from = [extra["from"]["queue_id"]] if "from" in extra else []
-        extra["queues"] = queue_parts(tx, row["queue_id"], *moved_from)
+        extra["queues"] = queue_parts(tx, row["hall_id"], row["queue_id"], *moved_from)
     tx.emit(row["hall_id"], type_, {"ticket": ticket_brief(row), **extra})
     return ticket_json(row)
 
@@ -111,14 +111,16 @@ def _event_ticket(tx: Tx, ticket_id: int, type_: str, **extra: Any) -> dict[str,
 _QUEUE_CHANGES = frozenset({Ev.TICKET_CALLED, Ev.TICKET_CANCELLED, Ev.TICKET_TRANSFERRED})
 
 
-def queue_parts(tx: Tx, *queue_ids: int) -> list[dict[str, Any]]:
-    """The waiting count and oldest waiting ticket of these queues: what an event that changed them carries."""
+def queue_parts(tx: Tx, hall_id: int, *queue_ids: int) -> list[dict[str, Any]]:
+    """The waiting count and oldest waiting ticket of these queues: what an event that changed them carries.
+    By the hall: the index tickets_waiting (hall_id, status, queue_id, issued_at) covers the query, so a long
+    line costs an index range, never a visit to every waiting ticket's row."""
     ids = list(dict.fromkeys(queue_ids))
     if not ids:
         return []
     rows = {r["queue_id"]: r for r in tx.all(
-        "SELECT queue_id, count(*) AS n, min(issued_at) AS oldest FROM tickets WHERE status = 'waiting' "
-        f"AND queue_id IN ({', '.join('?' * len(ids))}) GROUP BY queue_id", ids)}
+        "SELECT queue_id, count(*) AS n, min(issued_at) AS oldest FROM tickets WHERE hall_id = ? "
+        f"AND status = 'waiting' AND queue_id IN ({', '.join('?' * len(ids))}) GROUP BY queue_id", (hall_id, *ids))}
     return [{"id": q, "waiting": int(rows[q]["n"]) if q in rows else 0,
              "oldest_at": iso(rows[q]["oldest"]) if q in rows else None} for q in ids]
 
@@ -460,7 +462,8 @@ def close_day(tx: Tx, rules: Rules, *, hall_id: int, through_today: bool, actor:
               "through": today if through_today else None,
               # What screens show that the close changed (hallops/domain/hallstate.py applies it).
               "service_day": today,
-              "queues": queue_parts(tx, *[r[0] for r in tx.all("SELECT id FROM queues WHERE hall_id = ?", (hall_id,))]),
+              "queues": queue_parts(tx, hall_id, *[r[0] for r in tx.all("SELECT id FROM queues WHERE hall_id = ?",
+                                                                        (hall_id,))]),
               "today": {r[0]: int(r[1]) for r in tx.all("SELECT status, count(*) FROM tickets WHERE hall_id = ?"
                                                         " AND service_day = ? GROUP BY status", (hall_id, today))}}
     tx.emit(hall_id, Ev.DAY_CLOSED, result)
@@ -508,6 +511,8 @@ class TicketStore:
         self._ticket_hall: dict[int, int | None] = {}
 
     async def _hall_of(self, cache: dict[int, int | None], sql: str, key: int) -> int | None:
+        if not self.db.orders_by_hall:
+            return None  # one writer (SQLite): no need to read it
         if key not in cache:
             row = await self.db.one(sql, (key,))
             if len(cache) > 100_000:
