@@ -94,8 +94,9 @@ class Citizens:
             return person
         except idn.IdentityUnavailable as e:
             log.warning("identity provider unavailable: %s", e)
-            raise Unavailable(E.IDENTITY_UNAVAILABLE, "身份核验服务暂不可用，请直接选择业务取普通号 "
-                                                      "(identity service unavailable: take an ordinary ticket)") from None
+            raise Unavailable(E.IDENTITY_UNAVAILABLE,
+                              "身份核验服务暂不可用，请直接选择业务取普通号 "
+                              "(identity service unavailable: take an ordinary ticket)") from None
         except idn.IdentityRejected:
             raise InvalidInput(E.IDENTITY_REJECTED, "未能核验身份，请重新扫码或到服务台 "
                                                     "(could not verify who you are: scan again or ask staff)") from None
