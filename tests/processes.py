@@ -60,12 +60,15 @@ class ServerProcess:
 
     async def start(self) -> None:
         log = self._log()
-        config = self.data_dir / "server.toml"  # on PostgreSQL, files beside the database go to data_dir
-        config.write_text(f'[database]\ndata_dir = "{self.data_dir}"\n', encoding="utf-8")
+        extra: list[str] = []
+        if str(self.db).startswith("postgresql://"):  # files beside the database go to data_dir
+            config = self.data_dir / "server.toml"
+            config.write_text(f'[database]\ndata_dir = "{self.data_dir}"\n', encoding="utf-8")
+            extra = ["--config", str(config)]
         try:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "hallops", "serve", "--db", str(self.db), "--port", str(self.port),
-                "--config", str(config), cwd=ROOT,
+                *extra, cwd=ROOT,
                 stdout=asyncio.subprocess.DEVNULL, stderr=log,
                 env=os.environ | {"HALLOPS_LOG_LEVEL": "WARNING",
                                   "HALLOPS_VOICE_CACHE": str(self.data_dir / "voice")})

@@ -32,7 +32,8 @@ class Ev(StrEnum):
     WINDOW_RESUMED = "window.resumed"
     WINDOW_CLOSED = "window.closed"
     # The hall's layout and settings
-    LAYOUT_CHANGED = "layout.changed"  # {"kind", "id"}; + "archived": true; an import: {"kind": "service_items", "import": {counts}}
+    # {"kind", "id"}; + "archived": true; an import: {"kind": "service_items", "import": {counts}}
+    LAYOUT_CHANGED = "layout.changed"
     HALL_CITIZEN_SETTINGS = "hall.citizen_settings"
     # Appointments
     APPOINTMENTS_SLOTS_ADDED = "appointments.slots_added"

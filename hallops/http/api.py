@@ -31,7 +31,8 @@ MAX_DEPTH = 32  # nesting of a JSON body: the deepest real body is 4
 MIN_INT, MAX_INT = -(2**63), 2**63 - 1  # what both databases store
 FIRST_YEAR, LAST_YEAR = 1970, 2200  # dates a hall can mean; year 1 or 9999 only breaks date arithmetic
 MAX_QUERY_VALUE = 2000
-_DATE_LIKE = re.compile(r"(\d{4,})-\d{1,2}(?:-\d{1,2})?(?:[T ].*)?", re.ASCII)
+# A whole date (year, month and day, maybe a time): "1111-11" is an appointment code, not a date.
+_DATE_LIKE = re.compile(r"(\d{4,})-\d{1,2}-\d{1,2}(?:[T ].*)?", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -151,16 +152,14 @@ def check_json(data: Any) -> None:
             # No field means a NUL byte, and PostgreSQL cannot store one: refused alike on both backends.
             raise InvalidInput(E.BAD_TEXT, f"参数含不可见的空字符：{path or '(body)'} (a NUL character in "
                                            f"{path or 'the body'})", field=path)
-        elif isinstance(value, str) and len(value) <= 40 and (m := _DATE_LIKE.fullmatch(value)) and \
-                not FIRST_YEAR <= int(m.group(1)) <= LAST_YEAR:
-            raise _out_of_range(path, f"dates must lie in {FIRST_YEAR}–{LAST_YEAR}")
 
 
 def check_dates(value: Any, path: str) -> None:
     """Dates and times a model parsed must lie between FIRST_YEAR and LAST_YEAR."""
     if isinstance(value, dt.date):  # datetime is a date too
         if not FIRST_YEAR <= value.year <= LAST_YEAR:
-            raise _out_of_range(path, f"dates must lie in {FIRST_YEAR}–{LAST_YEAR}")
+            raise InvalidInput(E.DATE_OUT_OF_RANGE, f"日期超出范围：{path} (dates must lie in {FIRST_YEAR}–"
+                                                    f"{LAST_YEAR})", field=path)
     elif isinstance(value, dict):
         for k, v in value.items():
             check_dates(v, f"{path}.{k}" if path else str(k))
@@ -184,7 +183,7 @@ def check_url_parts(request: web.Request) -> None:
             raise InvalidInput(E.BAD_QUERY, f"参数 {name} 超出范围 ({name}: integers must fit in 64 bits)", field=name)
         m = _DATE_LIKE.fullmatch(value)
         if m and not FIRST_YEAR <= int(m.group(1)) <= LAST_YEAR:
-            raise InvalidInput(E.BAD_QUERY, f"参数 {name} 超出范围 ({name}: dates must lie in {FIRST_YEAR}–"
+            raise InvalidInput(E.DATE_OUT_OF_RANGE, f"参数 {name} 超出范围 ({name}: dates must lie in {FIRST_YEAR}–"
                                             f"{LAST_YEAR})", field=name)
 
 
