@@ -28,6 +28,7 @@ from hallops.domain.patrols import CheckResult, FindingAction, PatrolKind, Sever
 from hallops.domain.stats import PeriodKind
 from hallops.usecases import UseCases
 from hallops.usecases.accounts import OPERATOR
+from hallops.usecases.kiosk import service_day_of
 
 # (clerk, window number): who served where yesterday. Windows 1–4 are integrated, 5 household registration,
 # 8 and 9 social insurance and medical insurance (see demo_hall.toml).
@@ -151,7 +152,9 @@ async def fill_demo(uc: UseCases, hall_id: int) -> str:
 async def record_yesterday(uc: UseCases, hall_id: int, clock: SettableClock) -> None:
     hall = await _hall(uc, hall_id)
     tz = ZoneInfo(hall["timezone"])
-    day = dt.datetime.fromtimestamp(clock(), tz).date() - dt.timedelta(days=1)
+    # The service day before today's, not the calendar's: between midnight and the rollover (03:00) the
+    # calendar's yesterday is still today's service day, and its numbers would run on from yesterday's.
+    day = service_day_of(uc.ctx, hall["timezone"]) - dt.timedelta(days=1)
 
     def at(h: int, m: int) -> None:
         clock.set(dt.datetime.combine(day, dt.time(h, m), tzinfo=tz))

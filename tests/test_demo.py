@@ -17,6 +17,7 @@ from hallops.domain.patrols import FindingStatus
 from hallops.domain.stats import Period
 from hallops.usecases import UseCases
 from hallops.usecases.accounts import OPERATOR
+from hallops.usecases.kiosk import service_day_of
 from tests.conftest import postgres_url
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -25,7 +26,7 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 async def look(uc: UseCases) -> dict[str, Any]:
     hall = (await uc.halls.list(OPERATOR))[0]
     hid = hall["id"]
-    today = dt.datetime.fromtimestamp(uc.ctx.clock(), SHANGHAI).date()
+    today = service_day_of(uc.ctx, hall["timezone"])  # before 03:00 still the calendar's yesterday
     yesterday = today - dt.timedelta(days=1)
     return {
         "hall": hall,
@@ -79,3 +80,48 @@ async def test_a_second_start_keeps_the_history_and_refreshes_today(config: Conf
     ((0, 10), "00:10-08:10")])
 def test_the_demo_opens_at_its_start(now: tuple[int, int], hours: str) -> None:
     assert demo_opening_hours(dt.datetime(2026, 12, 1, *now, tzinfo=SHANGHAI)) == hours
+
+
+class NightClock:
+    """01:30 in Shanghai on 2 December: before the 03:00 rollover, so the service day is still 1 December.
+    The demo sets it back to record its yesterday and releases it to this night again."""
+
+    def __init__(self) -> None:
+        self.night = dt.datetime(2026, 12, 2, 1, 30, tzinfo=SHANGHAI).timestamp()
+        self.at: float | None = None
+
+    def __call__(self) -> float:
+        return self.night if self.at is None else self.at
+
+    def set(self, when: dt.datetime) -> None:
+        self.at = when.timestamp()
+
+    def release(self) -> None:
+        self.at = None
+
+
+async def test_a_demo_started_after_midnight_records_the_service_day_before(config: Config) -> None:
+    """Before the rollover, the calendar's yesterday is today's service day: the history goes a day earlier, and
+    today's numbers start at 001 (CI once ran at 01:00 Shanghai and saw B045 where B021 was due)."""
+    from hallops.cli import demo_layout
+    from hallops.demo import fill_demo
+    from hallops.domain.model import Channel, Priority
+    from hallops.http.app import rules_from
+    from hallops.storage.db import open_database
+    from hallops.storage.ports import Ports
+
+    clock = NightClock()
+    db = open_database(config.database.path, clock=clock, **(config.database.options() | {"readers": 1}))
+    await db.open()
+    try:
+        uc = UseCases.build(Ports.build(db, rules_from(config)), config, clock)
+        await uc.layout.load(demo_layout())
+        hall = (await uc.halls.list(OPERATOR))[0]
+        await fill_demo(uc, hall["id"])
+        history = await uc.reports.stats.statistics(hall["id"], Period.day(dt.date(2026, 11, 30)), ["queue"])
+        assert history["totals"]["issued"] >= 50, history["totals"]
+        ticket, _ = await uc.tickets.issue(OPERATOR, hall=hall["id"], queue="B", channel=Channel.KIOSK,
+                                           priority=Priority.NONE)
+        assert ticket["number"] == "B001"
+    finally:
+        await db.close()

@@ -83,13 +83,16 @@
 
   const admin = root.dataset.admin === "1";
   const yearSel = $("q-year");
+  let calendarAsked = 0;  // only the latest year asked for is shown: an earlier answer arriving late is dropped
   async function calendar() {
     if (!yearSel) return;
     if (!yearSel.options.length) {
       const y = new Date().getFullYear();
       for (const v of [y - 1, y, y + 1, y + 2]) yearSel.add(new Option(String(v), String(v), false, v === y));
     }
+    const asked = ++calendarAsked;
     const c = await api("GET", `/api/v1/halls/${hall}/calendar?year=${yearSel.value}`);
+    if (asked !== calendarAsked) return;
     const mine = c.confirmed_years.some((y) => y.year === c.year);
     $("q-cal-known").innerHTML = c.known ? `${c.year} 年节假日已知（${mine ? "本厅已录入并确认" : "按国务院办公厅通知"}）`
       : `<b class="q-overdue">${c.year} 年节假日尚未公布</b>：跨入该年的期限按周一至周五暂计并标为“待定”，请公布后录入并确认。`;
