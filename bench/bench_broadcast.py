@@ -82,8 +82,6 @@ class WsClient(asyncio.Protocol):
             data, self.buf = self.buf[end + 4:], b""
             if not self.opened.done():
                 self.opened.set_result(None)
-        if CALLED in data:
-            self.rec.hit()
         self.buf += data
         self._frames()
 
@@ -102,6 +100,8 @@ class WsClient(asyncio.Protocol):
                 n, i = int.from_bytes(buf[2:10], "big"), 10
             if len(buf) < i + n:
                 break
+            if op in (0x1, 0x0) and CALLED in buf[i:i + n]:  # whole frames: a chunk may split the marker
+                self.rec.hit()
             if op == 0x9 and self.transport is not None:  # ping: answer with a masked pong
                 payload = buf[i:i + n]
                 mask = os.urandom(4)

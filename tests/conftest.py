@@ -8,6 +8,7 @@ own on that server, copied from a template migrated once per run.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -23,6 +24,7 @@ from hallops.config import Config, load_config
 from hallops.domain.model import Role
 from hallops.http.app import create_app
 from hallops.http.keys import DATABASE, USECASES
+from hallops.storage import accounts as _accounts
 from hallops.storage.db import Database
 from hallops.storage.ports import Ports
 
@@ -182,6 +184,18 @@ def pg_template() -> Iterator[str | None]:
     yield name
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+# argon2id takes ~0.2 s a hash by design, and every test's hall gives its accounts the same three passwords:
+# ~0.5 s of each test's set-up, 8 of the suite's minutes. A hash is salted, but any hash of a password verifies
+# it, so the session hashes each layout password once (the real function, remembered) and every hall stores
+# that. Passwords set through the API or the CLI are hashed afresh as in service.
+_hash_once = functools.lru_cache(maxsize=None)(_accounts.hash_password)
+
+
+@pytest.fixture(autouse=True)
+def _layout_passwords_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("hallops.storage.layout.hash_password", _hash_once)
 
 
 @pytest.fixture

@@ -16,8 +16,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
-
 MAX_QUERY = 40  # characters: a name is at most a line; longer input is not a search
 DEFAULT_LIMIT = 8
 
@@ -94,6 +92,8 @@ def pinyin_keys(text: str) -> tuple[str, str]:
     han = "".join(c for c in text if "\u4e00" <= c <= "\u9fff")
     if not han:
         return "", ""
+    from pypinyin import Style, lazy_pinyin  # here, not at import: its dictionaries take 0.5 s to load
+
     return "".join(lazy_pinyin(han)), "".join(lazy_pinyin(han, style=Style.FIRST_LETTER))
 
 

@@ -12,9 +12,11 @@ import datetime as dt
 import logging
 import socket
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from escpos.printer import Dummy
+if TYPE_CHECKING:  # imported when a slip is rendered: it reads a large capabilities file (0.4 s at start)
+    from escpos.printer import Dummy
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,8 @@ def _zh(p: Dummy, text: str) -> None:
 
 def render(slip: TicketSlip) -> bytes:
     """The slip as ESC/POS bytes."""
+    from escpos.printer import Dummy
+
     p = Dummy()
     p.hw("INIT")
     p.set(align="center", bold=True, double_height=True, double_width=False)

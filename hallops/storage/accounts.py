@@ -8,6 +8,7 @@ strings, so a fast hash is enough).
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import logging
@@ -40,8 +41,13 @@ USER_COLUMNS = ("id, username, display_name, role, hall_id, window_id, active, m
                 "password_changed_at, disabled_at")
 USERNAME_RE = re.compile(r"^[a-z0-9_][a-z0-9_.-]{1,31}$")
 _hasher = PasswordHasher()
-# Verified against when a username is unknown, so a login takes as long either way.
-_DUMMY_HASH = _hasher.hash("not a password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when a username is unknown, so a login takes as long either way (made at first use:
+    an argon2 hash costs 0.2 s, and every CLI command and server start imports this module)."""
+    return _hasher.hash("not a password")
 
 
 def sha256(text: str) -> str:
@@ -58,7 +64,7 @@ def hash_password(password: str) -> str:
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """CPU-heavy (argon2id): call it off the event loop."""
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
