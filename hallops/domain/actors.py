@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hallops.domain.errors import E, Forbidden, NotFound
-from hallops.domain.model import Role
+from hallops.domain.model import STAFF_ROLES, Priority, Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,3 +41,25 @@ class Actor:
                 return
             raise Forbidden(E.NOT_YOUR_WINDOW, "只能操作本人登录的窗口 (you are not signed in to this window)")
         raise Forbidden(E.FORBIDDEN, "无权操作窗口 (this role cannot act on windows)")
+
+    def check_window_view(self, window_id: int, signed_in_user_id: int | None) -> None:
+        """A clerk sees the console of their own window, or of a window nobody is signed in to (to open it);
+        never a window another clerk is serving at (its citizen's ticket, history and figures are theirs)."""
+        if self.is_supervisor:
+            return
+        if self.role is Role.CLERK:
+            if self.window_id is not None:
+                if self.window_id == window_id:
+                    return
+            elif signed_in_user_id is None or signed_in_user_id == self.user_id:
+                return
+            raise Forbidden(E.NOT_YOUR_WINDOW,
+                            "另一位工作人员正在该窗口办理 (another clerk is signed in to this window)")
+        raise Forbidden(E.FORBIDDEN, "无权查看窗口 (this role cannot see a window's console)")
+
+    def check_priority(self, priority: Priority) -> None:
+        """Elderly and disabled priority are given on sight, by a kiosk's buttons or by staff; the green channel
+        (绿色通道: urgent cases a supervisor lets through) only by staff. A kiosk never offers it."""
+        if priority is Priority.GREEN_CHANNEL and self.role not in STAFF_ROLES:
+            raise Forbidden(E.PRIORITY_NOT_ON_KIOSK, "绿色通道须由工作人员办理 (the green channel is given by staff, "
+                            "not at a kiosk)")

@@ -108,6 +108,7 @@ class E(StrEnum):
     PERIOD_TOO_LONG = "period_too_long"
     PHOTO_NOT_FOUND = "photo_not_found"
     PRINTER_HOST_REQUIRED = "printer_host_required"
+    PRIORITY_NOT_ON_KIOSK = "priority_not_on_kiosk"
     PRIORITY_NOT_ON_PHONE = "priority_not_on_phone"
     QUEUE_FULL = "queue_full"
     QUEUE_NOT_FOUND = "queue_not_found"

@@ -51,6 +51,7 @@ class Console:
         actor.check_hall(row["hall_id"])
         state = await Halls(self.ctx).state(actor, row["hall_id"])
         window = next(w for w in state["windows"] if w["id"] == window_id)
+        actor.check_window_view(window_id, window["clerk"]["id"] if window["clerk"] else None)
         current = await Tickets(self.ctx).ticket(actor, window["current"]["id"]) if window["current"] else None
         clerk_id = window["clerk"]["id"] if window["clerk"] else actor.user_id
         day = service_day_of(self.ctx, row["timezone"]).isoformat()

@@ -30,13 +30,15 @@ class Tickets:
 
     async def issue(self, actor: Actor, *, hall: str | int | None, queue: str | int, channel: Channel,
                     priority: Priority, appointment_at: float | None = None,
-                    idempotency: tuple[str, str, str] | None = None) -> tuple[dict[str, Any], bool]:
+                    idempotency: tuple[str, str, str] | None = None,
+                    bundle_id: int | None = None) -> tuple[dict[str, Any], bool]:
         """Issue a ticket (取号); (ticket, created). A repeated idempotency key gives the same ticket again."""
         if actor.role not in ISSUERS:
             raise Forbidden(E.FORBIDDEN, "无权取号 (this role cannot issue tickets)")
+        actor.check_priority(priority)
         hall_id = await Halls(self.ctx).hall_id_for(actor, hall)
         return await self.port.issue(hall_id=hall_id, queue=queue, channel=channel, priority=priority, actor=actor,
-                                     appointment_at=appointment_at, idempotency=idempotency)
+                                     appointment_at=appointment_at, idempotency=idempotency, bundle_id=bundle_id)
 
     async def act(self, actor: Actor, ticket_id: int, action: Action, body: dict[str, Any]) -> dict[str, Any]:
         """Recall, start, park, call back, finish, no-show, cancel or transfer one ticket."""

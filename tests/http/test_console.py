@@ -44,3 +44,19 @@ async def test_console_page_picks_the_clerks_window(hall: Hall) -> None:
     assert status == 200 and 'data-window-id=""' in html and "请选择窗口" in html
     status, _ = await hall.anon.get("/console/liangjiang")
     assert status == 200  # the sign-in page (redirected)
+
+
+async def test_a_clerk_sees_no_console_of_a_window_another_clerk_serves_at(hall: Hall) -> None:
+    ticket = await hall.issue("B")
+    serving = await hall.clerk_at(5, "clerk1")
+    await serving.post(f"/api/v1/windows/{hall.window_id(5)}/call-next")
+    other = await hall.login("clerk2", "demo-clerk")
+    status, body = await other.get(f"/api/v1/console/windows/{hall.window_id(5)}")
+    assert status == 403 and body["error"] == "not_your_window" and ticket["number"] not in str(body)
+    # A window nobody is signed in to can be looked at before opening it; supervisors see every window.
+    status, snap = await other.get(f"/api/v1/console/windows/{hall.window_id(6)}")
+    assert status == 200 and snap["window"]["number"] == 6
+    status, snap = await hall.manager.get(f"/api/v1/console/windows/{hall.window_id(5)}")
+    assert status == 200 and snap["current"]["number"] == ticket["number"]
+    status, snap = await serving.get(f"/api/v1/console/windows/{hall.window_id(5)}")
+    assert status == 200 and snap["current"]["number"] == ticket["number"]

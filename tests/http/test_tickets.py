@@ -105,6 +105,14 @@ async def test_priority_ticket_is_called_first(hall: Hall) -> None:
     assert body["ticket"]["id"] == elderly["id"] and body["ticket"]["priority"] == "elderly"
 
 
+async def test_the_green_channel_is_given_by_staff_never_by_a_kiosk(hall: Hall) -> None:
+    status, body = await hall.kiosk.post("/api/v1/tickets", {"queue": "A", "priority": "green_channel"})
+    assert status == 403 and body["error"] == "priority_not_on_kiosk"
+    assert (await hall.issue("A", priority="disabled"))["number"] == "A001"  # nothing was taken by the refusal
+    status, body = await hall.manager.post("/api/v1/tickets", {"queue": "A", "priority": "green_channel"})
+    assert status == 201 and body["number"] == "A002" and body["priority"] == "green_channel"
+
+
 async def test_transfer_keeps_the_number_and_places_the_ticket(hall: Hall) -> None:
     clerk = await hall.clerk_at(1)
     w1 = hall.window_id(1)
