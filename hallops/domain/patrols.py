@@ -224,9 +224,14 @@ def next_finding_status(current: FindingStatus, action: FindingAction) -> Findin
     return FINDING_MOVES.next(current, action)
 
 
-def check_verifier(verifier_user_id: int | None, rectified_by_user_id: int | None) -> None:
-    """Nobody verifies their own rectification: the check must be a second pair of eyes."""
-    if verifier_user_id is not None and verifier_user_id == rectified_by_user_id:
+def check_verifier(verifier_user_id: int | None, rectified_by_user_id: int | None,
+                   verifier_token_id: int | None = None, rectified_by_token_id: int | None = None) -> None:
+    """Nobody verifies their own rectification: the check must be a second pair of eyes. A device signed in by
+    token, with no person behind it, is one actor: it may not verify what it reported fixed either."""
+    same_person = verifier_user_id is not None and verifier_user_id == rectified_by_user_id
+    same_device = (verifier_user_id is None and verifier_token_id is not None
+                   and verifier_token_id == rectified_by_token_id)
+    if same_person or same_device:
         raise Forbidden(E.OWN_RECTIFICATION, "不能验收本人提交的整改 (you cannot verify your own rectification)")
 
 
@@ -339,13 +344,14 @@ def check_due(due_at: float, now: float) -> None:
 
 
 def finding_step(current: FindingStatus, action: FindingAction, *, is_supervisor: bool, actor_user_id: int | None,
-                 rectified_by_user_id: int | None, note: str) -> FindingStatus:
+                 rectified_by_user_id: int | None, note: str, actor_token_id: int | None = None,
+                 rectified_by_token_id: int | None = None) -> FindingStatus:
     """The status a finding moves to by `action`, or the refusal: only managers verify or reopen, nobody verifies
     their own rectification, the move must be legal from `current`, a fix or a reopening says why."""
     if action in SUPERVISOR_ACTIONS and not is_supervisor:
         raise Forbidden(E.FORBIDDEN, "只有管理人员可以验收或退回 (only managers verify or reopen)")
     if action is FindingAction.VERIFY:
-        check_verifier(actor_user_id, rectified_by_user_id)
+        check_verifier(actor_user_id, rectified_by_user_id, actor_token_id, rectified_by_token_id)
     new = next_finding_status(current, action)
     if action in (FindingAction.RECTIFY, FindingAction.REOPEN) and not note:
         raise InvalidInput(E.NOTE_REQUIRED, "请填写说明 (say what was done, or why it is reopened)", field="note")

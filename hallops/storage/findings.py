@@ -151,18 +151,21 @@ def create_finding(tx: Tx, *, hall_id: int, spec: dict[str, Any], actor: Actor) 
 def finding_action(tx: Tx, *, finding_id: int, action: FindingAction, note: str, actor: Actor) -> dict[str, Any]:
     row = load_finding(tx, finding_id, actor)
     current = FindingStatus(row["status"])
+    device = actor.token_id if actor.user_id is None else None  # a token with no person behind it
     new = finding_step(current, action, is_supervisor=actor.is_supervisor, actor_user_id=actor.user_id,
-                       rectified_by_user_id=row["rectified_by_user_id"], note=note)
+                       rectified_by_user_id=row["rectified_by_user_id"], note=note, actor_token_id=device,
+                       rectified_by_token_id=row["rectified_by_token_id"])
     sets = "status = :new, updated_at = :now"
     if action is FindingAction.RECTIFY:
         sets += (", rectification = :note, rectified_at = :now, rectified_by_user_id = :uid,"
-                 " rectified_by_name = :name")
+                 " rectified_by_token_id = :device, rectified_by_name = :name")
     elif action is FindingAction.VERIFY:
         sets += ", verified_at = :now, verified_by_user_id = :uid, verified_by_name = :name"
     elif action is FindingAction.REOPEN:
         sets += ", reopen_count = reopen_count + 1"
     tx.run(f"UPDATE findings SET {sets} WHERE id = :id",
-           {"new": new.value, "now": tx.now, "note": note, "uid": actor.user_id, "name": actor_name(actor),
+           {"new": new.value, "now": tx.now, "note": note, "uid": actor.user_id, "device": device,
+            "name": actor_name(actor),
             "id": finding_id})
     _log(tx, finding_id, actor, action.value, current.value, new.value, note)
     return _emit_finding(tx, finding_id, f"finding.{new.value}", actor)

@@ -222,6 +222,17 @@ def test_a_verifier_who_is_not_the_rectifier() -> None:
     assert e.value.message == "不能验收本人提交的整改 (you cannot verify your own rectification)"
 
 
+def test_a_device_without_a_person_is_one_verifier() -> None:
+    with pytest.raises(Forbidden) as e:
+        check_verifier(None, None, 3, 3)  # the tablet (token 3) verifying what it reported fixed
+    assert e.value.code == "own_rectification"
+    check_verifier(None, None, 3, 4)  # another tablet
+    check_verifier(None, 7, 3, None)  # a tablet verifying a person's fix
+    check_verifier(None, None, 3, None)  # a person's fix recorded before devices were tracked
+    check_verifier(None, None, None, None)  # no token either (the system): not the same actor
+    check_verifier(7, None, 3, 3)  # a person signed in: their own id decides, not the token
+
+
 @pytest.mark.parametrize(("severity", "hours"), [(Severity.MINOR, 72), (Severity.MAJOR, 24), (Severity.SERIOUS, 4)])
 def test_the_graver_the_sooner(severity: Severity, hours: int) -> None:
     assert default_due(severity, 1000.0) == 1000.0 + hours * 3600

@@ -391,3 +391,19 @@ async def test_another_halls_manager_finds_nothing_here(hall: Hall) -> None:
                  uc.alerts.rules(stranger, hall.hall_id)):
         with pytest.raises(NotFound):
             await call
+
+
+async def test_a_device_does_not_verify_what_it_reported_fixed(hall: Hall) -> None:
+    """A manager's tablet signed in by token (no person) is one actor for the four-eyes rule."""
+    tablet = hall.manager  # a manager token: a device without a user
+    status, made = await hall.admin.post("/api/v1/tokens", {"role": "manager", "hall": hall.hall_id,
+                                                            "label": "tablet-2"})
+    assert status == 201
+    other_tablet = Api(hall.client, token=made["token"])
+    f = await new_finding(hall, area="叫号区", category="hygiene", description="地面有水渍")
+    status, f = await tablet.post(f"/api/v1/findings/{f['id']}/rectify", {"note": "已拖干"})
+    assert status == 200 and f["status"] == "rectified"
+    status, body = await tablet.post(f"/api/v1/findings/{f['id']}/verify")
+    assert status == 403 and body["error"] == "own_rectification"
+    status, f = await other_tablet.post(f"/api/v1/findings/{f['id']}/verify")
+    assert status == 200 and f["status"] == "verified"
