@@ -36,6 +36,7 @@ from hallops.domain.windows import (
     require_open_for_calls,
 )
 from hallops.storage import bundles
+from hallops.storage.bundles import attach as attach_to_bundle
 from hallops.storage.db import Database, IntegrityError, Row, Tx
 from hallops.storage.rules import Rules, service_day_of, zone
 from hallops.storage.views import (
@@ -527,11 +528,17 @@ class TicketStore:
         return await self._hall_of(self._ticket_hall, "SELECT hall_id FROM tickets WHERE id = ?", ticket_id)
 
     async def issue(self, *, hall_id: int, queue: str | int, channel: Channel, priority: Priority, actor: Actor,
-                    appointment_at: float | None = None,
-                    idempotency: tuple[str, str, str] | None = None) -> tuple[dict[str, Any], bool]:
-        return await self.db.write(lambda tx: issue_ticket(
-            tx, self.rules, hall_id=hall_id, queue=queue, channel=channel, priority=priority,
-            appointment_at=appointment_at, actor=actor, idempotency=idempotency), hall=hall_id)
+                    appointment_at: float | None = None, idempotency: tuple[str, str, str] | None = None,
+                    bundle_id: int | None = None) -> tuple[dict[str, Any], bool]:
+        """Issue a ticket; one of a bundle (一件事) is marked as the bundle's in the same transaction."""
+        def job(tx: Tx) -> tuple[dict[str, Any], bool]:
+            ticket, created = issue_ticket(tx, self.rules, hall_id=hall_id, queue=queue, channel=channel,
+                                           priority=priority, appointment_at=appointment_at, actor=actor,
+                                           idempotency=idempotency)
+            if created and bundle_id is not None:
+                attach_to_bundle(tx, int(ticket["id"]), bundle_id)
+            return ticket, created
+        return await self.db.write(job, hall=hall_id)
 
     async def call_next(self, window_id: int, actor: Actor) -> dict[str, Any] | None:
         return await self.db.write(lambda tx: call_next(tx, self.rules, window_id=window_id, actor=actor),

@@ -27,9 +27,7 @@ class Bundles:
         if not bundle["stops"]:
             raise InvalidInput(E.QUEUES_REQUIRED, "该一件事的事项没有业务类型，无法取号 (no item of this bundle has a "
                                                   "queue)")
-        ticket, created = await Tickets(self.ctx).issue(actor, hall=int(bundle["hall_id"]), queue=bundle["stops"][0],
-                                                        channel=channel, priority=priority)
-        if created:
-            await self.port.attach(int(ticket["id"]), bundle_id)
+        ticket, _ = await Tickets(self.ctx).issue(actor, hall=int(bundle["hall_id"]), queue=bundle["stops"][0],
+                                                        channel=channel, priority=priority, bundle_id=bundle_id)
         return ticket | {"bundle": {"id": bundle["id"], "code": bundle["code"], "name": bundle["name"],
                                     "stops": len(bundle["stops"])}}
