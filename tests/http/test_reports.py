@@ -189,6 +189,25 @@ async def test_a_hand_computed_day_live_and_rolled_up(hall: Hall) -> None:
     assert code == 403
 
 
+async def test_the_workbook_carries_the_periods_ratings_and_cases(hall: Hall) -> None:
+    for subject in ("投诉窗口推诿", "咨询社保转移"):
+        code, _ = await hall.manager.post(f"/api/v1/halls/{hall.hall_id}/cases", {
+            "source": "supervision", "subject": subject, "kind": "complex", "department": "psb"})
+        assert code == 201
+    async with hall.client.get(f"/api/v1/halls/{hall.hall_id}/stats.xlsx?date=2026-11-30",
+                               headers={"Authorization": f"Bearer {hall.manager.token}"}) as resp:
+        assert resp.status == 200
+        wb = load_workbook(io.BytesIO(await resp.read()))
+    assert wb.sheetnames[-5:] == ["好差评-部门", "好差评-窗口", "好差评-日期", "咨询投诉-部门", "咨询投诉-日期"]
+    head, *rows = [[c.value for c in row] for row in wb["咨询投诉-部门"].iter_rows()]
+    assert head[:2] == ["名称", "评价数"] and head[5:8] == ["受理", "办结", "按时办结"]
+    assert [(r[0], r[5], r[6]) for r in rows] == [("公安分局", 2, 0)]
+    async with hall.client.get(f"/api/v1/halls/{hall.hall_id}/stats.xlsx?date=2026-11-29",
+                               headers={"Authorization": f"Bearer {hall.manager.token}"}) as resp:
+        wb = load_workbook(io.BytesIO(await resp.read()))
+    assert [[c.value for c in row] for row in wb["咨询投诉-部门"].iter_rows()][1:] == []  # the day before: none
+
+
 async def test_a_window_counts_every_call_it_made_even_of_tickets_transferred_away(hall: Hall) -> None:
     """The new-user trial's day: window 1 called A001, A002 and A003 and sent two of them on to window 2;
     window 2 called those two and A004 (recalled once, parked and called back)."""
