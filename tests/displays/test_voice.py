@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import wave
 
+import pytest
+
 from hallops.http.live import VOICE
 from hallops.voice.text import Announcement, Kind, Lang, display_text, sentence
 from tests.conftest import Hall
@@ -45,15 +47,16 @@ async def test_the_server_renders_the_call_offline_and_caches_it(hall: Hall) -> 
     assert seconds(await recall.read()) > seconds(once)  # "重呼" is longer than "请"
 
 
-async def test_every_call_is_said_within_four_seconds_so_ten_fit_in_forty(hall: Hall) -> None:
+@pytest.mark.parametrize("kind", ["call", "recall"])
+async def test_every_call_is_said_within_four_seconds_so_ten_fit_in_forty(hall: Hall, kind: str) -> None:
     total = 0.0
     for ticket, window in (("A012", 5), ("B100", 12), ("Q123", 28), ("D007", 1), ("P045", 19), ("S200", 26),
                            ("H088", 11), ("J311", 15), ("L009", 21), ("M150", 23)):
         resp = await hall.client.get(f"/api/v1/halls/{hall.hall_id}/announcement?ticket={ticket}&window={window}"
-                                     f"&token={hall.display.token}")
+                                     f"&kind={kind}&token={hall.display.token}")
         assert resp.status == 200
         length = seconds(await resp.read())
-        assert length <= 4.0, (ticket, window, length)
+        assert length <= 4.0, (kind, ticket, window, length)  # a recall (重呼) too: it was 4.1 s for Q123 at 28
         total += length
     assert total <= 40.0, total
 
