@@ -64,6 +64,8 @@
     board.live = hallops.live.connect({
       hall: config.hall,
       token: settings.token || null,
+      // A revoked screen token: reload, and the server shows the out-of-service notice (staff-only text).
+      onRevoked() { location.reload(); },
       onStatus(status) {
         lost.hidden = status !== "lost";
         document.body.classList.toggle("offline", status === "lost");

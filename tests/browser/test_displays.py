@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, Request
+from playwright.async_api import Browser, Page, Request, expect
 
 from tests.browser.conftest import CHROMIUM_ARGS, chromium, new_page, screenshot
 from tests.conftest import Hall
@@ -282,3 +282,24 @@ async def test_a_screen_without_a_token_is_sent_to_sign_in(browser: Browser, hal
     page = await new_page(browser, hall)
     await page.goto(f"/displays/{code(hall)}/lobby")
     assert "/login" in page.url
+
+
+async def test_a_wrong_or_revoked_screen_token_shows_a_staff_only_notice(browser: Browser, hall: Hall) -> None:
+    """Citizens read the wall screens: a bad token shows "out of service" with a small staff line, never a link,
+    a form or the staff sign-in; a token revoked while the screen runs brings the same notice within seconds."""
+    page = await new_page(browser, hall, 1920, 1080)
+    await page.goto(f"/displays/{code(hall)}/lobby?token=hop_not-a-token")
+    await expect(page.locator("h1")).to_contain_text("本屏暂停服务")
+    assert await page.locator("a, form, input, button").count() == 0
+    assert "令牌无效或已吊销" in await page.locator(".screen-out-staff").inner_text()
+    await screenshot(page, "lobby-bad-token")
+
+    status, made = await hall.admin.post("/api/v1/tokens", {"role": "display", "hall": hall.hall_id,
+                                                            "label": "lobby-east"})
+    assert status == 201
+    await page.goto(f"/displays/{code(hall)}/lobby?token={made['token']}")
+    await page.wait_for_function("() => window.hallopsBoard && window.hallopsBoard.state !== null")
+    status, _ = await hall.admin.delete(f"/api/v1/tokens/{made['id']}")
+    assert status in (200, 204)
+    await expect(page.locator("h1")).to_contain_text("本屏暂停服务", timeout=10000)
+    assert await page.locator("a, form, input, button").count() == 0

@@ -8,6 +8,8 @@
 //     onSnapshot(state) {},        // GET /api/v1/halls/{hall}/state shape, incl. state.seq: replace your model
 //     onEvent(ev, info) {},        // ev = {seq, type, at, payload}; info = {replay: bool, ageSeconds: number}
 //     onStatus(status, text) {},   // "connecting" | "open" | "lost"; text: "连接中断，正在重连…" when lost
+//     onRevoked() {},              // optional: the credential was revoked or signed out (close code 4401, or the
+//                                  // page itself refused after failed reconnects); no more retries
 //   });
 //   live.seq            // last sequence number applied (never goes back within a database)
 //   live.serverNow()    // a Date on the server's clock (screens' own clocks drift)
@@ -120,15 +122,25 @@
         // Messages that waited together come as one frame holding an array.
         if (Array.isArray(data)) data.forEach(handle); else handle(data);
       };
-      sock.onclose = () => {
+      sock.onclose = (ev) => {
         if (sock !== ws) return;
         ws = null;
         clearTimeout(watchdog);
         if (closed) return;
         if (refreshing) { refreshing = false; open(); return; }
+        // Revoked token or signed out (4401): not retried blindly; the page decides (a wall screen reloads and
+        // shows the server's out-of-service notice; a staff page keeps its work and says it is signed out).
+        if (ev.code === 4401 && opts.onRevoked) { opts.onRevoked(); return; }
         setStatus("lost");
         const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, attempt)) * (0.75 + Math.random() * 0.5);
         attempt += 1;
+        // A browser cannot read why a websocket handshake failed: after a few failures, ask for the page
+        // itself; refused (401/403) or sent to the sign-in means the credential went while we were away.
+        if (opts.onRevoked && attempt % 3 === 0) {
+          fetch(location.href, { cache: "no-store", credentials: "same-origin" }).then((r) => {
+            if (r.status === 401 || r.status === 403 || (r.redirected && r.url.includes("/login"))) opts.onRevoked();
+          }).catch(() => { /* the server is unreachable: keep retrying */ });
+        }
         retryTimer = setTimeout(open, delay);
       };
       sock.onerror = () => { /* onclose follows */ };
