@@ -60,6 +60,8 @@ class WsClient(asyncio.Protocol):
         self.buf = b""
         self.upgraded = False
         self.transport: asyncio.Transport | None = None
+        # Set when the hall's snapshot has arrived: the screen is caught up and follows live events from here.
+        self.ready: asyncio.Future[None] = opened.get_loop().create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -102,6 +104,8 @@ class WsClient(asyncio.Protocol):
                 break
             if op in (0x1, 0x0) and CALLED in buf[i:i + n]:  # whole frames: a chunk may split the marker
                 self.rec.hit()
+            if not self.ready.done() and op == 0x1 and buf[i:i + 20].startswith(b'{"type":"snapshot"'):
+                self.ready.set_result(None)
             if op == 0x9 and self.transport is not None:  # ping: answer with a masked pong
                 payload = buf[i:i + n]
                 mask = os.urandom(4)
