@@ -41,6 +41,9 @@ ADDRESS = Budget(free=50, base_delay=30.0, max_delay=900.0, forget_after=3600.0)
 ACCOUNT_HERE = Budget(free=10, base_delay=30.0, max_delay=900.0, forget_after=3600.0)
 ACCOUNT_UNKNOWN_DEVICES = Budget(free=20, base_delay=60.0, max_delay=3600.0, forget_after=6 * 3600.0)
 KNOWN_DEVICE = Budget(free=10, base_delay=5.0, max_delay=300.0, forget_after=3600.0)
+# A reset code has 80 bits (16 of 32 letters): guessing is hopeless, but the pages that take one are public,
+# so an address that keeps offering wrong codes is slowed like a guesser of passwords.
+RESET_ADDRESS = Budget(free=10, base_delay=60.0, max_delay=3600.0, forget_after=3600.0)
 FORGET_ROWS_AFTER = 24 * 3600.0  # counters untouched this long are deleted
 
 
@@ -58,6 +61,11 @@ def attempt_keys(username: str, address: str | None, device: str | None) -> dict
         return {f"dev:{user}/{device}": KNOWN_DEVICE}
     addr = address or "?"
     return {f"addr:{addr}": ADDRESS, f"acct:{user}@{addr}": ACCOUNT_HERE, f"acct:{user}": ACCOUNT_UNKNOWN_DEVICES}
+
+
+def reset_keys(address: str | None) -> dict[str, Budget]:
+    """The key a reset-code attempt is counted under: its address (there is no account to name yet)."""
+    return {f"reset:{address or '?'}": RESET_ADDRESS}
 
 
 def forgotten_on_success(keys: Mapping[str, Budget]) -> tuple[list[str], list[str]]:

@@ -67,7 +67,7 @@ async def change_password(request: web.Request, actor: Actor, body: ab.PasswordC
 @routes.post("/api/v1/password-reset/check", summary="Whose one-time reset code this is", roles=None,
              body=ab.ResetCode)
 async def check_reset(request: web.Request, actor: Actor | None, body: ab.ResetCode) -> web.Response:
-    return json_response(await request.app[USECASES].accounts.reset_user(body.code))
+    return json_response(await request.app[USECASES].accounts.reset_user(body.code, client_address(request)))
 
 
 @routes.post("/api/v1/password-reset", summary="Set a new password with a one-time reset code", roles=None,

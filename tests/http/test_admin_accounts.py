@@ -185,3 +185,20 @@ async def test_sign_ins_and_failures_are_audited_with_their_address(hall: Hall) 
     assert failed["actor"] == "clerk1" and failed["address"] == "127.0.0.1" and failed["role"] == ""
     [ok] = await audit(hall, "signin.ok")
     assert ok["actor_user_id"] is not None and ok["summary"] == "clerk1 登录"
+
+
+async def test_wrong_reset_codes_from_one_address_are_slowed_after_ten(hall: Hall) -> None:
+    user = await add_clerk(hall)
+    _, r = await hall.admin.post(f"/api/v1/users/{user['id']}/reset-password", {})
+    wrong = {"code": "AAAA-BBBB-CCCC-DDDD"}
+    for _ in range(10):  # the tenth wrong code is still answered
+        status, body = await hall.anon.post("/api/v1/password-reset/check", wrong)
+        assert status == 422 and body["error"] == "bad_reset_code"
+    status, body = await hall.anon.post("/api/v1/password-reset/check", wrong)
+    assert status == 429 and body["error"] == "too_many_attempts" and "重置码" in body["message"]
+    # The right code waits too (the address is slowed, whatever it sends), and nothing changes meanwhile.
+    status, _ = await hall.anon.post("/api/v1/password-reset", {"code": r["code"], "password": "Winter-2026-hall"})
+    assert status == 429
+    hall.clock.advance(61)  # the first delay is a minute
+    status, body = await hall.anon.post("/api/v1/password-reset", {"code": r["code"], "password": "Winter-2026-hall"})
+    assert status == 200 and body == {"username": "lihua"}
