@@ -12,7 +12,7 @@ import pytest
 
 from hallops.cli import _with_usecases, ensure_demo
 from hallops.config import Config
-from hallops.demo import demo_opening_hours
+from hallops.demo import DemoClock, demo_opening_hours
 from hallops.domain.patrols import FindingStatus
 from hallops.domain.stats import Period
 from hallops.usecases import UseCases
@@ -82,22 +82,14 @@ def test_the_demo_opens_at_its_start(now: tuple[int, int], hours: str) -> None:
     assert demo_opening_hours(dt.datetime(2026, 12, 1, *now, tzinfo=SHANGHAI)) == hours
 
 
-class NightClock:
+class NightClock(DemoClock):
     """01:30 in Shanghai on 2 December: before the 03:00 rollover, so the service day is still 1 December.
     The demo sets it back to record its yesterday and releases it to this night again."""
 
-    def __init__(self) -> None:
-        self.night = dt.datetime(2026, 12, 2, 1, 30, tzinfo=SHANGHAI).timestamp()
-        self.at: float | None = None
+    NIGHT = dt.datetime(2026, 12, 2, 1, 30, tzinfo=SHANGHAI).timestamp()
 
     def __call__(self) -> float:
-        return self.night if self.at is None else self.at
-
-    def set(self, when: dt.datetime) -> None:
-        self.at = when.timestamp()
-
-    def release(self) -> None:
-        self.at = None
+        return self.NIGHT if self.at is None else self.at
 
 
 async def test_a_demo_started_after_midnight_records_the_service_day_before(config: Config) -> None:

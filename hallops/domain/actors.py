@@ -43,19 +43,12 @@ class Actor:
         raise Forbidden(E.FORBIDDEN, "无权操作窗口 (this role cannot act on windows)")
 
     def check_window_view(self, window_id: int, signed_in_user_id: int | None) -> None:
-        """A clerk sees the console of their own window, or of a window nobody is signed in to (to open it);
-        never a window another clerk is serving at (its citizen's ticket, history and figures are theirs)."""
-        if self.is_supervisor:
+        """A clerk sees the console of a window they may act on (`check_window`), or, signed in with a password,
+        of a window nobody is signed in to (to open it): never a window another clerk is serving at (its
+        citizen's ticket, history and figures are theirs)."""
+        if self.role is Role.CLERK and self.window_id is None and signed_in_user_id is None:
             return
-        if self.role is Role.CLERK:
-            if self.window_id is not None:
-                if self.window_id == window_id:
-                    return
-            elif signed_in_user_id is None or signed_in_user_id == self.user_id:
-                return
-            raise Forbidden(E.NOT_YOUR_WINDOW,
-                            "另一位工作人员正在该窗口办理 (another clerk is signed in to this window)")
-        raise Forbidden(E.FORBIDDEN, "无权查看窗口 (this role cannot see a window's console)")
+        self.check_window(window_id, signed_in_user_id)
 
     def check_priority(self, priority: Priority) -> None:
         """Elderly and disabled priority are given on sight, by a kiosk's buttons or by staff; the green channel

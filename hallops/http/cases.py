@@ -181,9 +181,19 @@ async def figures(request: web.Request, actor: Actor) -> web.Response:
     return json_response(await _uc(request).figures(actor, _hall_id(request), _period(request)))
 
 
-_CSV_COLUMNS = (("rated", "评价数"), ("bad", "差评"), ("unrated", "未评价"), ("satisfaction_rate", "满意率"),
-                ("received", "受理"), ("closed", "办结"), ("on_time", "按时办结"), ("overdue", "超期"),
-                ("completion_rate", "办结率"), ("on_time_rate", "按时办结率"))
+# The figures' columns and sections, as this CSV and the statistics workbook (http/reports.py) export them.
+QUALITY_COLUMNS = (("rated", "评价数"), ("bad", "差评"), ("unrated", "未评价"), ("satisfaction_rate", "满意率"),
+                   ("received", "受理"), ("closed", "办结"), ("on_time", "按时办结"), ("overdue", "超期"),
+                   ("completion_rate", "办结率"), ("on_time_rate", "按时办结率"))
+UNNAMED = "（未指定）"
+
+
+def quality_sections(f: dict[str, Any]) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """(category, dimension, rows) of the quality figures: ratings by department, window and day; cases by
+    department and day."""
+    return [("好差评", "部门", f["ratings"]["by_department"]), ("好差评", "窗口", f["ratings"]["by_window"]),
+            ("好差评", "日期", f["ratings"]["by_day"]), ("咨询投诉", "部门", f["cases"]["by_department"]),
+            ("咨询投诉", "日期", f["cases"]["by_day"])]
 
 
 @routes.get("/api/v1/halls/{hall}/quality-figures.csv", summary="The figures as CSV (UTF-8 with BOM for Excel): "
@@ -194,14 +204,11 @@ async def figures_csv(request: web.Request, actor: Actor) -> web.Response:
     f = await _uc(request).figures(actor, _hall_id(request), _period(request))
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["类别", "维度", "名称", *[zh for _, zh in _CSV_COLUMNS]])
-    sections = [("好差评", "部门", f["ratings"]["by_department"]), ("好差评", "窗口", f["ratings"]["by_window"]),
-                ("好差评", "日期", f["ratings"]["by_day"]), ("咨询投诉", "部门", f["cases"]["by_department"]),
-                ("咨询投诉", "日期", f["cases"]["by_day"])]
-    for what, dim, rows in sections:
+    w.writerow(["类别", "维度", "名称", *[zh for _, zh in QUALITY_COLUMNS]])
+    for what, dim, rows in quality_sections(f):
         for r in rows:
-            w.writerow([what, dim, r["name"] if r["name"] is not None else "（未指定）",
-                        *["" if r.get(k) is None else r[k] for k, _ in _CSV_COLUMNS]])
+            w.writerow([what, dim, r["name"] if r["name"] is not None else UNNAMED,
+                        *["" if r.get(k) is None else r[k] for k, _ in QUALITY_COLUMNS]])
     name = f"quality-{f['period']['from']}-{f['period']['to']}.csv"
     return web.Response(body=("\ufeff" + buf.getvalue()).encode(), content_type="text/csv", charset="utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})

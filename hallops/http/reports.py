@@ -11,6 +11,7 @@ import asyncio
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
@@ -23,6 +24,7 @@ from hallops.domain.model import Role
 from hallops.domain.stats import Period, PeriodKind, parse_date
 from hallops.http.api import RouteTable, hall_of, json_response, path_int
 from hallops.http.bodies import Body
+from hallops.http.cases import QUALITY_COLUMNS, UNNAMED, quality_sections
 from hallops.http.keys import USECASES
 from hallops.http.web import JINJA, render
 from hallops.reports import render as rendering
@@ -159,54 +161,41 @@ async def stats_csv(request: web.Request, actor: Actor) -> web.Response:
                         headers={"Content-Disposition": f'attachment; filename="{_filename(data, "csv")}"'})
 
 
-# The 好差评 and 咨询投诉 figures of the same period (issue 12): the sheets a centre hands upward with its tickets.
-QUALITY_COLUMNS = (("name", "名称"), ("rated", "评价数"), ("bad", "差评"), ("unrated", "未评价"),
-                   ("satisfaction_rate", "满意率"), ("received", "受理"), ("closed", "办结"), ("on_time", "按时办结"),
-                   ("overdue", "超期"), ("completion_rate", "办结率"), ("on_time_rate", "按时办结率"))
-
-
-def _quality_sheets(quality: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
-    r, c = quality["ratings"], quality["cases"]
-    return [("好差评-部门", r["by_department"]), ("好差评-窗口", r["by_window"]), ("好差评-日期", r["by_day"]),
-            ("咨询投诉-部门", c["by_department"]), ("咨询投诉-日期", c["by_day"])]
-
-
-def _xlsx(data: dict[str, Any], quality: dict[str, Any] | None = None) -> bytes:
-    from openpyxl import Workbook
+def _table(wb: Any, title: str, columns: Sequence[tuple[str, str]], rows: Iterable[list[Any]], width: int) -> Any:
+    """A sheet: bold headings, the rows, rates as percentages, the first column `width` wide."""
     from openpyxl.styles import Font
+
+    ws = wb.create_sheet(title)
+    ws.append([zh for _, zh in columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append(row)
+    for col, (key, _) in zip(ws.iter_cols(min_row=2), columns, strict=False):
+        if key.endswith("_rate"):
+            for cell in col:
+                cell.number_format = "0.0%"
+    ws.column_dimensions["A"].width = width
+    return ws
+
+
+def _xlsx(data: dict[str, Any], quality: dict[str, Any]) -> bytes:
+    """A sheet per dimension, the days, then the period's 好差评 and 咨询投诉 figures (issue 12)."""
+    from openpyxl import Workbook
 
     wb = Workbook()
     wb.remove(wb.active)
     for dim, rows in _export_rows(data):
-        ws = wb.create_sheet(DIM_ZH[dim])
-        ws.append([zh for _, zh in EXPORT_COLUMNS])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for r in rows:
-            ws.append([_cell(r, c) for c, _ in EXPORT_COLUMNS])
-        for col, (c, _) in zip(ws.iter_cols(min_row=2), EXPORT_COLUMNS, strict=False):
-            if c.endswith("_rate"):
-                for cell in col:
-                    cell.number_format = "0.0%"
-        ws.column_dimensions["A"].width = 28
+        ws = _table(wb, DIM_ZH[dim], EXPORT_COLUMNS, ([_cell(r, c) for c, _ in EXPORT_COLUMNS] for r in rows), 28)
         ws.freeze_panes = "B2"
     days = wb.create_sheet("每日")
     days.append(["日期", "取号", "办结", "过号", "平均等候(分)"])
     for d in data["days"]:
         days.append([d["day"], d["issued"], d["served"], d["no_show"], d["mean_wait_minutes"]])
-    for title, rows in _quality_sheets(quality) if quality is not None else []:
-        ws = wb.create_sheet(title)
-        ws.append([zh for _, zh in QUALITY_COLUMNS])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for r in rows:
-            ws.append([("（未指定）" if r.get(k) is None else r[k]) if k == "name" else r.get(k)
-                       for k, _ in QUALITY_COLUMNS])
-        for col, (k, _) in zip(ws.iter_cols(min_row=2), QUALITY_COLUMNS, strict=False):
-            if k.endswith("_rate"):
-                for cell in col:
-                    cell.number_format = "0.0%"
-        ws.column_dimensions["A"].width = 24
+    for what, dim, rows in quality_sections(quality):
+        _table(wb, f"{what}-{dim}", (("name", "名称"), *QUALITY_COLUMNS),
+               ([UNNAMED if r["name"] is None else r["name"], *[r.get(k) for k, _ in QUALITY_COLUMNS]] for r in rows),
+               24)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

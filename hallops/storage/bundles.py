@@ -40,7 +40,7 @@ def attach(tx: Tx, ticket_id: int, bundle_id: int) -> None:
 
 
 class BundlesPort:
-    """Reading a bundle for issuing, and marking a ticket as a bundle's."""
+    """Reading a bundle for issuing (a ticket is marked as the bundle's as it is issued: storage/tickets.py)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -54,9 +54,6 @@ class BundlesPort:
                                 "WHERE bi.bundle_id = ? ORDER BY bi.position", (bundle_id,))
         stops = bundles.route(b["queue_id"], [x[0] for x in items])
         return {**dict(b), "stops": stops}
-
-    async def attach(self, ticket_id: int, bundle_id: int) -> None:
-        await self.db.write(lambda tx: attach(tx, ticket_id, bundle_id))
 
     async def progress(self, ticket_id: int) -> dict[str, Any] | None:
         row = await self.db.one("SELECT bundle_id, step FROM bundle_tickets WHERE ticket_id = ?", (ticket_id,))

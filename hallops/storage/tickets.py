@@ -36,7 +36,6 @@ from hallops.domain.windows import (
     require_open_for_calls,
 )
 from hallops.storage import bundles
-from hallops.storage.bundles import attach as attach_to_bundle
 from hallops.storage.db import Database, IntegrityError, Row, Tx
 from hallops.storage.rules import Rules, service_day_of, zone
 from hallops.storage.views import (
@@ -536,7 +535,7 @@ class TicketStore:
                                            priority=priority, appointment_at=appointment_at, actor=actor,
                                            idempotency=idempotency)
             if created and bundle_id is not None:
-                attach_to_bundle(tx, int(ticket["id"]), bundle_id)
+                bundles.attach(tx, int(ticket["id"]), bundle_id)
             return ticket, created
         return await self.db.write(job, hall=hall_id)
 

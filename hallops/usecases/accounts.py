@@ -153,8 +153,9 @@ class Accounts:
         out = await self.port.issue_reset(user_id, code, lambda u: self._may_manage(actor, u), actor)
         return {"user": out["user"], "code": code, "link": f"/reset#code={code}", "expires_at": out["expires_at"]}
 
-    async def _reset_attempt(self, address: str | None) -> dict[str, limits.Budget]:
-        """Counted before the code is looked at: an address past its budget waits (429), whatever it sends."""
+    async def _reset_holder(self, code: str, address: str | None) -> dict[str, Any]:
+        """The user a reset code belongs to. The attempt is counted before the code is looked at: an address
+        past its budget waits (429), whatever it sends; a right code forgets its address's wrong ones."""
         keys = limits.reset_keys(address)
         now = self.ctx.clock()
         try:
@@ -162,27 +163,20 @@ class Accounts:
         except TooManyRequests as e:
             raise TooManyRequests(E.TOO_MANY_ATTEMPTS, "重置码错误次数过多，请稍后再试或联系管理员 (too many wrong "
                                   "reset codes; try again later)", **e.detail) from None
-        return keys
+        user = await self.port.reset_user(_norm_code(code))
+        if user is None:
+            raise InvalidInput(E.BAD_RESET_CODE, "重置码无效、已用过或已过期，请联系管理员 (the reset code is wrong, "
+                                                 "used or expired)", field="code")
+        await self.ctx.ports.signin.succeeded(list(keys), [])
+        return dict(user)
 
     async def reset_user(self, code: str, address: str | None = None) -> dict[str, Any]:
         """Whose reset code this is (the reset page greets them by name)."""
-        keys = await self._reset_attempt(address)
-        user = await self.port.reset_user(_norm_code(code))
-        if user is not None:
-            await self.ctx.ports.signin.succeeded(list(keys), [])
-        if user is None:
-            raise InvalidInput(E.BAD_RESET_CODE, "重置码无效、已用过或已过期，请联系管理员 (the reset code is wrong, "
-                                                 "used or expired)", field="code")
+        user = await self._reset_holder(code, address)
         return {"username": user["username"], "display_name": user["display_name"]}
 
     async def use_reset(self, code: str, password: str, address: str | None) -> dict[str, Any]:
-        keys = await self._reset_attempt(address)
-        user = await self.port.reset_user(_norm_code(code))
-        if user is not None:
-            await self.ctx.ports.signin.succeeded(list(keys), [])
-        if user is None:
-            raise InvalidInput(E.BAD_RESET_CODE, "重置码无效、已用过或已过期，请联系管理员 (the reset code is wrong, "
-                                                 "used or expired)", field="code")
+        user = await self._reset_holder(code, address)
         check_password(password, username=user["username"])
         done = await self.port.use_reset(_norm_code(code), password, address)
         return {"username": done["username"]}

@@ -28,6 +28,6 @@ class Bundles:
             raise InvalidInput(E.QUEUES_REQUIRED, "该一件事的事项没有业务类型，无法取号 (no item of this bundle has a "
                                                   "queue)")
         ticket, _ = await Tickets(self.ctx).issue(actor, hall=int(bundle["hall_id"]), queue=bundle["stops"][0],
-                                                        channel=channel, priority=priority, bundle_id=bundle_id)
+                                                  channel=channel, priority=priority, bundle_id=bundle_id)
         return ticket | {"bundle": {"id": bundle["id"], "code": bundle["code"], "name": bundle["name"],
                                     "stops": len(bundle["stops"])}}

@@ -32,7 +32,7 @@ VOICES = {Lang.ZH: "cmn", Lang.EN: "en-gb"}
 SPEEDS_WPM = {Lang.ZH: 210, Lang.EN: 175}
 # "重呼" takes two syllables where a call's "请" takes one: a recall of a three-digit number to a two-digit
 # window came to 4.1 s at 210 wpm, so recalls are said a little faster (3.9 s at 225, measured with sox).
-RECALL_SPEEDS_WPM = {Lang.ZH: 225, Lang.EN: 175}
+RECALL_SPEEDS_WPM = SPEEDS_WPM | {Lang.ZH: 225}
 SPEED_WPM = SPEEDS_WPM[Lang.ZH]
 AMPLITUDE = 80  # espeak's 100 touches full scale; leave headroom
 CHIME_TONES = ((784.0, 0.13), (659.3, 0.24))  # G5 then E5: a short "ding-dong"
