@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from hallops.domain.actors import Actor
+from hallops.domain.calendar import CountFrom, Deadline, WorkCalendar
 from hallops.domain.errors import Conflict, E, Forbidden, InvalidInput, UnsupportedMediaType
 from hallops.domain.model import Role
 from hallops.domain.numbering import IssuingHours
@@ -180,8 +181,14 @@ class Severity(enum.StrEnum):
 
 
 SEVERITY_ZH = {Severity.MINOR: "一般", Severity.MAJOR: "较重", Severity.SERIOUS: "严重"}
-# Default time to rectify when the manager gives no due date: the graver, the sooner.
-DEFAULT_DUE_HOURS = {Severity.MINOR: 72.0, Severity.MAJOR: 24.0, Severity.SERIOUS: 4.0}
+# Default time to rectify when the manager gives no due date, in working days on the hall's calendar (the one
+# deadline engine of hallops/domain/calendar.py, shared with rating follow-ups and cases), counted by default
+# from the day the finding is made: a serious one is due by the end of that working day. The graver, the
+# sooner. A hall changes them in its quality settings (`FINDING_DAYS_SETTING`, `finding_count_from`).
+DEFAULT_DUE_DAYS = {Severity.MINOR: 5, Severity.MAJOR: 3, Severity.SERIOUS: 1}
+FINDING_DAYS_SETTING = {Severity.MINOR: "finding_minor_days", Severity.MAJOR: "finding_major_days",
+                        Severity.SERIOUS: "finding_serious_days"}
+FINDING_COUNT_FROM = CountFrom.RECEIPT_DAY
 
 
 class FindingStatus(enum.StrEnum):
@@ -239,8 +246,15 @@ def is_overdue(status: FindingStatus, due_at: float | None, now: float) -> bool:
     return status in PENDING_FIX and due_at is not None and now > due_at
 
 
-def default_due(severity: Severity, created_at: float) -> float:
-    return created_at + DEFAULT_DUE_HOURS[severity] * 3600
+def default_deadline(calendar: WorkCalendar, found: dt.date, severity: Severity,
+                     settings: Mapping[str, object] | None = None) -> Deadline:
+    """The due day of a finding made on `found` when the manager gives no due date: the severity's working
+    days on the hall's calendar, by the hall's counting rule for findings (from the day found, unless the
+    hall says otherwise). Provisional when counted over a year nobody has published."""
+    s = settings or {}
+    days = int(s.get(FINDING_DAYS_SETTING[severity], DEFAULT_DUE_DAYS[severity]))  # type: ignore[call-overload]
+    count_from = CountFrom(str(s.get("finding_count_from", FINDING_COUNT_FROM.value)))
+    return calendar.deadline(found, days, count_from)
 
 
 # -- escalation -------------------------------------------------------------------------------------------

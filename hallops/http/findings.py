@@ -19,6 +19,7 @@ from hallops.domain.patrols import MAX_PHOTO_BYTES, FindingAction, FindingStatus
 from hallops.http.api import RouteTable, hall_of, json_response, path_int, query_int
 from hallops.http.bodies import Body, Id, ShortText
 from hallops.http.keys import USECASES
+from hallops.wire import iso
 from hallops.wire.findings import finding_detail_json, finding_json, photo_json
 
 routes = RouteTable("findings")
@@ -53,7 +54,9 @@ class NewFinding(Body):
     responsible: Id | None = Field(None, description="user id of who fixes it (default: the clerk, or whoever "
                                                      "is signed in at the window)")
     responsible_name: ShortText = Field("", description="who fixes it, when not a user (e.g. the cleaning firm)")
-    due_at: DueAt | None = Field(None, description="with its UTC offset; default by severity: 72 h, 24 h, 4 h")
+    due_at: DueAt | None = Field(None, description="with its UTC offset; default: the end of the working day "
+                                                   "the severity allows (minor 5, major 3, serious 1 working "
+                                                   "days, counted from the day found; the hall may change them)")
 
 
 class FindingNote(Body):
@@ -93,6 +96,14 @@ async def list_findings(request: web.Request, actor: Actor) -> web.Response:
 async def create_finding(request: web.Request, actor: Actor, body: NewFinding) -> web.Response:
     out = await request.app[USECASES].findings.open(actor, int(hall_of(request)["id"]), body.model_dump())
     return json_response(finding_json(out), status=201)
+
+
+@routes.get("/api/v1/halls/{hall}/finding-dues", summary="By when a finding made now is due, per severity, "
+            "when no date is given (working days on the hall's calendar)", roles=SUPERVISORS)
+async def finding_dues(request: web.Request, actor: Actor) -> web.Response:
+    out = await request.app[USECASES].findings.default_dues(actor, int(hall_of(request)["id"]))
+    return json_response({sev: {"due_at": iso(d["due_at"]), "provisional": d["provisional"]}
+                          for sev, d in out.items()})
 
 
 @routes.get("/api/v1/findings/{finding_id:\\d+}", summary="A finding with its photos and history", roles=STAFF)

@@ -66,6 +66,11 @@ class SettingsChange(Body):
     complex_days: Annotated[StrictInt, Field(ge=1, le=MAX_WORKING_DAYS)] | None = None
     followup_days: Annotated[StrictInt, Field(ge=1, le=MAX_WORKING_DAYS)] | None = None
     count_from: CountFrom | None = None
+    # a patrol finding given no due date: working days by severity, and how they are counted
+    finding_minor_days: Annotated[StrictInt, Field(ge=1, le=MAX_WORKING_DAYS)] | None = None
+    finding_major_days: Annotated[StrictInt, Field(ge=1, le=MAX_WORKING_DAYS)] | None = None
+    finding_serious_days: Annotated[StrictInt, Field(ge=1, le=MAX_WORKING_DAYS)] | None = None
+    finding_count_from: CountFrom | None = None
     rating_limit_minutes: Annotated[StrictInt, Field(ge=1, le=60 * 24 * 30)] | None = None
     pad_minutes: Annotated[StrictInt, Field(ge=1, le=120)] | None = None
     scan_at: Annotated[StrictStr, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] | None = None

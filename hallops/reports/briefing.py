@@ -135,8 +135,16 @@ def patrols_section(r: dict[str, Any] | None, period: Period, today: dt.date, tz
             "rectified": r["rectified"], "verified": r["verified"], "open": len(r["open"]),
             "overdue": [{"id": f["id"], "description": f["description"], "window": f["window"], "area": f["area"],
                          "responsible": f["responsible_name"], "severity": f["severity"],
-                         "due": dt.datetime.fromtimestamp(f["due_at"], tz).strftime("%m-%d %H:%M"),
+                         "due": due_text(f["due_at"], tz),
                          "escalation": f["escalation"]} for f in overdue]}
+
+
+def due_text(ts: float, tz: Any) -> str:
+    """A due instant as the briefing prints it; the end of a due day (the next 00:00) as that day's 24:00."""
+    t = dt.datetime.fromtimestamp(ts, tz)
+    if t.time() == dt.time(0):
+        return (t - dt.timedelta(days=1)).strftime("%m-%d 24:00")
+    return t.strftime("%m-%d %H:%M")
 
 
 def appointments_section(totals: dict[str, Any], bookings: dict[str, int] | None) -> dict[str, Any]:

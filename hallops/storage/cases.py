@@ -27,10 +27,12 @@ from hallops.domain.cases import (
 from hallops.domain.errors import Conflict, E, InvalidInput, NotFound
 from hallops.domain.events import Ev
 from hallops.domain.model import Role
+from hallops.domain.patrols import PENDING_FIX
 from hallops.domain.ratings import BAD_LEVELS, SCORES, UNRATED, VOIDED, Level
 from hallops.domain.scores import WindowParts, window_score
 from hallops.storage import quality as q
 from hallops.storage.db import Database, IntegrityError, Row, Tx
+from hallops.storage.finding_views import FINDING_SELECT
 
 CASE_SELECT = ("SELECT c.*, d.name AS department_name, w.number AS window_number FROM cases c "
                "LEFT JOIN departments d ON d.id = c.department_id LEFT JOIN windows w ON w.id = c.window_id")
@@ -197,7 +199,8 @@ def _hhmm(text: str) -> dt.time:
 
 def scan_hall(tx: Tx, hall_id: int, *, force: bool = False) -> dict[str, Any] | None:
     """Once a working day at the hall's scan time: what is due within a working day, and what is overdue, among
-    open cases and follow-ups (and patrol findings, whose due instants are their own). None when not due."""
+    open cases, follow-ups and patrol findings awaiting their fix (one deadline engine: the hall's calendar).
+    None when not due."""
     tz = q.hall_tz(tx, hall_id)
     settings = q.tx_settings(tx, hall_id)
     local = dt.datetime.fromtimestamp(tx.now, tz)
@@ -225,10 +228,22 @@ def scan_hall(tx: Tx, hall_id: int, *, force: bool = False) -> dict[str, Any] | 
                  "who": f["clerk_name"] or ""}
         state = cal.due_state(dt.date.fromisoformat(f["due_day"]), today)
         (overdue if state is DueState.OVERDUE else due_soon if state is DueState.DUE_SOON else []).append(entry)
-    findings_overdue = tx.one("SELECT count(*) AS n FROM findings WHERE hall_id = ? AND status <> 'verified' "
-                              "AND due_at < ?", (hall_id, tx.now))
+    findings_overdue = 0
+    pending = tuple(s.value for s in PENDING_FIX)  # a rectified finding waits for the manager, not the fixer
+    for f in tx.all(f"{FINDING_SELECT} WHERE f.hall_id = ? AND f.status IN ({','.join('?' * len(pending))}) "
+                    "ORDER BY f.due_at, f.id", (hall_id, *pending)):
+        due_day = q.local_date(f["due_at"] - 1, tz)  # a default due instant is the end of its day: 24:00
+        entry = {"subject": "finding", "id": f["id"], "due_day": due_day.isoformat(),
+                 "title": f"巡查问题 #{f['id']} {f['category_name'] or f['category']}"
+                          + (f" {f['window_number']}号窗口" if f["window_number"] else ""),
+                 "who": f["responsible_name"] or ""}
+        if f["due_at"] < tx.now:  # a finding's due time is an instant (a manager may set one within the day)
+            overdue.append(entry)
+            findings_overdue += 1
+        elif cal.due_state(due_day, today) is DueState.DUE_SOON:
+            due_soon.append(entry)
     result = {"day": today.isoformat(), "due_soon": due_soon, "overdue": overdue,
-              "findings_overdue": int(findings_overdue["n"]) if findings_overdue else 0}
+              "findings_overdue": findings_overdue}
     tx.run("INSERT INTO scan_runs (hall_id, day, at, result) VALUES (?,?,?,?) ON CONFLICT (hall_id, day) "
            "DO UPDATE SET at = excluded.at, result = excluded.result",
            (hall_id, today.isoformat(), tx.now, json.dumps(result, ensure_ascii=False)))

@@ -14,8 +14,10 @@ import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hallops.domain.actors import Actor
+from hallops.domain.calendar import WorkCalendar
 from hallops.domain.errors import E, InvalidInput, NotFound
 from hallops.domain.events import Ev
 from hallops.domain.model import Role
@@ -32,12 +34,13 @@ from hallops.domain.patrols import (
     check_finding_subject,
     check_patrol_open,
     check_photo,
-    default_due,
+    default_deadline,
     default_responsible,
     escalation_for,
     finding_step,
     may_see_finding,
 )
+from hallops.storage import quality as q
 from hallops.storage.db import Database, Row, Tx
 from hallops.storage.finding_views import FINDING_SELECT, finding_brief
 from hallops.storage.patrols import actor_name, ensure_checklist, hall_row, load_patrol
@@ -90,6 +93,18 @@ def _user_in_hall(tx: Tx, user_id: int, hall_id: int, field: str) -> Row:
     return u
 
 
+def default_dues(calendar: WorkCalendar, settings: dict[str, Any], tz: ZoneInfo,
+                 now: float) -> dict[Severity, tuple[float, bool]]:
+    """Each severity's default due instant (the end of its due day in the hall's time) for a finding made now,
+    and whether it is provisional (counted over a year nobody has published)."""
+    found = q.local_date(now, tz)
+    out = {}
+    for sev in Severity:
+        d = default_deadline(calendar, found, sev, settings)
+        out[sev] = (q.end_of_day(d.due, tz), d.provisional)
+    return out
+
+
 def create_finding(tx: Tx, *, hall_id: int, spec: dict[str, Any], actor: Actor) -> dict[str, Any]:
     hall_row(tx, hall_id, actor)
     items = {r["code"] for r in ensure_checklist(tx, hall_id)} | {OTHER_CATEGORY.code}
@@ -122,7 +137,12 @@ def create_finding(tx: Tx, *, hall_id: int, spec: dict[str, Any], actor: Actor) 
             "display_name"]
     severity = Severity(spec.get("severity") or Severity.MINOR)
     due_at = spec.get("due_at")
-    due = due_at.timestamp() if isinstance(due_at, dt.datetime) else default_due(severity, tx.now)
+    provisional = False
+    if isinstance(due_at, dt.datetime):
+        due = due_at.timestamp()
+    else:  # the severity's working days on the hall's calendar, to the end of the due day
+        dues = default_dues(q.tx_calendar(tx, hall_id), q.tx_settings(tx, hall_id), q.hall_tz(tx, hall_id), tx.now)
+        due, provisional = dues[severity]
     check_due(due, tx.now)
     escalation, repeats = Escalation.NONE, 1
     if window_id is not None:
@@ -131,11 +151,12 @@ def create_finding(tx: Tx, *, hall_id: int, spec: dict[str, Any], actor: Actor) 
         escalation, repeats = escalation_for([*times, tx.now], tx.now)
     fid = tx.insert(
         "INSERT INTO findings (hall_id, patrol_id, category, severity, description, window_id, clerk_user_id, area,"
-        " responsible_user_id, responsible_name, due_at, status, escalation, repeat_count, created_at,"
-        " created_by_user_id, created_by_name, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " responsible_user_id, responsible_name, due_at, due_provisional, status, escalation, repeat_count,"
+        " created_at, created_by_user_id, created_by_name, updated_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (hall_id, patrol_id, category, severity.value, spec["description"], window_id, clerk_id, area,
-         responsible_id, responsible_name, due, FindingStatus.OPEN.value, escalation.value, repeats, tx.now,
-         actor.user_id, actor_name(actor), tx.now))
+         responsible_id, responsible_name, due, int(provisional), FindingStatus.OPEN.value, escalation.value,
+         repeats, tx.now, actor.user_id, actor_name(actor), tx.now))
     if patrol_id is not None:
         tx.run("INSERT INTO patrol_checks (patrol_id, item_code, result, note, at) VALUES (?,?,'finding','',?) "
                "ON CONFLICT (patrol_id, item_code) DO UPDATE SET result = 'finding', at = excluded.at",
@@ -189,7 +210,7 @@ def update_finding(tx: Tx, *, finding_id: int, changes: dict[str, Any], actor: A
     if isinstance(changes.get("due_at"), dt.datetime):
         due = changes["due_at"].timestamp()
         check_due(due, tx.now)
-        sets["due_at"] = due
+        sets["due_at"], sets["due_provisional"] = due, 0  # a date the manager chose is settled
     if changes.get("responsible") is not None:
         u = _user_in_hall(tx, changes["responsible"], row["hall_id"], "responsible")
         sets["responsible_user_id"], sets["responsible_name"] = u["id"], u["display_name"]
@@ -200,7 +221,8 @@ def update_finding(tx: Tx, *, finding_id: int, changes: dict[str, Any], actor: A
     tx.run(f"UPDATE findings SET {', '.join(f'{k} = :{k}' for k in sets)}, updated_at = :now WHERE id = :id",
            {**sets, "now": tx.now, "id": finding_id})
     _log(tx, finding_id, actor, "update", None, None, json.dumps(
-        {k: (iso(v) if k == "due_at" else v) for k, v in sets.items()}, ensure_ascii=False))
+        {k: (iso(v) if k == "due_at" else v) for k, v in sets.items() if k != "due_provisional"},
+        ensure_ascii=False))
     return _emit_finding(tx, finding_id, Ev.FINDING_UPDATED, actor)
 
 
@@ -294,6 +316,18 @@ class FindingsPort:
             "(f.status IN ('open', 'rectifying', 'reopened') AND f.due_at < :now) DESC, "
             "(f.status = 'verified') ASC, f.escalation <> 'none' DESC, f.due_at ASC LIMIT :limit", params)
         return [dict(r) for r in rows]
+
+    async def default_dues(self, hall_id: int) -> dict[Severity, tuple[float, bool]]:
+        """What a finding made now would be due by, per severity, when the manager gives no date."""
+        async with self.db.snapshot() as r:
+            hall = await r.one("SELECT timezone FROM halls WHERE id = ?", (hall_id,))
+            days = await r.all("SELECT day, workday FROM calendar_days WHERE hall_id = ?", (hall_id,))
+            years = await r.all("SELECT year FROM calendar_years WHERE hall_id = ?", (hall_id,))
+            settings = await r.one("SELECT settings FROM quality_settings WHERE hall_id = ?", (hall_id,))
+        if hall is None:
+            raise NotFound(E.HALL_NOT_FOUND, f"大厅不存在 (no hall {hall_id})")
+        return default_dues(q.calendar_of(days, years), q.settings_of(settings), ZoneInfo(hall["timezone"]),
+                            self.now())
 
     async def finding_counts(self, hall_id: int, now: float) -> dict[str, int]:
         r = await self.db.one(

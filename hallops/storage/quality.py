@@ -24,6 +24,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "complex_days": 15,  # 复杂件 working days
     "followup_days": 5,  # a bad rating's follow-up, working days
     "count_from": CountFrom.NEXT_DAY.value,
+    # a patrol finding with no due date given: working days by severity, from the day found (patrols.py)
+    "finding_minor_days": 5, "finding_major_days": 3, "finding_serious_days": 1,
+    "finding_count_from": CountFrom.RECEIPT_DAY.value,
     "rating_limit_minutes": 24 * 60,  # after this a visit is recorded unrated
     "pad_minutes": 5,  # the pad offers the finished visit this long
     "scan_at": "09:00",  # the daily scan, each working day, hall time
@@ -89,14 +92,6 @@ def deadline_now(tx: Tx, hall_id: int, working_days: int) -> tuple[Deadline, Zon
     tz = hall_tz(tx, hall_id)
     s = tx_settings(tx, hall_id)
     return tx_calendar(tx, hall_id).deadline(local_date(tx.now, tz), working_days, CountFrom(s["count_from"])), tz
-
-
-def due_at_after(tx: Tx, hall_id: int, working_days: int) -> tuple[float, Deadline]:
-    """The instant something received now is due after `working_days` on the hall's calendar (the end of its due
-    day), with the deadline itself (its `provisional` flag). For any subject with a due instant: a patrol
-    finding's default due time could be `due_at_after(tx, hall_id, days_for(severity))[0]` in place of hours."""
-    deadline, tz = deadline_now(tx, hall_id, working_days)
-    return end_of_day(deadline.due, tz), deadline
 
 
 def log(tx: Tx, hall_id: int, subject: str, subject_id: int, actor: Actor, action: str, from_status: str | None,

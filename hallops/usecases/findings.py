@@ -55,6 +55,13 @@ class Findings:
         actor.check_hall(hall_id)
         return with_overdue(await self.port.create(hall_id, spec, actor), self.ctx.clock())
 
+    async def default_dues(self, actor: Actor, hall_id: int) -> dict[str, dict[str, Any]]:
+        """By when a finding made now is due, per severity, when the manager gives no date (the form shows it)."""
+        require_role(actor, SUPERVISORS)
+        actor.check_hall(hall_id)
+        dues = await self.port.default_dues(hall_id)
+        return {sev.value: {"due_at": due, "provisional": provisional} for sev, (due, provisional) in dues.items()}
+
     async def get(self, actor: Actor, finding_id: int) -> dict[str, Any]:
         """A finding with its photos and history, if this actor may see it."""
         require_role(actor, STAFF)

@@ -63,7 +63,11 @@ async def test_a_full_patrol_with_a_finding_and_photo_is_rectified_and_verified(
     form = page.locator("#finding-form")
     await expect(form).to_be_visible()
     await form.locator("select[name=window]").select_option(str(hall.window_id(3)))
+    # Found Monday 30 November: a minor finding is due in 5 working days, a major one in 3 (Wednesday), the
+    # end of the day shown as its last minute; left as it is, the server counts it.
+    await expect(form.locator("input[name=due_at]")).to_have_value("2026-12-04T23:59")
     await form.locator("input[name=severity][value=major]").check()
+    await expect(form.locator("input[name=due_at]")).to_have_value("2026-12-02T23:59")
     await form.locator("textarea[name=description]").fill("3 号窗口工作人员未佩戴工作牌")
     await form.locator("input[name=photo]").set_input_files(
         {"name": "IMG_0001.png", "mimeType": "image/png", "buffer": photo_png()})
@@ -106,6 +110,7 @@ async def test_a_full_patrol_with_a_finding_and_photo_is_rectified_and_verified(
     _, body = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/findings?status=verified")
     (f,) = body["findings"]
     assert f["verified_by"] == "王建华" and f["rectified_by"] == "张丽"
+    assert f["due_at"] == "2026-12-02T16:00:00.000Z"  # 24:00 Shanghai time, counted by the server
 
 
 async def test_an_alert_is_pushed_with_a_tone_acknowledged_and_cleared(browser: Browser, hall: Hall) -> None:

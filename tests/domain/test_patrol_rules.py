@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from hallops.domain.calendar import WorkCalendar
 from hallops.domain.errors import Conflict, Forbidden, InvalidInput
 from hallops.domain.patrols import (
     DEFAULT_CHECKLIST,
@@ -18,7 +19,7 @@ from hallops.domain.patrols import (
     QuotaProgress,
     Severity,
     check_verifier,
-    default_due,
+    default_deadline,
     escalation_for,
     is_overdue,
     local_minute,
@@ -233,9 +234,36 @@ def test_a_device_without_a_person_is_one_verifier() -> None:
     check_verifier(7, None, 3, 3)  # a person signed in: their own id decides, not the token
 
 
-@pytest.mark.parametrize(("severity", "hours"), [(Severity.MINOR, 72), (Severity.MAJOR, 24), (Severity.SERIOUS, 4)])
-def test_the_graver_the_sooner(severity: Severity, hours: int) -> None:
-    assert default_due(severity, 1000.0) == 1000.0 + hours * 3600
+# Working days on the published 2026 calendar: National Day off 1–7 October (and the Mid-Autumn Friday 25
+# September), Saturday 10 October worked (调休). Counted from the day found, that day included.
+@pytest.mark.parametrize(("found", "severity", "due"), [
+    (dt.date(2026, 9, 30), Severity.SERIOUS, dt.date(2026, 9, 30)),  # the day before the holiday: that day
+    (dt.date(2026, 9, 30), Severity.MAJOR, dt.date(2026, 10, 9)),  # 30 Sep, 8 Oct, 9 Oct
+    (dt.date(2026, 9, 30), Severity.MINOR, dt.date(2026, 10, 12)),  # … 10 Oct (a make-up Saturday), 12 Oct
+    (dt.date(2026, 10, 1), Severity.SERIOUS, dt.date(2026, 10, 8)),  # found on a holiday: counted from 8 Oct
+    (dt.date(2026, 10, 10), Severity.MAJOR, dt.date(2026, 10, 13)),  # a make-up Saturday counts: 10, 12, 13 Oct
+    (dt.date(2026, 12, 4), Severity.MAJOR, dt.date(2026, 12, 8)),  # Friday, Monday, Tuesday
+])
+def test_the_graver_the_sooner_in_working_days(found: dt.date, severity: Severity, due: dt.date) -> None:
+    d = default_deadline(WorkCalendar(), found, severity)
+    assert (d.due, d.provisional) == (due, False)
+
+
+def test_a_finding_due_into_an_unpublished_year_is_provisional_until_the_hall_enters_it() -> None:
+    found = dt.date(2026, 12, 31)  # minor: 5 working days into 2027, which the package does not know
+    guessed = default_deadline(WorkCalendar(), found, Severity.MINOR)
+    assert (guessed.due, guessed.provisional, guessed.unknown_years) == (dt.date(2027, 1, 6), True, (2027,))
+    entered = WorkCalendar({dt.date(2027, 1, 1): False}, frozenset({2027}))  # New Year's Day off, year confirmed
+    d = default_deadline(entered, found, Severity.MINOR)
+    assert (d.due, d.provisional) == (dt.date(2027, 1, 7), False)
+
+
+def test_a_hall_sets_its_own_finding_days_and_counting_rule() -> None:
+    settings = {"finding_serious_days": 2, "finding_count_from": "next_day"}
+    assert default_deadline(WorkCalendar(), dt.date(2026, 9, 30), Severity.SERIOUS, settings).due == \
+        dt.date(2026, 10, 9)  # next day rule: 8 Oct is day 1, 9 Oct day 2
+    assert default_deadline(WorkCalendar(), dt.date(2026, 9, 30), Severity.MINOR, settings).due == \
+        dt.date(2026, 10, 13)  # minor keeps its 5 days, now from the next working day
 
 
 @pytest.mark.parametrize(("status", "overdue"), [

@@ -248,12 +248,3 @@ async def test_deadlines_follow_the_halls_settings(hall: Hall) -> None:
     assert code == 422
     code, _ = await hall.admin.patch(f"/api/v1/halls/{hall.hall_id}/quality-settings", {"scan_at": "25:00"})
     assert code == 422
-
-
-async def test_any_subject_gets_a_due_instant_from_the_engine(hall: Hall) -> None:
-    """What patrol findings would call for a due time in working days (storage/quality.py due_at_after)."""
-    from hallops.storage import quality
-
-    due_at, d = await hall.ports.db.write(lambda tx: quality.due_at_after(tx, hall.hall_id, 3))
-    assert d.due.isoformat() == "2026-12-03"  # Mon 30 Nov + 3 working days from the next day
-    assert due_at == dt.datetime(2026, 12, 4, 0, 0, tzinfo=SHANGHAI).timestamp()

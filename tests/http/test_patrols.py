@@ -225,9 +225,11 @@ async def test_an_overdue_finding_stands_out(hall: Hall) -> None:
     serious = await new_finding(hall, window=hall.window_id(2), severity="serious", category="integrity",
                                 description="收取群众财物")
     minor = await new_finding(hall, window=hall.window_id(2), category="signage", description="指引牌缺失")
-    assert dt.datetime.fromisoformat(serious["due_at"]) - dt.datetime.fromisoformat(serious["created_at"]) == \
-        dt.timedelta(hours=4)
-    hall.clock.advance(5 * 3600)
+    assert serious["due_at"] == "2026-11-30T16:00:00.000Z"  # found Monday 09:00: by the end of that day
+    hall.clock.advance(15 * 3600 - 1)  # Monday 23:59:59: not yet
+    status, body = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/findings?overdue=1")
+    assert body["findings"] == []
+    hall.clock.advance(2)
     status, body = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/findings?open=1")
     assert [(f["id"], f["overdue"]) for f in body["findings"]] == [(serious["id"], True), (minor["id"], False)]
     status, body = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/findings?overdue=1")
@@ -407,3 +409,43 @@ async def test_a_device_does_not_verify_what_it_reported_fixed(hall: Hall) -> No
     assert status == 403 and body["error"] == "own_rectification"
     status, f = await other_tablet.post(f"/api/v1/findings/{f['id']}/verify")
     assert status == 200 and f["status"] == "verified"
+
+
+async def test_a_findings_default_due_date_is_counted_in_working_days_on_the_halls_calendar(hall: Hall) -> None:
+    hall.clock.set(dt.datetime(2026, 9, 30, 10, 0, tzinfo=SHANGHAI))  # Wednesday, the day before National Day
+    dues = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/finding-dues")
+    assert dues == (200, {  # the end of the due day, Shanghai time (16:00 UTC)
+        "serious": {"due_at": "2026-09-30T16:00:00.000Z", "provisional": False},
+        "major": {"due_at": "2026-10-09T16:00:00.000Z", "provisional": False},
+        "minor": {"due_at": "2026-10-12T16:00:00.000Z", "provisional": False}})
+    f = await new_finding(hall, area="取号区", severity="minor")
+    assert (f["due_at"], f["due_provisional"]) == ("2026-10-12T16:00:00.000Z", False)
+    # A hall gives minor findings 2 working days from the next one: 8 and 9 October.
+    status, _ = await hall.admin.patch(f"/api/v1/halls/{hall.hall_id}/quality-settings",
+                                       {"finding_minor_days": 2, "finding_count_from": "next_day"})
+    assert status == 200
+    assert (await new_finding(hall, area="取号区", severity="minor"))["due_at"] == "2026-10-09T16:00:00.000Z"
+    # Into a year nobody has published: provisional, until the manager sets a date of their own.
+    hall.clock.set(dt.datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI))
+    f = await new_finding(hall, area="取号区", severity="major")  # now from the next day: 1, 4, 5 Jan (a guess)
+    assert (f["due_at"], f["due_provisional"]) == ("2027-01-05T16:00:00.000Z", True)
+    status, changed = await hall.manager.patch(f"/api/v1/findings/{f['id']}", {"due_at": "2027-01-05T18:00:00+08:00"})
+    assert status == 200 and (changed["due_at"], changed["due_provisional"]) == ("2027-01-05T10:00:00.000Z", False)
+    # A clerk or a kiosk does not ask.
+    assert (await hall.kiosk.get(f"/api/v1/halls/{hall.hall_id}/finding-dues"))[0] == 403
+
+
+async def test_the_daily_scan_names_findings_due_and_overdue(hall: Hall) -> None:
+    hall.clock.set(dt.datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI))  # Monday
+    late = await new_finding(hall, area="取号区", severity="serious")  # due Mon 30 Nov, 24:00
+    soon = await new_finding(hall, area="取号区", severity="major")  # due Wed 2 Dec
+    later = await new_finding(hall, area="取号区", severity="minor")  # due Fri 4 Dec
+    fixed = await new_finding(hall, area="取号区", severity="serious", description="已整改")
+    status, _ = await hall.manager.post(f"/api/v1/findings/{fixed['id']}/rectify", {"note": "已佩戴"})
+    assert status == 200
+    hall.clock.set(dt.datetime(2026, 12, 1, 9, 30, tzinfo=SHANGHAI))  # Tuesday: the next working day is Wed 2
+    out = (await hall.client.server.app[USECASES].cases.scan_due())[hall.hall_id]
+    assert [(e["subject"], e["id"]) for e in out["overdue"]] == [("finding", late["id"])]
+    assert [(e["subject"], e["id"]) for e in out["due_soon"]] == [("finding", soon["id"])]
+    assert out["findings_overdue"] == 1  # the rectified one waits for the manager: not the fixer's delay
+    assert later["id"] not in [e["id"] for e in out["due_soon"] + out["overdue"]]

@@ -39,6 +39,13 @@
     const d = new Date(iso);
     return d.toLocaleDateString("zh-CN", { month: "2-digit", day: "2-digit", timeZone: TZ }) + " " + hm(iso);
   }
+  // A finding's due time: a default one is the end of its due day (the next day's 00:00), shown as that
+  // day's 24:00; a provisional one (counted into a year whose holidays are unpublished) says so.
+  function due(f) {
+    if (!f.due_at) return "";
+    const text = hm(f.due_at) === "00:00" ? dayHm(new Date(Date.parse(f.due_at) - 60000).toISOString()).replace(/23:59$/, "24:00") : dayHm(f.due_at);
+    return esc(text) + (f.due_provisional ? ` <small class="prov" title="期限跨入未公布节假日的年份 (counted into a year whose holidays are not yet published)">${bi("待定", "provisional")}</small>` : "");
+  }
   function since(iso) { return iso ? Math.max(0, (now() - Date.parse(iso)) / 1000) : 0; }
   function dur(seconds) {
     const s = Math.round(seconds);
@@ -146,7 +153,7 @@
   }
 
   window.hallopsManager = {
-    esc, bi, nm, either, option, labelOptions, syncClock, now, hm, dayHm, since, dur, minutes, STATUS, SEVERITY, statusTag, sevTag, escTag, subject,
+    esc, bi, nm, either, option, labelOptions, syncClock, now, hm, dayHm, due, since, dur, minutes, STATUS, SEVERITY, statusTag, sevTag, escTag, subject,
     tone, unlockAudio, get tones() { return tones; }, uploadPhoto, photos, history, toast,
   };
 })();

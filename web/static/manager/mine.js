@@ -12,7 +12,7 @@
     return `<li class="mine-item ${f.overdue ? "overdue" : ""}" data-finding="${f.id}">` +
       `<h2>#${f.id} ${bi(f.category_name, f.category_name_en)} ${M.sevTag(f.severity)} ${M.statusTag(f.status)} ${M.escTag(f.escalation)}` +
       `${f.overdue ? ` <b class="bad">${bi("已超期", "Overdue")}</b>` : ""}</h2>` +
-      `<p>${esc(f.description)}</p><p class="muted">${M.subject(f)} · ${bi("期限", "due")} ${M.dayHm(f.due_at)} · ${bi("登记人", "by")} ${esc(f.created_by)}</p>` +
+      `<p>${esc(f.description)}</p><p class="muted">${M.subject(f)} · ${bi("期限", "due")} ${M.due(f)} · ${bi("登记人", "by")} ${esc(f.created_by)}</p>` +
       (f.rectification ? `<p>${bi("整改情况", "Fix")}：${esc(f.rectification)}</p>` : "") +
       `<div class="detail"></div>` +
       (can ? `<label><span>${bi("答复 / 整改说明", "Answer / what was done")}</span><textarea rows="2" maxlength="2000" name="note"></textarea></label>` +

@@ -210,14 +210,24 @@
   // -- findings: the form ----------------------------------------------------------------------------------
   const form = $("#finding-form-el");
   const dialog = $("#finding-form");
-  const SEV_DUE_H = { minor: 72, major: 24, serious: 4 };
+  // The default due date per severity comes from the server: working days on the hall's calendar (holidays
+  // and make-up days), to the end of the due day. Asked again each time the form opens.
+  let dues = {};
   function localInput(ms) {
     const d = new Date(ms + 8 * 3600 * 1000); // the hall's time (Asia/Shanghai, no DST)
     return d.toISOString().slice(0, 16);
   }
   function setDue() {
     const sev = form.querySelector("input[name=severity]:checked").value;
-    form.due_at.value = localInput(M.now() + SEV_DUE_H[sev] * 3600 * 1000);
+    const d = dues[sev];
+    // the end of the due day (24:00) shown as its last minute, which the input can hold
+    form.due_at.value = d ? localInput(Date.parse(d.due_at) - 60000) : "";
+    form.due_at.dataset.auto = form.due_at.value; // left as it is, the server counts it (and knows if it is provisional)
+    $("#ff-due-prov").hidden = !(d && d.provisional);
+  }
+  async function loadDues() {
+    try { dues = await H.api("GET", `/api/v1/halls/${hall}/finding-dues`); } catch (e) { dues = {}; }
+    setDue();
   }
   function openFindingForm(category) {
     form.reset();
@@ -237,6 +247,7 @@
     $("#ff-item").textContent = category ? `· ${itemName(category)}` : "";
     $("#ff-error").hidden = true;
     setDue();
+    loadDues();
     dialog.showModal();
   }
   form.addEventListener("change", (ev) => { if (ev.target.name === "severity") setDue(); });
@@ -249,7 +260,7 @@
       const body = {
         category: form.category.value, severity: form.querySelector("input[name=severity]:checked").value,
         description: form.description.value, area: form.area.value,
-        due_at: form.due_at.value ? form.due_at.value + ":00+08:00" : null,
+        due_at: form.due_at.value && form.due_at.value !== form.due_at.dataset.auto ? form.due_at.value + ":00+08:00" : null,
       };
       if (p) body.patrol = p.id;
       if (form.window.value) body.window = Number(form.window.value);
@@ -279,7 +290,7 @@
     $("#finding-list").innerHTML = data.findings.map((x) => `<tr class="finding ${x.overdue ? "overdue" : ""}" data-finding="${x.id}">` +
       `<td>#${x.id}</td><td><b>${bi(x.category_name, x.category_name_en)}</b><br><small>${M.subject(x)}</small></td>` +
       `<td class="desc">${esc(x.description)}</td><td>${M.sevTag(x.severity)}</td><td>${M.statusTag(x.status)} ${M.escTag(x.escalation)}</td>` +
-      `<td class="due">${x.overdue ? `<b class="bad">${bi("已超期", "Overdue")}</b><br>` : ""}<small>${M.dayHm(x.due_at)}</small></td>` +
+      `<td class="due">${x.overdue ? `<b class="bad">${bi("已超期", "Overdue")}</b><br>` : ""}<small>${M.due(x)}</small></td>` +
       `<td>${esc(x.responsible.name || "")}</td></tr>`).join("") ||
       `<tr><td class="muted">${bi("没有符合条件的问题", "No findings here")}</td></tr>`;
   }
@@ -298,7 +309,7 @@
       (f.escalation !== "none" ? `<p class="esc-note">${either(`30 天内同一窗口同类问题第 ${f.repeat_count} 次，建议${f.escalation === "interview" ? "约谈" : "发提醒告知函"}`, `Found ${f.repeat_count} times at this window in 30 days: ${f.escalation === "interview" ? "an interview" : "a reminder notice"} is advised`)}</p>` : "") +
       `<dl class="facts"><dt>${bi("对象", "About")}</dt><dd>${M.subject(f) || esc(f.area)}</dd>` +
       `<dt>${bi("责任人", "Responsible")}</dt><dd>${esc(f.responsible.name || "—")}</dd>` +
-      `<dt>${bi("期限", "Due")}</dt><dd class="${f.overdue ? "bad" : ""}">${M.dayHm(f.due_at)}${f.overdue ? " · 已超期 overdue" : ""}</dd>` +
+      `<dt>${bi("期限", "Due")}</dt><dd class="${f.overdue ? "bad" : ""}">${M.due(f)}${f.overdue ? " · 已超期 overdue" : ""}</dd>` +
       `<dt>${bi("描述", "Description")}</dt><dd>${esc(f.description)}</dd>` +
       (f.rectification ? `<dt>${bi("整改情况", "Fix")}</dt><dd>${esc(f.rectification)} <small>— ${esc(f.rectified_by)}</small></dd>` : "") +
       `</dl>${M.photos(f.photos)}${M.history(f.log)}` +
