@@ -20,14 +20,24 @@ class Actor:
     window_id: int | None = None  # a device or script token bound to one window
     token_id: int | None = None
     address: str | None = None  # where the request came from (the audit log's "from where")
+    # The halls a hall-bound actor may see (hallops/domain/halltree.py `scope_of`: a manager's centre and the
+    # centres below it); None with a hall: that hall alone.
+    scope: frozenset[int] | None = None
 
     @property
     def is_supervisor(self) -> bool:
         return self.role in (Role.ADMIN, Role.MANAGER)
 
+    def sees(self, hall_id: int) -> bool:
+        if self.hall_id is None:
+            return True
+        if self.scope is not None:
+            return hall_id in self.scope
+        return hall_id == self.hall_id
+
     def check_hall(self, hall_id: int) -> None:
-        """Another hall's objects do not exist for a hall-bound actor."""
-        if self.hall_id is not None and self.hall_id != hall_id:
+        """Another hall's objects do not exist for a hall-bound actor (outside the part of the tree they hold)."""
+        if not self.sees(hall_id):
             raise NotFound(E.NOT_FOUND, "不存在或无权访问 (not found)")
 
     def check_window(self, window_id: int, signed_in_user_id: int | None) -> None:

@@ -31,6 +31,7 @@ class E(StrEnum):
     BAD_JSON = "bad_json"
     JSON_TOO_DEEP = "json_too_deep"
     OUT_OF_RANGE = "out_of_range"
+    BAD_PARENT = "bad_parent"
     BAD_PERIOD = "bad_period"
     BAD_PHONE = "bad_phone"
     BAD_PREFIX = "bad_prefix"

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, StringConstraints
 
+from hallops.domain.halltree import Level
 from hallops.domain.model import Channel, CrossRegionScope, Priority, QueueKind, Role, TransferPlacement, WindowKind
 
 QueueRef = Annotated[StrictStr, StringConstraints(pattern=r"^[A-Za-z]{1,2}$")] | Annotated[StrictInt, Field(ge=1)]
@@ -72,6 +73,8 @@ class HallSpec(Body):
     name_en: ShortText = ""
     timezone: Annotated[StrictStr, StringConstraints(max_length=64)] = "Asia/Shanghai"
     notice: Annotated[StrictStr, StringConstraints(max_length=2000)] = ""
+    level: Level = Field(Level.DISTRICT, description="district | street | new_town | community")
+    parent: Code | None = Field(None, description="the code of the centre it hangs under (none: a district centre)")
 
 
 class HallChange(Body):
@@ -79,6 +82,8 @@ class HallChange(Body):
     name_en: ShortText | None = None
     timezone: Annotated[StrictStr, StringConstraints(max_length=64)] | None = None
     notice: Annotated[StrictStr, StringConstraints(max_length=2000)] | None = None
+    level: Level | None = None
+    parent: Code | None = Field(None, description="move it under this centre (its code)")
 
 
 class DepartmentSpec(Body):

@@ -28,6 +28,7 @@ from hallops.domain.errors import Conflict, E, InvalidInput, NotFound
 from hallops.domain.model import Role
 from hallops.storage.audit import diff, record
 from hallops.storage.db import Database, IntegrityError, Row, Tx
+from hallops.storage.halls import HallTree
 from hallops.storage.views import iso
 
 log = logging.getLogger(__name__)
@@ -338,8 +339,9 @@ class AccountStore:
     """The accounts port: staff, sessions and tokens, as whole write jobs and snapshot reads. Every change is
     audited in its own transaction (storage/audit.py)."""
 
-    def __init__(self, db: Database, *, token_cache_seconds: float = 10.0) -> None:
+    def __init__(self, db: Database, *, token_cache_seconds: float = 10.0, tree: HallTree | None = None) -> None:
         self.db = db
+        self.tree = tree or HallTree(db)  # a manager's scope reaches down the hall tree
         # A verified bearer token is remembered this long, per process: a token revoked through another
         # process stops working here within it (config: security.token_cache_seconds).
         self.token_cache_seconds = token_cache_seconds
@@ -441,8 +443,9 @@ class AccountStore:
             "AND u.active = 1", (sha256(session_id), self.db.clock()))
         if row is None:
             return None
-        actor = Actor(Role(row["role"]), user_id=row["id"], display_name=row["display_name"],
-                      hall_id=row["hall_id"], window_id=row["window_id"])
+        role = Role(row["role"])
+        actor = Actor(role, user_id=row["id"], display_name=row["display_name"], hall_id=row["hall_id"],
+                      window_id=row["window_id"], scope=await self.tree.scope(role, row["hall_id"]))
         return SessionInfo(actor, row["csrf_token"], bool(row["must_change_password"]))
 
     async def session_actor(self, session_id: str) -> tuple[Actor, str] | None:
@@ -459,9 +462,11 @@ class AccountStore:
         row = await self.db.one("SELECT t.id, t.role, t.hall_id, t.window_id, t.label FROM api_tokens t "
                                 "LEFT JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL "
                                 "AND (t.user_id IS NULL OR u.active = 1)", (sha256(token),))
+        # A manager's or admin's token reaches down the tree like their account; a device's stays on its hall.
         actor = None if row is None else Actor(Role(row["role"]), hall_id=row["hall_id"],
                                                window_id=row["window_id"], token_id=row["id"],
-                                               display_name=row["label"])
+                                               display_name=row["label"],
+                                               scope=await self.tree.scope(Role(row["role"]), row["hall_id"]))
         if len(self._token_cache) > 10_000:
             self._token_cache.clear()
         self._token_cache[token] = (now + self.token_cache_seconds, actor)

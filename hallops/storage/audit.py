@@ -53,6 +53,7 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any],
 class AuditQuery:
     hall_id: int | None = None  # with `hall_scope`: this hall's rows and those about no hall
     hall_scope: bool = False
+    halls: tuple[int, ...] = ()  # with `hall_scope`: the halls of the admin's part of the tree (else hall_id alone)
     action: str | None = None  # a prefix: "user." gives every account change
     actor: str | None = None  # part of the actor's name
     target_kind: str | None = None
@@ -67,8 +68,9 @@ def _where(q: AuditQuery) -> tuple[str, list[Any]]:
     conds: list[str] = []
     args: list[Any] = []
     if q.hall_scope:
-        conds.append("(hall_id = ? OR hall_id IS NULL)")
-        args.append(q.hall_id)
+        halls = q.halls or (q.hall_id,)
+        conds.append(f"(hall_id IN ({','.join('?' * len(halls))}) OR hall_id IS NULL)")
+        args.extend(halls)
     elif q.hall_id is not None:
         conds.append("hall_id = ?")
         args.append(q.hall_id)

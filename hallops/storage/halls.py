@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from typing import Any
 
+from hallops.domain.halltree import TREE_ROLES, scope_of
+from hallops.domain.model import Role
 from hallops.storage.db import Database, Reader, Row
 from hallops.storage.rules import Rules, service_day_of, zone
 from hallops.wire import iso
@@ -15,6 +18,33 @@ from hallops.wire.halls import event_json, layout_json, state_json
 
 _WINDOW_QUEUES = ("SELECT wq.window_id, q.prefix FROM window_queues wq JOIN queues q ON q.id = wq.queue_id "
                   "JOIN windows w ON w.id = wq.window_id WHERE w.hall_id = ? ORDER BY wq.window_id, wq.position")
+
+
+class HallTree:
+    """The hall tree (hall id → parent id) for scoping actors, read at most every `ttl` seconds: it changes when
+    an administrator adds or moves a centre, which this process forgets at once (`forget`) and another process
+    within `ttl`."""
+
+    def __init__(self, db: Database, ttl: float = 2.0) -> None:
+        self.db, self.ttl = db, ttl
+        self._parents: dict[int, int | None] | None = None
+        self._until = 0.0
+
+    def forget(self) -> None:
+        self._parents = None
+
+    async def parents(self) -> dict[int, int | None]:
+        now = time.monotonic()
+        if self._parents is None or now >= self._until:
+            rows = await self.db.all("SELECT id, parent_id FROM halls")
+            self._parents = {int(r["id"]): (None if r["parent_id"] is None else int(r["parent_id"])) for r in rows}
+            self._until = now + self.ttl
+        return self._parents
+
+    async def scope(self, role: Role, hall_id: int | None) -> frozenset[int] | None:
+        if hall_id is None or role not in TREE_ROLES:
+            return None  # every hall, or the actor's own hall alone (Actor.sees)
+        return scope_of(role, hall_id, await self.parents())
 
 
 class HallStore:
@@ -35,7 +65,8 @@ class HallStore:
         return dict(row) if row is not None else None
 
     async def all(self) -> list[dict[str, Any]]:
-        rows = await self.db.all("SELECT id, code, name, name_en, timezone, notice, event_seq FROM halls ORDER BY id")
+        rows = await self.db.all("SELECT id, code, name, name_en, timezone, notice, event_seq, parent_id, level "
+                                 "FROM halls ORDER BY id")
         return [dict(r) for r in rows]
 
     async def layout(self, hall_id: int) -> dict[str, Any] | None:

@@ -14,12 +14,14 @@ from hallops.domain import archiving
 from hallops.domain.actors import Actor
 from hallops.domain.errors import Conflict, E, InvalidInput, NotFound
 from hallops.domain.events import Ev
+from hallops.domain.halltree import Level, check_no_cycle, check_parent
 from hallops.domain.item_import import Plan
 from hallops.domain.model import ACTIVE_STATUSES, CrossRegionScope, QueueKind, WindowKind
 from hallops.domain.numbering import PREFIX_RE, IssuingHours
 from hallops.storage.accounts import hash_password
 from hallops.storage.audit import diff, record
 from hallops.storage.db import Database, IntegrityError, Row, Tx
+from hallops.storage.halls import HallTree
 from hallops.storage.rules import Rules, service_day_of, zone
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -82,14 +84,31 @@ def _check_zone(name: str) -> None:
                            field="timezone") from e
 
 
+def _parent(tx: Tx, ref: str | int | None) -> Row | None:
+    """A hall's parent by id or code (None: the top of a tree)."""
+    if ref is None:
+        return None
+    row = tx.one(f"SELECT id, level FROM halls WHERE {'id' if isinstance(ref, int) else 'code'} = ?", (ref,))
+    if row is None:
+        raise InvalidInput(E.HALL_NOT_FOUND, f"上级中心不存在 (no parent centre {ref!r})", field="parent")
+    return row
+
+
+def tree_parents(tx: Tx) -> dict[int, int | None]:
+    return {int(r["id"]): r["parent_id"] for r in tx.all("SELECT id, parent_id FROM halls")}
+
+
 def create_hall(tx: Tx, spec: dict[str, Any]) -> int:
     _check_code(spec["code"])
     _check_zone(spec.get("timezone") or "Asia/Shanghai")
+    level = Level(spec.get("level") or Level.DISTRICT)
+    parent = _parent(tx, spec.get("parent"))
+    check_parent(level, Level(parent["level"]) if parent else None)
     try:
-        hall_id = tx.insert("INSERT INTO halls (code, name, name_en, timezone, notice, created_at) "
-                            "VALUES (?,?,?,?,?,?)",
+        hall_id = tx.insert("INSERT INTO halls (code, name, name_en, timezone, notice, parent_id, level, created_at) "
+                            "VALUES (?,?,?,?,?,?,?,?)",
                      (spec["code"], spec["name"], spec.get("name_en", ""), spec.get("timezone") or "Asia/Shanghai",
-                      spec.get("notice", ""), tx.now))
+                      spec.get("notice", ""), parent["id"] if parent else None, level.value, tx.now))
     except IntegrityError as e:
         raise _integrity(e, "大厅") from e
     _changed(tx, hall_id, "hall", hall_id)
@@ -100,7 +119,17 @@ def update_hall(tx: Tx, hall_id: int, changes: dict[str, Any]) -> None:
     _hall(tx, hall_id)
     if "timezone" in changes:
         _check_zone(changes["timezone"])
-    _update(tx, "halls", hall_id, changes, {"name", "name_en", "timezone", "notice"})
+    if "parent" in changes or "level" in changes:  # moved in the tree, or its level changed
+        row = tx.one("SELECT parent_id, level FROM halls WHERE id = ?", (hall_id,))
+        assert row is not None
+        level = Level(changes.get("level") or row["level"])
+        parent = _parent(tx, changes["parent"]) if "parent" in changes else _parent(tx, row["parent_id"])
+        check_parent(level, Level(parent["level"]) if parent else None)
+        check_no_cycle(tree_parents(tx), hall_id, parent["id"] if parent else None)
+        for child in tx.all("SELECT level FROM halls WHERE parent_id = ?", (hall_id,)):
+            check_parent(Level(child["level"]), level)  # its own centres must still hang under it
+        changes = changes | {"parent_id": parent["id"] if parent else None, "level": level.value}
+    _update(tx, "halls", hall_id, changes, {"name", "name_en", "timezone", "notice", "parent_id", "level"})
     _changed(tx, hall_id, "hall", hall_id)
 
 
@@ -337,7 +366,8 @@ def snapshot(tx: Tx, kind: str, obj_id: int) -> dict[str, Any]:
         row = tx.one("SELECT b.code, b.name, b.name_en, q.prefix AS queue, b.active FROM bundles b "
                      "LEFT JOIN queues q ON q.id = b.queue_id WHERE b.id = ?", (obj_id,))
     else:
-        row = tx.one("SELECT code, name, name_en, timezone, notice FROM halls WHERE id = ?", (obj_id,))
+        row = tx.one("SELECT h.code, h.name, h.name_en, h.timezone, h.notice, h.level, p.code AS parent FROM halls h "
+                     "LEFT JOIN halls p ON p.id = h.parent_id WHERE h.id = ?", (obj_id,))
     if row is None:
         raise NotFound(E.NOT_FOUND, f"对象不存在 (no {kind} {obj_id})")
     out = dict(row)
@@ -543,9 +573,10 @@ class LayoutStore:
     """The layout port: whole-hall loads and changes to one object of the model, each one write job with its
     event and its audit row."""
 
-    def __init__(self, db: Database, rules: Rules | None = None) -> None:
+    def __init__(self, db: Database, rules: Rules | None = None, tree: HallTree | None = None) -> None:
         self.db = db
         self.rules = rules or Rules()
+        self.tree = tree or HallTree(db)  # forgotten whenever a hall is added or moved
 
     async def load_layout(self, spec: dict[str, Any]) -> int:
         users = spec.get("users", [])
@@ -562,7 +593,10 @@ class LayoutStore:
             record(tx, actor, "hall.create", hall_id=hall_id, target_kind="hall", target_id=hall_id,
                    summary=f"新建大厅 {spec['code']} {spec['name']}", after=snapshot(tx, "hall", hall_id))
             return hall_id
-        return await self.db.write(job)
+        try:
+            return await self.db.write(job)
+        finally:
+            self.tree.forget()
 
     async def update_hall(self, hall_id: int, changes: dict[str, Any], actor: Actor | None = None) -> None:
         def job(tx: Tx) -> None:
@@ -574,7 +608,10 @@ class LayoutStore:
                 record(tx, actor, action, hall_id=hall_id, target_kind="hall", target_id=hall_id,
                        summary=f"修改大厅 {before['code']}" if action == "hall.update" else "修改屏幕公告",
                        before=b, after=a)
-        await self.db.write(job)
+        try:
+            await self.db.write(job)
+        finally:
+            self.tree.forget()
 
     async def create(self, kind: str, hall_id: int, spec: dict[str, Any], actor: Actor | None = None) -> int:
         """Add a department, queue, service item, window or bundle (`kind` one of KINDS); returns its id."""

@@ -21,7 +21,7 @@ from hallops.storage.citizens import CitizensPort
 from hallops.storage.console import ConsolePort
 from hallops.storage.db import Database
 from hallops.storage.findings import FindingsPort
-from hallops.storage.halls import HallStore
+from hallops.storage.halls import HallStore, HallTree
 from hallops.storage.kiosk import KioskPort
 from hallops.storage.layout import LayoutStore
 from hallops.storage.patrols import PatrolsPort
@@ -43,7 +43,9 @@ class Ports:
 
     @classmethod
     def build(cls, db: Database, rules: Rules) -> Ports:
-        return cls(db, rules, accounts=AccountStore(db), keys=SigningKeys(db), layout=LayoutStore(db, rules))
+        tree = HallTree(db)  # one per process: layout changes forget it, accounts read it to scope actors
+        return cls(db, rules, accounts=AccountStore(db, tree=tree), keys=SigningKeys(db),
+                   layout=LayoutStore(db, rules, tree=tree))
 
     async def schema_versions(self) -> list[int]:
         """The migrations the database has (opening it applied what was missing)."""

@@ -31,8 +31,8 @@ def require_admin(actor: Actor) -> None:
 
 
 def visible(actor: Actor, hall_id: int | None) -> bool:
-    """A hall-bound admin sees the accounts and tokens of their own hall only."""
-    return actor.hall_id is None or hall_id == actor.hall_id
+    """A hall-bound admin sees the accounts and tokens of their own part of the hall tree only."""
+    return actor.hall_id is None or (hall_id is not None and actor.sees(hall_id))
 
 
 class Accounts:

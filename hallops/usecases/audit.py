@@ -30,7 +30,10 @@ class Audit:
         require_admin(actor)
         hall_id = filters.get("hall_id")
         if actor.hall_id is not None:
-            return AuditQuery(hall_id=actor.hall_id, hall_scope=True, action=filters.get("action"),
+            halls = tuple(sorted(actor.scope or {actor.hall_id}))
+            if hall_id is not None and actor.sees(hall_id):
+                halls = (hall_id,)  # one centre of the admin's part of the tree
+            return AuditQuery(hall_id=actor.hall_id, hall_scope=True, halls=halls, action=filters.get("action"),
                               actor=filters.get("actor"), target_kind=filters.get("target_kind"),
                               since=filters.get("since"), until=filters.get("until"), text=filters.get("text"),
                               limit=limit, before_id=filters.get("before_id"))

@@ -40,7 +40,7 @@ class Halls:
         return row
 
     async def list(self, actor: Actor) -> builtins.list[dict[str, Any]]:
-        return [h for h in await self.port.all() if actor.hall_id is None or h["id"] == actor.hall_id]
+        return [h for h in await self.port.all() if actor.sees(h["id"])]
 
     async def hall_id_for(self, actor: Actor, ref: str | int | None) -> int:
         """The hall a request means: named in it, the actor's own, or the only one there is."""

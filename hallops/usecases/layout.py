@@ -11,6 +11,7 @@ from hallops.domain.actors import Actor
 from hallops.domain.errors import E, Forbidden, NotFound
 from hallops.domain.model import Role
 from hallops.usecases.accounts import require_admin
+from hallops.usecases.halls import Halls
 from hallops.usecases.item_files import read_rows
 
 if TYPE_CHECKING:
@@ -31,8 +32,11 @@ class Layout:
 
     async def create_hall(self, actor: Actor, spec: dict[str, Any]) -> dict[str, Any]:
         require_admin(actor)
-        if actor.hall_id is not None:
-            raise Forbidden(E.FORBIDDEN, "本账号只管理一个大厅，不能新建大厅 (a hall-bound admin cannot create halls)")
+        if actor.hall_id is not None:  # a hall-bound admin adds centres below their own only
+            parent = spec.get("parent")
+            if parent is None or not actor.sees(int((await Halls(self.ctx).resolve(actor, parent))["id"])):
+                raise Forbidden(E.FORBIDDEN, "本账号只能在所辖中心之下新建中心 (a hall-bound admin adds centres "
+                                "below their own only)")
         hall_id = await self.port.create_hall(spec, actor)
         return await self._object(hall_id, "hall", hall_id)
 
@@ -44,6 +48,11 @@ class Layout:
         else:
             require_admin(actor)
         actor.check_hall(hall_id)
+        if "parent" in changes or "level" in changes:  # moving a centre in the tree
+            if actor.hall_id is not None and hall_id == actor.hall_id:
+                raise Forbidden(E.FORBIDDEN, "不能移动本账号所在的中心 (you cannot move the centre you are bound to)")
+            if changes.get("parent") is not None:
+                await Halls(self.ctx).resolve(actor, changes["parent"])  # only under a centre one sees
         await self.port.update_hall(hall_id, changes, actor)
         return await self._object(hall_id, "hall", hall_id)
 

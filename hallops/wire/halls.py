@@ -23,7 +23,7 @@ def layout_json(hall: Row, depts: Rows, queues: Rows, items: Rows, windows: Rows
     served = _served(wq)
     h = dict(hall)
     return {
-        "hall": {k: h[k] for k in ("id", "code", "name", "name_en", "timezone", "notice")},
+        "hall": {k: h[k] for k in ("id", "code", "name", "name_en", "timezone", "notice", "parent_id", "level")},
         "departments": [dict(r) for r in depts],
         "queues": [{k: r[k] for k in ("id", "prefix", "name", "name_en", "category", "category_en", "kind",
                                       "department", "target_wait_minutes", "daily_cap", "hours",
