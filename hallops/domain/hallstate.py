@@ -64,12 +64,18 @@ def at(state: State, now: float) -> State:
 def fold(state: State, event: Event) -> State:
     """The state after `event` (the next in sequence)."""
     out = copy.deepcopy(state)
+    fold_into(out, event)
+    return out
+
+
+def fold_into(state: State, event: Event) -> None:
+    """`fold`, changing `state` itself: for a holder that owns its state (the district board keeps one per
+    centre and folds every event of the district)."""
     handler = HANDLERS.get(event["type"])
     if handler is not None:
-        handler(out, event["payload"] or {}, event["at"])
-    out["seq"] = event["seq"]
-    _set_now(out, parse_time(event["at"]))
-    return out
+        handler(state, event["payload"] or {}, event["at"])
+    state["seq"] = event["seq"]
+    _set_now(state, parse_time(event["at"]))
 
 
 def call_of(event: Event) -> dict[str, Any] | None:

@@ -147,12 +147,19 @@ class EventHub:
         self._ids = itertools.count(1)
         self.published = 0
         self.cut_off = 0
+        # Called with every event of every hall, before its subscribers get it (the district board).
+        self.listeners: list[Callable[[Event], None]] = []
 
     def publish(self, events: list[Event]) -> None:
         """Called on the event loop right after a COMMIT; never awaits."""
         now = time.monotonic()
         for ev in events:
             self.published += 1
+            for listen in self.listeners:
+                try:
+                    listen(ev)
+                except Exception:
+                    log.exception("event listener failed on %s", ev.type)
             subs = self._subs.get(ev.hall_id)
             if not subs:
                 continue

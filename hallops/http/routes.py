@@ -17,6 +17,7 @@ from hallops.http import (
     citizen_menu,
     citizens,
     console,
+    district,
     halls,
     health,
     kiosk,
@@ -47,7 +48,7 @@ async def openapi(request: web.Request, actor: Actor) -> web.Response:
 # The features that bring pages, websockets or background work of their own: each has `routes`,
 # `TILES` (home-page entries) and `setup(app)`.
 FEATURES = (admin_pages, live, kiosk, phones, poster, printing, appointments, citizens, console, manager, reports,
-            ratings, cases)
+            ratings, cases, district)
 
 ROUTES: list[Route] = [
     *public.routes.routes,     # /healthz, /api/v1/ticket-status/{token}
@@ -72,7 +73,8 @@ ROUTES: list[Route] = [
     *manager.routes.routes,    # /manager/…, patrols, findings, alerts
     *reports.routes.routes,    # statistics, briefings
     *ratings.routes.routes,    # 好差评: the rating pad, the phone's rating, follow-ups, calendar, upward
-    *cases.routes.routes,      # 咨询投诉 cases, the daily deadline scan, figures, window scores
+    *cases.routes.routes,
+    *district.routes.routes,   # /district/{hall}: every centre below one, live over one websocket      # 咨询投诉 cases, the daily deadline scan, figures, window scores
     *_meta.routes,
 ]
 

@@ -20,6 +20,7 @@ from hallops.storage.cases import CasesPort
 from hallops.storage.citizens import CitizensPort
 from hallops.storage.console import ConsolePort
 from hallops.storage.db import Database
+from hallops.storage.district import DistrictPort
 from hallops.storage.findings import FindingsPort
 from hallops.storage.halls import HallStore, HallTree
 from hallops.storage.kiosk import KioskPort
@@ -59,6 +60,11 @@ class Ports:
     @cached_property
     def halls(self) -> HallStore:
         return HallStore(self.db, self.rules)
+
+    @cached_property
+    def district(self) -> DistrictPort:
+        """The district board's reads: the tree's centres and their floor figures."""
+        return DistrictPort(self.db, self.rules)
 
     # The floor manager's subjects (patrols, findings, alerts): built on first use, one each per Ports.
     @cached_property

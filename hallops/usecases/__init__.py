@@ -29,6 +29,7 @@ from hallops.usecases.bundles import Bundles
 from hallops.usecases.cases import Cases
 from hallops.usecases.citizens import Citizens
 from hallops.usecases.console import Console
+from hallops.usecases.district import District
 from hallops.usecases.findings import Findings
 from hallops.usecases.floor import Floor
 from hallops.usecases.halls import Halls
@@ -71,6 +72,10 @@ class UseCases:
     @cached_property
     def halls(self) -> Halls:
         return Halls(self.ctx)
+
+    @cached_property
+    def district(self) -> District:
+        return District(self.ctx)
 
     @property
     def accounts(self) -> Accounts:
