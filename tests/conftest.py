@@ -258,3 +258,7 @@ async def hall(client: TestClient, clock: Clock) -> AsyncIterator[Hall]:
     yield h
     for c in h._extra_clients:
         await c.close()
+
+
+# A district's tree of centres (issue 10): the `tree` fixture, for any test that asks for it.
+from tests.district import tree  # noqa: E402,F401

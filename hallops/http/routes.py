@@ -73,8 +73,8 @@ ROUTES: list[Route] = [
     *manager.routes.routes,    # /manager/…, patrols, findings, alerts
     *reports.routes.routes,    # statistics, briefings
     *ratings.routes.routes,    # 好差评: the rating pad, the phone's rating, follow-ups, calendar, upward
-    *cases.routes.routes,
-    *district.routes.routes,   # /district/{hall}: every centre below one, live over one websocket      # 咨询投诉 cases, the daily deadline scan, figures, window scores
+    *cases.routes.routes,      # 咨询投诉 cases, the daily deadline scan, figures, window scores
+    *district.routes.routes,   # /district/{hall}: every centre below one, live over one websocket
     *_meta.routes,
 ]
 

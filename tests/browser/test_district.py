@@ -6,7 +6,7 @@ from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import new_page, screenshot, sign_in
 from tests.conftest import Hall
-from tests.http.test_hall_tree import Centre, tree  # noqa: F401  (the fixture)
+from tests.district import Centre
 
 
 async def test_the_district_view_shows_every_centre_worst_first(browser: Browser, hall: Hall,

@@ -15,7 +15,7 @@ from aiohttp import WSMsgType
 from hallops.domain.model import Role
 from hallops.http.district import BOARD
 from tests.conftest import Hall
-from tests.http.test_hall_tree import Centre, centre, tree  # noqa: F401  (the fixture)
+from tests.district import Centre, centre
 
 
 class Viewer:
@@ -132,7 +132,7 @@ async def test_a_viewer_resumes_by_revision_and_misses_nothing(hall: Hall, tree:
     assert not back.hello["full"]
     assert {r["hall_id"] for r in back.hello["rows"]} == {bailin, longsheng}  # exactly what changed
     merged = v.rows | back.rows
-    status, snap = await hall.manager.get(f"/api/v1/district/{hall.hall_id}")
+    _, snap = await hall.manager.get(f"/api/v1/district/{hall.hall_id}")
     assert {h: (r["waiting"], r["issued"]) for h, r in merged.items()} == \
         {r["hall_id"]: (r["waiting"], r["issued"]) for r in snap["rows"]}
     await back.ws.close()
