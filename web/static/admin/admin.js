@@ -510,23 +510,34 @@
   // -- halls ------------------------------------------------------------------------------------------------
   async function hallsSection() {
     const data = await api("GET", "/api/v1/halls");
-    const halls = data.halls;
-    body.innerHTML = '<div class="toolbar"><button type="button" class="primary" data-new>' + bi("新建大厅 New hall") + "</button></div>" +
-      table(["编码 Code", "名称 Name", "英文名 English", "时区 Time zone", ""], halls.map(h =>
-        "<tr><td>" + esc(h.code) + "</td><td>" + esc(h.name) + "</td><td>" + esc(h.name_en || "") + "</td><td>" + esc(h.timezone || "") +
-        '</td><td class="actions"><button type="button" data-edit="' + h.id + '">' + bi("编辑 Edit") + '</button> <a href="/admin/' + esc(h.code) + '/windows">' + bi("设置 Set up") + "</a></td></tr>"));
+    const LEVELS = { district: "区级中心 District centre", street: "街道中心 Street centre", new_town: "新城中心 New-town centre", community: "社区中心 Community centre" };
+    const byId = Object.fromEntries(data.halls.map(h => [h.id, h]));
+    // The tree, a parent before its centres; a centre whose parent this admin does not see starts a tree.
+    const kids = {};
+    for (const h of data.halls) { const p = byId[h.parent_id] ? h.parent_id : 0; (kids[p] = kids[p] || []).push(h); }
+    const halls = [];
+    (function walk(p, depth) { for (const h of kids[p] || []) { halls.push(Object.assign({}, h, { depth, parent: byId[h.parent_id] ? byId[h.parent_id].code : "" })); walk(h.id, depth + 1); } })(0, 0);
+    body.innerHTML = '<div class="toolbar"><button type="button" class="primary" data-new>' + bi("新建中心 New centre") + "</button></div>" +
+      table(["名称 Name", "层级 Level", "编码 Code", "英文名 English", "时区 Time zone", ""], halls.map(h =>
+        '<tr data-hall="' + h.id + '"><td style="white-space:nowrap;padding-left:' + (0.5 + 1.4 * h.depth) + 'em">' + (h.depth ? "└ " : "") + esc(h.name) + "</td><td>" + bi(LEVELS[h.level] || h.level) +
+        "</td><td>" + esc(h.code) + "</td><td>" + esc(h.name_en || "") + "</td><td>" + esc(h.timezone || "") +
+        '</td><td class="actions"><button type="button" data-edit="' + h.id + '">' + bi("编辑 Edit") + '</button> <a href="/admin/' + esc(h.code) + '/windows">' + bi("设置 Set up") + "</a>" +
+        (kids[h.id] ? ' <a href="/district/' + esc(h.code) + '">' + bi("区域总览 District view") + "</a>" : "") + "</td></tr>"));
+    const parents = () => Object.assign({ "": "无（区级中心） None (a district centre)" }, Object.fromEntries(halls.filter(h => h.level !== "community").map(h => [h.code, h.name])));
     const fields = (isNew) => [
-      { name: "code", label: "编码 Code", required: true, readonly: !isNew, placeholder: "shuangfengqiao" },
+      { name: "code", label: "编码 Code", required: true, readonly: !isNew, placeholder: "renhe-wanshou" },
       { name: "name", label: "名称 Name", required: true }, { name: "name_en", label: "英文名 English name" },
+      { name: "level", label: "层级 Level", type: "select", options: () => LEVELS },
+      { name: "parent", label: "上级中心 Under", type: "select", options: parents },
       { name: "timezone", label: "时区 Time zone", placeholder: "Asia/Shanghai" }];
     body.querySelector("[data-new]").addEventListener("click", () => {
       if (editorOpen) return;
-      editor("新建大厅 New hall", fields(true), { timezone: "Asia/Shanghai" }, (v) => api("POST", "/api/v1/halls", cleanNew({}, v)).then(() => flash("大厅已新建 (hall created)")));
+      editor("新建中心 New centre", fields(true), { timezone: "Asia/Shanghai", level: "community" }, (v) => api("POST", "/api/v1/halls", cleanNew({}, v)).then(() => flash("已新建 (centre created)")));
     });
     body.querySelectorAll("[data-edit]").forEach(b => b.addEventListener("click", () => {
       if (editorOpen) return;
       const h = halls.find(x => x.id === Number(b.dataset.edit));
-      editor("编辑大厅 Edit hall", fields(false), h, (v) => api("PATCH", "/api/v1/halls/" + h.id, changed(h, v)).then(() => flash("已保存 (saved)")));
+      editor("编辑中心 Edit centre", fields(false), h, (v) => api("PATCH", "/api/v1/halls/" + h.id, changed(h, v)).then(() => flash("已保存 (saved)")));
     }));
   }
 
