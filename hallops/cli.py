@@ -55,14 +55,17 @@ async def _with_usecases(config: Config, fn: Callable[[UseCases], Awaitable[T]])
 async def ensure_demo(uc: UseCases) -> tuple[bool, dict[str, str]]:
     """Load the demo hall into an empty database; (re)issue the demo tokens. Returns (loaded, tokens)."""
     from hallops.demo import fill_demo, refresh_demo
+    from hallops.demo_district import district_layouts, open_centres
 
     loaded = False
     if not await uc.halls.list(OPERATOR):
-        await uc.layout.load(demo_layout())
+        # The district centre and the 62 centres below it (issue 10), in one transaction.
+        await uc.layout.load_all([demo_layout(), *district_layouts(demo_layout()["hall"]["code"])])
         loaded = True
     hall = (await uc.halls.list(OPERATOR))[0]
     # Open every day, patrolled from the demo's start, slots bookable from today; a fresh hall gets yesterday.
     booking = await (fill_demo if loaded else refresh_demo)(uc, hall["id"])
+    await open_centres(uc, with_tickets=loaded)
     accounts = uc.accounts
     for t in await accounts.tokens(OPERATOR):
         if t["label"] in DEMO_TOKEN_LABELS and t["revoked_at"] is None:

@@ -85,7 +85,8 @@ async def _staff_key_windows(uc: UseCases, hall_id: int) -> None:
     """The key windows open with a clerk each, as a centre opens its day: a key window left closed in opening
     hours is an alert after 10 minutes, and a trial should not open on seven of them. Already open: fine."""
     windows = (await uc.halls.layout(OPERATOR, hall_id))["windows"]
-    clerks = [u["username"] for u in await uc.accounts.users(OPERATOR) if u["role"] == "clerk"]
+    clerks = [u["username"] for u in await uc.accounts.users(OPERATOR)
+              if u["role"] == "clerk" and u["hall_id"] == hall_id]
     for window, clerk in zip([w for w in windows if w.get("key_window")], clerks, strict=False):
         await _quietly(uc.windows.open(OPERATOR, window["id"], clerk=clerk))
 

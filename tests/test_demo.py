@@ -39,6 +39,7 @@ async def look(uc: UseCases) -> dict[str, Any]:
         "today": await uc.appointments.day(OPERATOR, hall, today.isoformat()),
         "later": [await uc.appointments.day(OPERATOR, hall, (today + dt.timedelta(days=d)).isoformat())
                   for d in range(1, 7)],
+        "bundles": await uc.bundles.offered(hid),
     }
 
 
@@ -64,6 +65,13 @@ async def test_a_fresh_demo_has_yesterday_slots_and_a_schedule_from_now(config: 
     # The key windows are staffed: a trial does not open on "key window unstaffed" alerts.
     key = [w for w in seen["state"]["windows"] if w["number"] in (1, 9, 14, 15, 20, 23, 27)]
     assert key and all(w["state"] == "open" for w in key), key
+    # 一件事一次办: bundles of the seed's list, each across departments, each with somewhere to start.
+    bundles = {b["name"]: b for b in seen["bundles"]}
+    assert {"开办企业一件事", "新生儿出生一件事", "不动产登记+水电气过户一件事", "退休一件事"} <= set(bundles)
+    assert 3 <= len(bundles) <= 5
+    for b in bundles.values():
+        assert len(b["steps"]) >= 2 and len({s["department"] for s in b["steps"]}) >= 2 and b["stops"], b
+    assert bundles["开办企业一件事"]["stops"] == ["Q", "D", "F", "G", "L"]
 
 
 async def test_a_second_start_keeps_the_history_and_refreshes_today(config: Config) -> None:
@@ -115,5 +123,36 @@ async def test_a_demo_started_after_midnight_records_the_service_day_before(conf
         ticket, _ = await uc.tickets.issue(OPERATOR, hall=hall["id"], queue="B", channel=Channel.KIOSK,
                                            priority=Priority.NONE)
         assert ticket["number"] == "B001"
+        newborn = next(b for b in await uc.bundles.offered(hall["id"]) if b["code"] == "yjs-newborn")
+        ticket, _ = await uc.bundles.issue(OPERATOR, newborn["id"], channel=Channel.KIOSK, priority=Priority.NONE)
+        assert ticket["number"] == "R001" and ticket["bundle"]["stops"] == 3
     finally:
         await db.close()
+
+
+async def district_shape(uc: UseCases) -> dict[str, Any]:
+    halls = await uc.halls.list(OPERATOR)
+    by_id = {h["id"]: h for h in halls}
+    levels: dict[str, int] = {}
+    for h in halls:
+        levels[h["level"]] = levels.get(h["level"], 0) + 1
+    communities_under = {by_id[h["parent_id"]]["level"] for h in halls if h["level"] == "community"}
+    windows = {h["code"]: len((await uc.halls.layout(OPERATOR, h["id"]))["windows"]) for h in halls}
+    states = [await uc.halls.state(OPERATOR, h["id"]) for h in halls if h["level"] != "district"]
+    return {"levels": levels, "communities_under": communities_under, "windows": windows,
+            "open": sum(1 for s in states for w in s["windows"] if w["state"] == "open"),
+            "issued": sum(s["today"]["issued"] for s in states),
+            "top": [h["code"] for h in halls if h["parent_id"] is None],
+            "renhe": [h["code"] for h in halls if h["parent_id"] == next(x["id"] for x in halls
+                                                                          if x["code"] == "renhe")]}
+
+
+async def test_the_demo_is_a_district_of_63_centres(config: Config) -> None:
+    await _with_usecases(config, ensure_demo)
+    d = await _with_usecases(config, district_shape)
+    assert d["levels"] == {"district": 1, "street": 8, "new_town": 3, "community": 51}
+    assert d["top"] == ["liangjiang"] and d["communities_under"] == {"street", "new_town"}
+    assert d["renhe"] == ["renhe-wanshou", "renhe-xinglong", "renhe-huahuiyuan", "renhe-renhe", "renhe-tianhumeizhen"]
+    sizes = [n for code, n in d["windows"].items() if code != "liangjiang"]
+    assert min(sizes) == 2 and max(sizes) == 6  # communities 2–3, streets and new towns 4–6
+    assert d["open"] > 100 and d["issued"] > 62  # every centre has open windows and citizens

@@ -178,6 +178,23 @@ def search(query: str, items: Sequence[Entry], *, integrated_first: bool = False
     return hits[:limit]
 
 
+def bundles(query: str, offered: Sequence[Mapping[str, Any]], limit: int = DEFAULT_LIMIT) -> list[int]:
+    """The bundles (一件事一次办) whose name matches as an item's would (开办企业 → 开办企业一件事), best first:
+    their ids. Names only: every bundle holds common items, and 营业执照 should find the item, not five bundles."""
+    q = fold(query)
+    if not q:
+        return []
+    scored = []
+    for n, b in enumerate(offered):
+        full, initials = pinyin_keys(b["name"])
+        e = Entry(n, b["name"], b["name_en"] or "", "", False, fold(b["name"]), fold(b["name_en"] or ""), full,
+                  initials, "", "")
+        s, _ = score(q, e)
+        if s:
+            scored.append((-s, len(e.zh), n, int(b["id"])))
+    return [b_id for *_, b_id in sorted(scored)[:limit]]
+
+
 def hits_json(hits: Iterable[Hit], waiting: Mapping[str, int],
               names: Mapping[str, tuple[str, str]]) -> list[dict[str, Any]]:
     """Hits as the menu's search answer: the item, its queue (names and how many wait), what matched."""

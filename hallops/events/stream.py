@@ -1,9 +1,11 @@
 """One live subscriber on a websocket: catch up, then follow the hub, in order, each event exactly once.
 
 The wire protocol (server → client; the client sends nothing but close and pong):
-  {"type": "hello", "hall_id", "seq", "now", "heartbeat"}     first, always
+  {"type": "hello", "hall_id", "seq", "now", "heartbeat",     first, always; scope "window": a rating pad's
+   "scope": "hall" | "window"}                                stream, its window's events only (gaps in seq)
   {"seq", "type", "at", "payload", "replay": true}            catch-up: events after ?after=SEQ
-  {"type": "snapshot", "seq", "state"}                        the hall's state (GET …/state) as of seq
+  {"type": "snapshot", "seq", "state"}                        the hall's state (GET …/state) as of seq; a pad's:
+                                                              its view (GET /api/v1/rating-pad)
   {"seq", "type", "at", "payload"}                            live events, as each transaction commits
   {"type": "tick", "now"}                                     every TICK_SECONDS: the client's watchdog and clock
 Messages that waited together are sent as one frame holding a JSON array.
@@ -11,6 +13,9 @@ Messages that waited together are sent as one frame holding a JSON array.
 Order without gaps or repeats: subscribe first, then read the hall's sequence number S (or the snapshot
 at S) and the backlog up to S; anything the subscription received meanwhile with seq <= S is dropped by
 the writer. Events committed after the read carry seq > S and were published after we subscribed.
+
+A subscriber follows what its scope allows (hallops/domain/live_scope.py): the whole hall, or, for a rating
+pad, its own window's events, live and in the catch-up alike, with its own view as the snapshot.
 """
 
 from __future__ import annotations
@@ -22,13 +27,15 @@ import json
 import logging
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from hallops.domain.actors import Actor
+from hallops.domain.live_scope import WHOLE_HALL, LiveScope
 from hallops.events.hub import EventHub, Subscription, encode_message
+from hallops.storage.db import Event
 from hallops.storage.views import iso
 
 log = logging.getLogger(__name__)
@@ -58,13 +65,27 @@ class HallFeed(Protocol):
 
 
 class Source:
-    """One subscriber's reads of one hall, as that subscriber (`actor`) may see them."""
+    """One subscriber's reads of one hall, as that subscriber (`actor`) may see them: the events its `scope`
+    follows, and as the snapshot the hall's state, or `view` (what a scoped subscriber shows) where given."""
 
-    def __init__(self, halls: HallFeed, actor: Actor, hall_id: int, now: Callable[[], float]) -> None:
+    def __init__(self, halls: HallFeed, actor: Actor, hall_id: int, now: Callable[[], float], *,
+                 scope: LiveScope = WHOLE_HALL, view: Callable[[], Awaitable[dict[str, Any]]] | None = None,
+                 ) -> None:
         self.halls, self.actor, self.hall_id, self.now = halls, actor, hall_id, now
+        self.scope, self.view = scope, view
 
     async def state(self) -> dict[str, Any]:
-        return await self.halls.state(self.actor, self.hall_id)
+        if self.view is None:
+            return await self.halls.state(self.actor, self.hall_id)
+        seq = await self.seq()  # read first: whatever commits after it still arrives as a live event
+        return {**await self.view(), "seq": seq}
+
+    def accept(self) -> Callable[[Event], bool] | None:
+        """The hub's filter for this subscriber (None: everything of the hall)."""
+        if self.scope.whole_hall:
+            return None
+        follows = self.scope.follows
+        return lambda ev: follows(ev.type, ev.payload)
 
     async def seq(self) -> int:
         return int((await self.halls.resolve(self.actor, self.hall_id))["event_seq"])
@@ -74,7 +95,7 @@ class Source:
         out: list[dict[str, Any]] = []
         while after < upto:
             page = await self.halls.events_after(self.actor, self.hall_id, after, PAGE)
-            out += [ev for ev in page if ev["seq"] <= upto]
+            out += [ev for ev in page if ev["seq"] <= upto and self.scope.follows(ev["type"], ev["payload"])]
             if not page or page[-1]["seq"] >= upto:
                 break
             after = page[-1]["seq"]
@@ -129,7 +150,7 @@ async def serve(request: web.Request, ws: web.WebSocketResponse, *, source: Sour
         cut.append(asyncio.create_task(_close(ws, WSCloseCode.TRY_AGAIN_LATER, b"too far behind")))
 
     log.info("live#%d hall %d: %s connected (after=%s, snapshot=%s)", conn_id, hall_id, who, after, want_snapshot)
-    with hub.subscribe(hall_id, on_overflow=on_overflow) as sub:
+    with hub.subscribe(hall_id, accept=source.accept(), on_overflow=on_overflow) as sub:
         writer: asyncio.Task[None] | None = None
         try:
             last = await asyncio.wait_for(
@@ -175,7 +196,8 @@ async def _catch_up(ws: web.WebSocketResponse, source: Source, after: int | None
         backlog = await source.events_between(after, seq)
     await ws.send_frame(encode_message({"type": "hello", "hall_id": source.hall_id, "seq": seq,
                                         "now": iso(source.now()),
-                                        "heartbeat": HEARTBEAT_SECONDS}), WSMsgType.TEXT)
+                                        "heartbeat": HEARTBEAT_SECONDS, "scope": source.scope.name}),
+                        WSMsgType.TEXT)
     for i in range(0, len(backlog), REPLAY_FRAME):
         chunk = [json.dumps(ev | {"replay": True}, ensure_ascii=False, separators=(",", ":"))
                  for ev in backlog[i:i + REPLAY_FRAME]]

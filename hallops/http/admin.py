@@ -19,6 +19,7 @@ from hallops.http import admin_bodies as ab
 from hallops.http import bodies
 from hallops.http.api import RouteTable, hall_of, json_response, path_int, query_int
 from hallops.http.keys import USECASES
+from hallops.http.tickets import idempotency
 from hallops.usecases.audit import parse_when
 
 routes = RouteTable("admin")
@@ -88,11 +89,15 @@ for _path, _kind in (("departments", "departments"), ("queues", "queues"), ("ser
 
 @routes.post("/api/v1/bundles/{bundle_id:\\d+}/tickets", roles=ISSUERS, body=ab.BundleTicket,
              summary="Issue a bundle's ticket (一件事一次办): finished at each stop, it goes on to the next with its "
-                     "number", responses={201: "issued"})
+                     "number; retry-safe with an Idempotency-Key header",
+             responses={201: "issued", 200: "the same ticket again, for a repeated Idempotency-Key"})
 async def issue_bundle_ticket(request: web.Request, actor: Actor, body: ab.BundleTicket) -> web.Response:
-    ticket = await request.app[USECASES].bundles.issue(actor, path_int(request, "bundle_id"), channel=body.channel,
-                                                       priority=body.priority)
-    return json_response(ticket, status=201)
+    bundle_id = path_int(request, "bundle_id")
+    ticket, created = await request.app[USECASES].bundles.issue(
+        actor, bundle_id, channel=body.channel, priority=body.priority,
+        idempotency=idempotency(request, actor, f"bundle {bundle_id} {body.model_dump_json()}"))
+    return json_response(ticket, status=201 if created else 200,
+                         headers=None if created else {"Idempotent-Replayed": "true"})
 
 
 @routes.get("/api/v1/halls/{hall}/admin", summary="The hall's model as the console edits it (archived included)",

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
-import re
 
 from aiohttp import web
 
 from hallops.domain.errors import E, Forbidden, Unauthorized
 from hallops.http.client import client_address
 from hallops.http.errors import Handler
-from hallops.http.keys import ACTOR_KEY, CSRF_KEY, HALL_KEY, SESSION_COOKIE, USECASES
+from hallops.http.keys import ACTOR_KEY, CSRF_KEY, SESSION_COOKIE, USECASES
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_EXEMPT = frozenset({("POST", "/api/v1/session"), ("POST", "/api/v1/password-reset")})
@@ -39,7 +38,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         if actor is None:
             raise Unauthorized(E.INVALID_TOKEN, "令牌无效或已撤销 (token unknown or revoked)")
         request[ACTOR_KEY] = dataclasses.replace(actor, address=address)
-        return await audited(request, handler)
+        return await handler(request)
     sid = request.cookies.get(SESSION_COOKIE)
     if sid:
         found = await accounts.session_info(sid)
@@ -56,28 +55,4 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
                     raise web.HTTPFound(CHANGE_PAGE)
                 raise Forbidden(E.PASSWORD_CHANGE_REQUIRED, "请先修改密码 (change your password first: "
                                                             f"{CHANGE_PAGE})")
-    return await audited(request, handler)
-
-
-# Setup changes whose own modules keep no audit row (patrol checklist and settings, alert thresholds, the
-# citizen-facing settings): recorded here after they succeed, with what was sent. Not in the change's own
-# transaction, unlike the console's changes (storage/audit.py), but never missing when the change was made.
-SETUP_PATHS = re.compile(r"^/api/v1/halls/[^/]+/(checklist|patrol-settings|alert-rules|citizen-settings|calendar"
-                         r"(?:/[^/]+)*|quality-settings|report-settings|report-webhooks(?:/[^/]+)?|departments/\d+/head)$")
-
-
-async def audited(request: web.Request, handler: Handler) -> web.StreamResponse:
-    resp = await handler(request)
-    if request.method in SAFE_METHODS or resp.status >= 300 or not SETUP_PATHS.match(request.path):
-        return resp
-    actor = request.get(ACTOR_KEY)
-    hall = request.get(HALL_KEY)
-    try:
-        sent = await request.json() if request.body_exists else None
-    except ValueError:
-        sent = None
-    what = re.sub(r"/\d+", "", SETUP_PATHS.match(request.path).group(1))  # type: ignore[union-attr]
-    await request.app[USECASES].audit.record(
-        actor, f"setting.{what}", hall_id=int(hall["id"]) if hall else None, target_kind=what,
-        summary=f"修改设置 {what} ({request.method})", after=sent)
-    return resp
+    return await handler(request)

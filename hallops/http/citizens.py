@@ -82,12 +82,15 @@ def _ts(rows: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
 # -- search --------------------------------------------------------------------------------------------
 
 @routes.get("/api/v1/halls/{hall}/search", summary="Public: service items matching what a citizen typed "
-            "(Chinese, pinyin, initials, English, common words), best first, with their queue and its wait",
+            "(Chinese, pinyin, initials, English, common words), best first, with their queue and its wait; and "
+            "the ids of the bundles (一件事一次办) whose name matches (the menu lists them)",
             roles=None, query=(("q", "the text typed (at most 40 characters)"), ("limit", "1–20, default 8")))
 async def search(request: web.Request, actor: Actor | None) -> web.Response:
     limit = query_int(request, "limit", DEFAULT_LIMIT, lo=1, hi=20)
-    hits = await _citizens(request).search(hall_of(request)["id"], request.query.get("q", ""), limit)
-    return json_response({"hits": hits}, headers={"Cache-Control": "no-store"})
+    hall_id, q = hall_of(request)["id"], request.query.get("q", "")
+    hits = await _citizens(request).search(hall_id, q, limit)
+    bundles = await _citizens(request).search_bundles(hall_id, q, limit)
+    return json_response({"hits": hits, "bundles": bundles}, headers={"Cache-Control": "no-store"})
 
 
 # -- 一码取号 at the kiosk and the help desk ----------------------------------------------------------

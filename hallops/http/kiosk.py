@@ -79,14 +79,16 @@ async def kiosk_page(request: web.Request, actor: Actor | None) -> web.Response:
 
 
 @routes.get("/api/v1/halls/{hall}/menu", summary="Public: queues by category with their service items and "
-            "waiting counts (kiosk and phone menus)", roles=None)
+            "waiting counts, and the bundles (一件事一次办) with their steps (kiosk and phone menus)", roles=None)
 async def menu(request: web.Request, actor: Actor | None) -> web.Response:
-    layout, state = await _kiosk(request).menu_sources(hall_of(request)["id"])
-    return json_response(menu_json(layout, state), headers={"Cache-Control": "no-store"})
+    layout, state, offered = await _kiosk(request).menu_sources(hall_of(request)["id"])
+    return json_response(menu_json(layout, state, offered), headers={"Cache-Control": "no-store"})
 
 
-def menu_json(layout: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    """The active queues by category, each with its active service items and how many wait."""
+def menu_json(layout: dict[str, Any], state: dict[str, Any], offered: list[dict[str, Any]]) -> dict[str, Any]:
+    """The active queues by category, each with its active service items and how many wait; the bundles that
+    can be issued, with how many wait at their first stop. The bundles' entry is a category marked
+    `bundles`: the one whose queues are all bundle queues (the bundle windows'), else one of its own."""
     waiting = {q["prefix"]: q["waiting"] for q in state["queues"]}
     items: dict[str, list[str]] = {}
     for i in layout["service_items"]:
@@ -101,7 +103,14 @@ def menu_json(layout: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
         c = cats.setdefault(q["category"] or "其他", {"zh": q["category"] or "其他", "en": q["category_en"] or "Other",
                                                       "queues": []})
         c["queues"].append(q["prefix"])
-    return {"hall": layout["hall"] | {"seq": state["seq"]}, "categories": list(cats.values()), "queues": queues}
+    bundles = [b | {"waiting": waiting.get(b["stops"][0], 0)} for b in offered if b["stops"]]
+    if bundles:
+        kinds = {q["prefix"]: q["kind"] for q in queues}
+        home = next((c for c in cats.values() if all(kinds[p] == "bundle" for p in c["queues"])), None) or \
+            cats.setdefault("一件事一次办", {"zh": "一件事一次办", "en": "One-stop bundles", "queues": []})
+        home["bundles"] = True
+    return {"hall": layout["hall"] | {"seq": state["seq"]}, "categories": list(cats.values()), "queues": queues,
+            "bundles": bundles}
 
 
 @routes.get("/api/v1/kiosk/me", summary="This kiosk: its hall and printer", roles=KIOSK,

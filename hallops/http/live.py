@@ -2,7 +2,9 @@
 
 Screens without a staff session (a browser on a TV, the headless agent) authenticate with a display token:
 in the Authorization header where the client can set one (the agent), else as `?token=` in the URL (a
-browser can set no header on a page load or a websocket). Display tokens only read one hall.
+browser can set no header on a page load or a websocket). Display tokens only read one hall. A window's
+rating pad follows only its own window's events (hallops/domain/live_scope.py), with its own view as the
+snapshot; a pad token bound to no window follows nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from aiohttp import WSCloseCode, web
 from hallops.background import Loop, register
 from hallops.domain.actors import Actor
 from hallops.domain.errors import E, InvalidInput, Unauthorized
+from hallops.domain.live_scope import LiveScope, scope_of
 from hallops.domain.model import Role
 from hallops.events import stream
 from hallops.http.api import RouteTable, hall_of, query_int
@@ -72,11 +75,14 @@ def _hall(request: web.Request, actor: Actor) -> dict[str, Any]:
 @routes.get("/api/v1/halls/{hall}/live", summary="Websocket: snapshot, events after ?after=SEQ, then live events",
             roles=None, responses={101: "switching to websocket"},
             query=(("after", "sequence number last seen; events after it are sent first (replay: true)"),
-                   ("snapshot", "1: send the hall's state (always sent when `after` is absent)"),
-                   ("token", "a display token, for browsers that cannot send an Authorization header")))
+                   ("snapshot", "1: send the hall's state (always sent when `after` is absent); a rating pad "
+                                "gets its own view and only its window's events"),
+                   ("token", "a display or rating-pad token, for browsers that cannot send an Authorization "
+                             "header")))
 async def live(request: web.Request, actor: Actor | None) -> web.StreamResponse:
     actor = await screen_actor(request, actor)
     hall = _hall(request, actor)
+    scope = scope_of(actor)
     after = query_int(request, "after", -1)
     ws = stream.new_socket()
     if not ws.can_prepare(request).ok:
@@ -87,13 +93,20 @@ async def live(request: web.Request, actor: Actor | None) -> web.StreamResponse:
     sockets.add(ws)
     request.app[CREDENTIALS][ws] = _credential(request)
     try:
-        source = stream.Source(request.app[USECASES].halls, actor, int(hall["id"]), request.app[USECASES].ctx.clock)
+        source = _source(request, actor, int(hall["id"]), scope)
         await stream.serve(request, ws, source=source, hub=request.app[HUB], after=None if after < 0 else after,
                            want_snapshot=request.query.get("snapshot") == "1", who=_who(actor))
     finally:
         sockets.discard(ws)
         request.app[CREDENTIALS].pop(ws, None)
     return ws
+
+
+def _source(request: web.Request, actor: Actor, hall_id: int, scope: LiveScope) -> stream.Source:
+    uc = request.app[USECASES]
+    if scope.whole_hall:
+        return stream.Source(uc.halls, actor, hall_id, uc.ctx.clock)
+    return stream.Source(uc.halls, actor, hall_id, uc.ctx.clock, scope=scope, view=lambda: uc.ratings.pad(actor))
 
 
 def _credential(request: web.Request) -> Credential:

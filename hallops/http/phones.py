@@ -22,7 +22,7 @@ import json
 import logging
 import re
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -38,7 +38,7 @@ from hallops.domain.events import Ev
 from hallops.domain.phones import SOCKETS_PER_ADDRESS, SOCKETS_PER_TICKET
 from hallops.events.hub import EventHub
 from hallops.http.api import RouteTable, hall_of, json_response, request_digest
-from hallops.http.bodies import Body, QueueRef
+from hallops.http.bodies import Body, Id, QueueRef
 from hallops.http.client import client_address
 from hallops.http.errors import error_response, status_of
 from hallops.http.keys import CONFIG, HUB, USECASES
@@ -70,6 +70,10 @@ class MobileTicket(Body):
     queue: QueueRef
     priority: Literal["none", "elderly", "disabled", "green_channel"] = Field(
         "none", description="always \"none\" on the phone: priority is granted at a kiosk or the help desk")
+
+
+class MobileBundleTicket(Body):
+    bundle: Id
 
 
 # -- helpers -------------------------------------------------------------------------------------------
@@ -106,7 +110,7 @@ async def _name_device(request: web.Request, resp: web.StreamResponse) -> None:
                     secure=request.app[CONFIG].security.cookie_secure)  # never in clear behind HTTPS
 
 
-def _idempotency(request: web.Request, body: MobileTicket) -> tuple[str, str] | None:
+def _idempotency(request: web.Request, body: Body) -> tuple[str, str] | None:
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
@@ -247,10 +251,25 @@ async def mobile_qr(request: web.Request, actor: Actor | None) -> web.Response:
              responses={201: "ticket issued", 200: "the same ticket again", 429: "limit reached"})
 async def mobile_ticket(request: web.Request, actor: Actor | None, body: MobileTicket) -> web.Response:
     queue = body.queue if isinstance(body.queue, int) else body.queue.upper()
+    return await _issued(request, _phones(request).take(
+        hall_id=hall_of(request)["id"], queue=queue, priority=body.priority, cookie=_cookie(request),
+        address=client_address(request), idempotency=_idempotency(request, body)))
+
+
+@routes.post("/api/v1/mobile/{hall}/bundle-tickets", summary="Public: take a bundle's ticket (一件事一次办) from "
+             "the phone, under the same limits; it goes window to window keeping its number", roles=None,
+             body=MobileBundleTicket, responses={201: "ticket issued", 200: "the same ticket again",
+                                                 404: "no such bundle in this hall", 429: "limit reached"})
+async def mobile_bundle_ticket(request: web.Request, actor: Actor | None, body: MobileBundleTicket) -> web.Response:
+    return await _issued(request, _phones(request).take_bundle(
+        hall_id=hall_of(request)["id"], bundle_id=body.bundle, cookie=_cookie(request),
+        address=client_address(request), idempotency=_idempotency(request, body)))
+
+
+async def _issued(request: web.Request, taking: Awaitable[tuple[dict[str, Any], bool]]) -> web.Response:
+    """The answer to a phone's ticket: where its page is, or a device named for a phone the server never named."""
     try:
-        ticket, created = await _phones(request).take(
-            hall_id=hall_of(request)["id"], queue=queue, priority=body.priority, cookie=_cookie(request),
-            address=client_address(request), idempotency=_idempotency(request, body))
+        ticket, created = await taking
     except rules.UnknownDevice as e:
         # Only a device the server named counts: this answer names one, and the page tries again with it.
         err = error_response(status_of(e), e.code, e.message)

@@ -20,6 +20,7 @@ from hallops.http import (
     district,
     halls,
     health,
+    helpdesk,
     kiosk,
     live,
     manager,
@@ -48,6 +49,7 @@ async def openapi(request: web.Request, actor: Actor) -> web.Response:
 # The features that bring pages, websockets or background work of their own: each has `routes`,
 # `TILES` (home-page entries) and `setup(app)`.
 FEATURES = (admin_pages, live, kiosk, phones, poster, printing, appointments, citizens, console, manager, reports,
+            helpdesk,
             ratings, cases, district)
 
 ROUTES: list[Route] = [
@@ -75,6 +77,7 @@ ROUTES: list[Route] = [
     *ratings.routes.routes,    # 好差评: the rating pad, the phone's rating, follow-ups, calendar, upward
     *cases.routes.routes,      # 咨询投诉 cases, the daily deadline scan, figures, window scores
     *district.routes.routes,   # /district/{hall}: every centre below one, live over one websocket
+    *helpdesk.routes.routes,   # /helpdesk/{hall}: identify a citizen by ID number, a real-name ticket
     *_meta.routes,
 ]
 

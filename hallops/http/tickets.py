@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from aiohttp import web
+from pydantic import BaseModel
 
 from hallops.domain.actors import Actor
 from hallops.domain.errors import E, InvalidInput
@@ -19,19 +22,28 @@ SERVERS = frozenset({Role.ADMIN, Role.MANAGER, Role.CLERK})
 STAFF = frozenset({Role.ADMIN, Role.MANAGER, Role.CLERK})
 
 
+def idempotency(request: web.Request, actor: Actor, what: BaseModel | str) -> tuple[str, str, str] | None:
+    """(scope, key, digest of the request) from an Idempotency-Key header, if sent: a retry with the key gives
+    the ticket the first try made."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not (1 <= len(key) <= 128 and key.isprintable()):
+        raise InvalidInput(E.BAD_IDEMPOTENCY_KEY, "Idempotency-Key 须为 1–128 个可打印字符 "
+                                                  "(Idempotency-Key must be 1-128 printable characters)")
+    scope = f"token:{actor.token_id}" if actor.token_id is not None else f"user:{actor.user_id}"
+    digest = request_digest(what) if isinstance(what, BaseModel) else hashlib.sha256(what.encode()).hexdigest()
+    return scope, key, digest
+
+
 @routes.post("/api/v1/tickets", summary="Issue a ticket (取号); retry-safe with an Idempotency-Key header",
              roles=ISSUERS, body=bodies.IssueTicket,
              responses={201: "ticket issued", 200: "the same ticket again, for a repeated Idempotency-Key"})
 async def issue(request: web.Request, actor: Actor, body: bodies.IssueTicket) -> web.Response:
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not (1 <= len(key) <= 128 and key.isprintable()):
-        raise InvalidInput(E.BAD_IDEMPOTENCY_KEY, "Idempotency-Key 须为 1–128 个可打印字符 "
-                                                  "(Idempotency-Key must be 1-128 printable characters)")
-    scope = f"token:{actor.token_id}" if actor.token_id is not None else f"user:{actor.user_id}"
     ticket, created = await request.app[USECASES].tickets.issue(
         actor, hall=body.hall, queue=body.queue, channel=body.channel, priority=body.priority or Priority.NONE,
         appointment_at=body.appointment_at.timestamp() if body.appointment_at else None,
-        idempotency=(scope, key, request_digest(body)) if key else None)
+        idempotency=idempotency(request, actor, body))
     ticket["position"] = ticket["people_ahead"] + 1 if ticket["status"] == "waiting" else 0
     return json_response(ticket, status=201 if created else 200,
                          headers=None if created else {"Idempotent-Replayed": "true"})

@@ -28,6 +28,7 @@ from hallops.domain.alerts import (
 from hallops.domain.errors import Conflict, E, InvalidInput, NotFound
 from hallops.domain.events import Ev
 from hallops.domain.patrols import local_minute
+from hallops.storage import audit
 from hallops.storage.db import Database, Tx
 from hallops.storage.patrols import actor_name, hall_progress, tx_done_today, tx_settings
 from hallops.storage.rules import Rules as StoreRules
@@ -177,6 +178,7 @@ def set_rules(tx: Tx, *, hall_id: int, changes: Sequence[dict[str, Any]], actor:
                " threshold = excluded.threshold",
                (hall_id, kind.value, queue_id, 1 if ch.get("enabled", True) else 0, threshold))
     tx.emit(hall_id, Ev.ALERT_RULES_CHANGED, {"count": len(changes)})
+    audit.setting(tx, actor, "alert-rules", hall_id=hall_id, after={"rules": [dict(ch) for ch in changes]})
 
 
 class AlertsPort:

@@ -43,6 +43,29 @@ def record(tx: Tx, actor: Actor | None, action: str, *, hall_id: int | None = No
             "" if target_id is None else str(target_id), summary[:500], _json(before), _json(after)))
 
 
+SECRETS = frozenset({"secret", "province_token", "token", "password"})
+
+
+def setting(tx: Tx, actor: Actor | None, what: str, *, hall_id: int | None, after: Any) -> None:
+    """The row of a setup change whose subject keeps no trail of its own (the patrol checklist and settings,
+    alert thresholds, the citizen, quality and report settings, the calendar, department heads, report
+    webhooks): written by the change's own write job, so that the change and its row commit together or not
+    at all. What was set is kept, its secrets not."""
+    record(tx, actor, f"setting.{what}", hall_id=hall_id, target_kind=what, summary=f"修改设置 {what}",
+           after=_without_secrets(after))
+
+
+def _without_secrets(value: Any) -> Any:
+    """Secrets as "***", and a URL without its query (a robot webhook's key rides in it)."""
+    if isinstance(value, dict):
+        return {k: ("***" if v else v) if k in SECRETS else
+                (v.split("?")[0] + "?…" if "?" in v else v) if k == "url" and isinstance(v, str) else
+                _without_secrets(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_secrets(v) for v in value]
+    return value
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The fields that changed, as they were and as they became."""
     keys = [k for k in after if before.get(k) != after.get(k)]
@@ -118,7 +141,3 @@ class AuditStore:
         limit = max(1, min(q.limit, EXPORT_LIMIT))
         rows = await self.db.all(f"SELECT * FROM audit_log{where} ORDER BY id DESC LIMIT {limit}", args)
         return [_row(r) for r in rows]
-
-    async def record(self, actor: Actor | None, action: str, **kw: Any) -> None:
-        """An audit row on its own (a sign-in, a failed sign-in: no other change to ride with)."""
-        await self.db.write(lambda tx: record(tx, actor, action, **kw))

@@ -55,6 +55,36 @@ class BundlesPort:
         stops = bundles.route(b["queue_id"], [x[0] for x in items])
         return {**dict(b), "stops": stops}
 
+    async def offered(self, hall_id: int) -> list[dict[str, Any]]:
+        """The hall's active bundles as a citizen chooses one (the kiosk's and the phone's menu): each step's
+        item and department in order, and the route's queues in use now (empty: nothing to issue at)."""
+        async with self.db.snapshot() as r:
+            rows = await r.all("SELECT b.id, b.code, b.name, b.name_en, q.id AS queue_id FROM bundles b LEFT JOIN "
+                               "queues q ON q.id = b.queue_id AND q.active = 1 WHERE b.hall_id = ? AND b.active = 1 "
+                               "ORDER BY b.id", (hall_id,))
+            steps = await r.all(
+                "SELECT bi.bundle_id, i.name AS item, i.name_en AS item_en, d.name AS department, "
+                "d.name_en AS department_en, q.id AS queue_id FROM bundle_items bi JOIN bundles b ON b.id = "
+                "bi.bundle_id JOIN service_items i ON i.id = bi.item_id LEFT JOIN departments d ON d.id = "
+                "i.department_id LEFT JOIN queues q ON q.id = i.queue_id AND q.active = 1 WHERE b.hall_id = ? "
+                "AND b.active = 1 ORDER BY bi.bundle_id, bi.position", (hall_id,))
+            prefixes = {int(x[0]): str(x[1]) for x in await r.all("SELECT id, prefix FROM queues WHERE hall_id = ?",
+                                                                 (hall_id,))}
+        by_bundle: dict[int, list[Any]] = {}
+        for st in steps:
+            by_bundle.setdefault(int(st["bundle_id"]), []).append(st)
+        out = []
+        for b in rows:
+            mine = by_bundle.get(int(b["id"]), [])
+            stops = bundles.route(b["queue_id"], [st["queue_id"] for st in mine])
+            out.append({"id": b["id"], "code": b["code"], "name": b["name"], "name_en": b["name_en"] or "",
+                        "stops": [prefixes[q] for q in stops],
+                        "steps": [{"item": st["item"], "item_en": st["item_en"] or "",
+                                   "department": st["department"] or "", "department_en": st["department_en"] or "",
+                                   "queue": prefixes[st["queue_id"]] if st["queue_id"] is not None else None}
+                                  for st in mine]})
+        return out
+
     async def progress(self, ticket_id: int) -> dict[str, Any] | None:
         row = await self.db.one("SELECT bundle_id, step FROM bundle_tickets WHERE ticket_id = ?", (ticket_id,))
         return None if row is None else dict(row)

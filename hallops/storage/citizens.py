@@ -37,9 +37,9 @@ def _person_json(row: Any) -> dict[str, Any]:
 
 
 def issue_real_name(tx: Tx, rules: Rules, check: CountCheck, *, hall_id: int, session: str, queue: str | None,
-                    day_start: float, actor: Actor) -> tuple[dict[str, Any], bool]:
+                    channel: Channel, day_start: float, actor: Actor) -> tuple[dict[str, Any], bool]:
     """Issue the ticket of an identified citizen: their booking of today checked in when `queue` is None,
-    else an ordinary ticket of that queue, under the per-person daily limit (`check`)."""
+    else an ordinary ticket of that queue (through `channel`), under the per-person daily limit (`check`)."""
     s = tx.one("SELECT * FROM identity_sessions WHERE token = ? AND hall_id = ? AND expires_at > ?",
                (session, hall_id, tx.now))
     if s is None:
@@ -53,7 +53,7 @@ def issue_real_name(tx: Tx, rules: Rules, check: CountCheck, *, hall_id: int, se
         count = tx.one("SELECT count(*) FROM ticket_people WHERE hall_id = ? AND person_key = ? AND at >= ?",
                        (hall_id, s["person_key"], day_start))
         check(int(count[0]) if count is not None else 0, read_settings_tx(tx, hall_id))
-        ticket, created = tickets.issue_ticket(tx, rules, hall_id=hall_id, queue=queue, channel=Channel.KIOSK,
+        ticket, created = tickets.issue_ticket(tx, rules, hall_id=hall_id, queue=queue, channel=channel,
                                                priority=Priority.NONE, appointment_at=None, actor=actor,
                                                idempotency=None)
     if created:
@@ -253,10 +253,10 @@ class CitizensPort:
         return {"tickets": [dict(r) for r in tks], "booking": dict(bk[0]) if bk else None}
 
     async def issue_real_name(self, check: CountCheck, *, hall_id: int, session: str, queue: str | None,
-                              day_start: float, actor: Actor) -> tuple[dict[str, Any], bool]:
+                              channel: Channel, day_start: float, actor: Actor) -> tuple[dict[str, Any], bool]:
         return await self.db.write(lambda tx: issue_real_name(tx, self.rules, check, hall_id=hall_id,
-                                                              session=session, queue=queue, day_start=day_start,
-                                                              actor=actor))
+                                                              session=session, queue=queue, channel=channel,
+                                                              day_start=day_start, actor=actor))
 
     async def ticket_person(self, token: str) -> dict[str, Any] | None:
         row = await self.db.one("SELECT p.name_masked, p.id_masked FROM ticket_people p JOIN tickets t "

@@ -14,6 +14,7 @@ from hallops.domain.actors import Actor
 from hallops.domain.errors import E, InvalidInput
 from hallops.domain.events import Ev
 from hallops.domain.model import Role
+from hallops.storage import audit
 from hallops.storage.db import Database, Row, Tx
 
 DEFAULTS: dict[str, Any] = {
@@ -54,7 +55,7 @@ async def read_settings(db: Database, hall_id: int) -> dict[str, Any]:
     return settings_from_row(await db.one(_SETTINGS_SQL, (hall_id,)))
 
 
-def save_settings(tx: Tx, *, hall_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+def save_settings(tx: Tx, *, hall_id: int, changes: dict[str, Any], actor: Actor | None) -> dict[str, Any]:
     current = read_settings_tx(tx, hall_id) | {k: v for k, v in changes.items() if k in DEFAULTS}
     cols = list(DEFAULTS)
     tx.run(f"INSERT INTO citizen_settings (hall_id, {', '.join(cols)}, updated_at) VALUES "
@@ -62,6 +63,7 @@ def save_settings(tx: Tx, *, hall_id: int, changes: dict[str, Any]) -> dict[str,
            f"{', '.join(f'{c} = excluded.{c}' for c in cols)}, updated_at = excluded.updated_at",
            (hall_id, *[current[c] for c in cols], tx.now))
     tx.emit(hall_id, Ev.HALL_CITIZEN_SETTINGS, {"settings": current})
+    audit.setting(tx, actor, "citizen-settings", hall_id=hall_id, after=changes)
     return current
 
 
@@ -96,8 +98,8 @@ class KioskPort:
     async def settings(self, hall_id: int) -> dict[str, Any]:
         return await read_settings(self.db, hall_id)
 
-    async def save_settings(self, hall_id: int, changes: dict[str, Any]) -> dict[str, Any]:
-        return await self.db.write(lambda tx: save_settings(tx, hall_id=hall_id, changes=changes))
+    async def save_settings(self, hall_id: int, changes: dict[str, Any], actor: Actor | None) -> dict[str, Any]:
+        return await self.db.write(lambda tx: save_settings(tx, hall_id=hall_id, changes=changes, actor=actor))
 
     async def printer(self, token_id: int | None) -> dict[str, Any]:
         """The kiosk's printer; a kiosk without a row prints with the browser (80 mm layout)."""

@@ -1,4 +1,4 @@
-"""The hall model — halls, departments, queues, service items, windows — written by admins or loaded
+"""The hall model — halls, departments, queues, service items, windows, bundles — written by admins or loaded
 from a layout file (`hallops init --demo` loads hallops/demo_hall.toml): the layout port (`LayoutStore`)
 and its write jobs."""
 
@@ -307,8 +307,21 @@ def update_window(tx: Tx, window_id: int, changes: dict[str, Any]) -> int:
     return int(row["hall_id"])
 
 
+def _load_bundle(tx: Tx, hall_id: int, n: int, spec: dict[str, Any]) -> None:
+    """A layout file's n-th `[[bundles]]`: each step must name a service item of the file, and the error says
+    which bundle and which step does not (the console's own check names only the item)."""
+    code = spec.get("code", f"#{n}")
+    for step, item in enumerate(spec.get("items") or [], 1):
+        if tx.one("SELECT 1 FROM service_items WHERE hall_id = ? AND code = ?", (hall_id, item)) is None:
+            raise InvalidInput(E.ITEM_NOT_FOUND, f"一件事 {code} 第 {step} 步的事项 {item!r} 不在布局文件的事项中 "
+                                                 f"(bundle {code!r}, step {step}: no service item {item!r} in the "
+                                                 "layout's [[service_items]])", field="items")
+    create_bundle(tx, hall_id, spec)
+
+
 def load_layout(tx: Tx, layout: dict[str, Any], password_hashes: dict[str, str]) -> int:
-    """Create a whole hall from a layout document (the format of hallops/demo_hall.toml)."""
+    """Create a whole hall from a layout document (the format of hallops/demo_hall.toml), in one transaction:
+    a bad part (a bundle step naming no item, say) leaves nothing behind."""
     tx.quiet = True
     hall_id = create_hall(tx, layout["hall"])
     for d in layout.get("departments", []):
@@ -319,6 +332,8 @@ def load_layout(tx: Tx, layout: dict[str, Any], password_hashes: dict[str, str])
         create_service_item(tx, hall_id, it)
     for w in layout.get("windows", []):
         create_window(tx, hall_id, w)
+    for n, b in enumerate(layout.get("bundles", []), 1):
+        _load_bundle(tx, hall_id, n, b)
     for u in layout.get("users", []):
         try:
             tx.run("INSERT INTO users (username, display_name, role, password_hash, hall_id, created_at) "
@@ -579,13 +594,21 @@ class LayoutStore:
         self.tree = tree or HallTree(db)  # forgotten whenever a hall is added or moved
 
     async def load_layout(self, spec: dict[str, Any]) -> int:
-        users = spec.get("users", [])
-        # A layout file gives many accounts the same starting password: hash each distinct one once.
+        return (await self.load_layouts([spec]))[0]
+
+    async def load_layouts(self, specs: list[dict[str, Any]]) -> list[int]:
+        """Several halls (a district centre and the centres below it, each after its parent) in one
+        transaction: all of them or none."""
+        users = [u for spec in specs for u in spec.get("users", [])]
+        # Layouts give many accounts the same starting password: hash each distinct one once.
         distinct = sorted({u["password"] for u in users})
         hashed = await asyncio.gather(*(asyncio.to_thread(hash_password, p) for p in distinct))
         by_password = dict(zip(distinct, hashed, strict=True))
         hashes = {u["username"]: by_password[u["password"]] for u in users}
-        return await self.db.write(lambda tx: load_layout(tx, spec, hashes))
+        try:
+            return await self.db.write(lambda tx: [load_layout(tx, spec, hashes) for spec in specs])
+        finally:
+            self.tree.forget()
 
     async def create_hall(self, spec: dict[str, Any], actor: Actor | None = None) -> int:
         def job(tx: Tx) -> int:

@@ -32,6 +32,7 @@ from hallops.domain.patrols import (
     local_minute,
     quota_progress,
 )
+from hallops.storage import audit
 from hallops.storage.db import Database, Row, Tx
 from hallops.storage.finding_views import FINDING_SELECT
 from hallops.storage.rules import Rules, service_day_of, zone
@@ -118,7 +119,9 @@ def _emit_patrol(tx: Tx, row_id: int, type_: str, **extra: Any) -> None:
 
 def update_settings(tx: Tx, hall_id: int, changes: dict[str, Any], actor: Actor) -> dict[str, Any]:
     hall_row(tx, hall_id, actor)
-    return _save_settings(tx, hall_id, changes)
+    merged = _save_settings(tx, hall_id, changes)
+    audit.setting(tx, actor, "patrol-settings", hall_id=hall_id, after=changes)
+    return merged
 
 
 def _save_settings(tx: Tx, hall_id: int, changes: dict[str, Any]) -> dict[str, Any]:
@@ -158,6 +161,7 @@ def set_checklist(tx: Tx, hall_id: int, items: Sequence[dict[str, str]], actor: 
                " position = excluded.position, active = 1",
                (hall_id, it["code"], it["name"], it.get("name_en", ""), pos))
     tx.emit(hall_id, Ev.PATROL_CHECKLIST_CHANGED, {"items": codes})
+    audit.setting(tx, actor, "checklist", hall_id=hall_id, after={"items": [dict(it) for it in items]})
     return [dict(r) for r in ensure_checklist(tx, hall_id)]
 
 

@@ -16,7 +16,7 @@ from hallops.domain.errors import E, NotFound
 from hallops.domain.model import Channel, Priority, Role
 from hallops.domain.phones import PhoneIssue, PhoneLimits
 from hallops.domain.tickets import Action
-from hallops.storage import tickets
+from hallops.storage import bundles, tickets
 from hallops.storage.db import Database, Tx
 from hallops.storage.kiosk import read_settings_tx
 from hallops.storage.rules import Rules
@@ -38,10 +38,11 @@ def _limits(tx: Tx, hall_id: int) -> PhoneLimits:
 
 
 def issue_mobile(tx: Tx, rules: Rules, check: IssueCheck, *, hall_id: int, queue: str | int, device: str,
-                 address: str, idempotency: tuple[str, str] | None) -> tuple[dict[str, Any], bool]:
+                 address: str, idempotency: tuple[str, str] | None,
+                 bundle_id: int | None = None) -> tuple[dict[str, Any], bool]:
     """Issue a phone ticket (never a priority one) if `check` allows it on this device's and this address's
-    issues of the last hour. A retry with the same Idempotency-Key returns the ticket it made and is not
-    counted again."""
+    issues of the last hour; one of a bundle (一件事) is marked as the bundle's. A retry with the same
+    Idempotency-Key returns the ticket it made and is not counted again."""
     scope = f"device:{device}"
     key = (scope, *idempotency) if idempotency is not None else None
     actor = Actor(Role.KIOSK, hall_id=hall_id)  # the page acts for the hall, as a kiosk in the citizen's hand
@@ -59,6 +60,8 @@ def issue_mobile(tx: Tx, rules: Rules, check: IssueCheck, *, hall_id: int, queue
     if created:
         tx.run("INSERT INTO mobile_issues (hall_id, device, address, ticket_id, at) VALUES (?, ?, ?, ?, ?)",
                (hall_id, device, address, ticket["id"], tx.now))
+        if bundle_id is not None:
+            bundles.attach(tx, int(ticket["id"]), bundle_id)
     return ticket, created
 
 
@@ -90,9 +93,11 @@ class PhonesPort:
         return await self._key(DEVICE_KEY)
 
     async def issue(self, check: IssueCheck, *, hall_id: int, queue: str | int, device: str, address: str,
-                    idempotency: tuple[str, str] | None) -> tuple[dict[str, Any], bool]:
+                    idempotency: tuple[str, str] | None,
+                    bundle_id: int | None = None) -> tuple[dict[str, Any], bool]:
         return await self.db.write(lambda tx: issue_mobile(tx, self.rules, check, hall_id=hall_id, queue=queue,
-                                                           device=device, address=address, idempotency=idempotency))
+                                                           device=device, address=address, idempotency=idempotency,
+                                                           bundle_id=bundle_id))
 
     async def cancel(self, check: CancelCheck, *, token: str, device: str | None) -> dict[str, Any]:
         return await self.db.write(lambda tx: cancel_mobile(tx, self.rules, check, token=token, device=device))

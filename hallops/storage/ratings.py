@@ -35,6 +35,7 @@ from hallops.domain.ratings import (
     followup_step,
     is_bad,
 )
+from hallops.storage import audit
 from hallops.storage import quality as q
 from hallops.storage.db import Database, IntegrityError, Row, Tx
 
@@ -130,8 +131,8 @@ def rating_json(r: Row) -> dict[str, Any]:
 
 
 def _rating_brief(r: dict[str, Any]) -> dict[str, Any]:
-    return {k: r[k] for k in ("id", "ticket_number", "level", "level_name", "window_number", "clerk_name",
-                              "department_name", "item")}
+    return {k: r[k] for k in ("id", "ticket_number", "level", "level_name", "window_id", "window_number",
+                              "clerk_name", "department_name", "item")}
 
 
 def province_rating(r: dict[str, Any]) -> dict[str, Any]:
@@ -422,8 +423,12 @@ class RatingsPort:
     async def settings(self, hall_id: int) -> dict[str, Any]:
         return q.settings_of(await self._db.one("SELECT settings FROM quality_settings WHERE hall_id = ?", (hall_id,)))
 
-    async def save_settings(self, hall_id: int, changes: dict[str, Any]) -> dict[str, Any]:
-        return await self._db.write(lambda tx: q.save_settings(tx, hall_id, changes))
+    async def save_settings(self, hall_id: int, changes: dict[str, Any], actor: Actor | None) -> dict[str, Any]:
+        def job(tx: Tx) -> dict[str, Any]:
+            out = q.save_settings(tx, hall_id, changes)
+            audit.setting(tx, actor, "quality-settings", hall_id=hall_id, after=changes)
+            return out
+        return await self._db.write(job)
 
     async def calendar_rows(self, hall_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         async with self._db.snapshot() as r:
@@ -444,8 +449,11 @@ class RatingsPort:
         return str(r["timezone"])
 
     async def set_days(self, hall_id: int, days: list[tuple[str, bool | None, str]],
-                       years: list[tuple[int, bool, str]]) -> None:
+                       years: list[tuple[int, bool, str]], actor: Actor | None) -> None:
         def job(tx: Tx) -> None:
+            audit.setting(tx, actor, "calendar", hall_id=hall_id, after={
+                "days": [{"day": d, "workday": w, "note": n} for d, w, n in days],
+                "years": [{"year": y, "confirmed": c, "note": n} for y, c, n in years]})
             q.hall_tz(tx, hall_id)
             for day, workday, note in days:
                 if workday is None:
@@ -463,10 +471,13 @@ class RatingsPort:
                     tx.run("DELETE FROM calendar_years WHERE hall_id = ? AND year = ?", (hall_id, year))
         await self._db.write(job)
 
-    async def set_department_head(self, hall_id: int, department_id: int, user_id: int | None) -> None:
+    async def set_department_head(self, hall_id: int, department_id: int, user_id: int | None,
+                                  actor: Actor | None) -> None:
         def job(tx: Tx) -> None:
             if tx.one("SELECT 1 FROM departments WHERE id = ? AND hall_id = ?", (department_id, hall_id)) is None:
                 raise NotFound(E.DEPARTMENT_NOT_FOUND, f"部门不存在 (no department {department_id})")
+            audit.setting(tx, actor, "departments/head", hall_id=hall_id,
+                          after={"department": department_id, "user": user_id})
             if user_id is None:
                 tx.run("DELETE FROM department_heads WHERE department_id = ?", (department_id,))
                 return

@@ -13,8 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from hallops.domain.actors import Actor
 from hallops.domain.errors import Conflict, E, NotFound
 from hallops.domain.events import Ev
+from hallops.storage import audit
 from hallops.storage.db import Database, Reader, Row, Tx
 from hallops.storage.rules import zone
 
@@ -263,19 +265,35 @@ class ReportsPort:
                                   "FROM halls h LEFT JOIN report_settings s ON s.hall_id = h.id ORDER BY h.id")
         return [dict(r) for r in rows]
 
-    async def save_settings(self, hall_id: int, values: dict[str, Any]) -> dict[str, Any]:
-        return await self._db.write(lambda tx: _save_settings(tx, hall_id, values))
+    async def save_settings(self, hall_id: int, values: dict[str, Any], actor: Actor | None) -> dict[str, Any]:
+        def job(tx: Tx) -> dict[str, Any]:
+            out = _save_settings(tx, hall_id, values)
+            audit.setting(tx, actor, "report-settings", hall_id=hall_id,
+                          after={k: v for k, v in values.items() if v is not None})
+            return out
+        return await self._db.write(job)
 
     async def webhooks(self, hall_id: int, *, active_only: bool = False) -> list[dict[str, Any]]:
         rows = await self._db.all("SELECT * FROM report_webhooks WHERE hall_id = ?"
                                   + (" AND active = 1" if active_only else "") + " ORDER BY id", (hall_id,))
         return [dict(r) for r in rows]
 
-    async def add_webhook(self, hall_id: int, kind: str, label: str, url: str, secret: str) -> dict[str, Any]:
-        return await self._db.write(lambda tx: _add_webhook(tx, hall_id, kind, label, url, secret))
+    async def add_webhook(self, hall_id: int, kind: str, label: str, url: str, secret: str,
+                          actor: Actor | None) -> dict[str, Any]:
+        def job(tx: Tx) -> dict[str, Any]:
+            out = _add_webhook(tx, hall_id, kind, label, url, secret)
+            audit.setting(tx, actor, "report-webhooks", hall_id=hall_id,
+                          after={"id": out["id"], "kind": kind, "label": label, "url": url, "secret": secret})
+            return out
+        return await self._db.write(job)
 
-    async def set_webhook_active(self, hall_id: int, webhook_id: int, active: bool) -> dict[str, Any]:
-        return await self._db.write(lambda tx: _set_webhook_active(tx, hall_id, webhook_id, active))
+    async def set_webhook_active(self, hall_id: int, webhook_id: int, active: bool,
+                                 actor: Actor | None) -> dict[str, Any]:
+        def job(tx: Tx) -> dict[str, Any]:
+            out = _set_webhook_active(tx, hall_id, webhook_id, active)
+            audit.setting(tx, actor, "report-webhooks", hall_id=hall_id, after={"id": webhook_id, "active": active})
+            return out
+        return await self._db.write(job)
 
     # -- briefings -----------------------------------------------------------------------------------------
 

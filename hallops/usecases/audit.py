@@ -46,10 +46,6 @@ class Audit:
         """Newest first; page on with `before_id` (the last id seen)."""
         return await self.port.query(self._query(actor, filters, max(1, min(limit, MAX_PAGE))))
 
-    async def record(self, actor: Actor | None, action: str, **kw: Any) -> None:
-        """A row for a change whose own use case keeps none (http/auth.py: setup changes of other subjects)."""
-        await self.port.record(actor, action, **kw)
-
     async def export(self, actor: Actor, filters: dict[str, Any], fmt: str) -> tuple[bytes, str]:
         """(the file, its media type): every row the filters select, up to EXPORT_LIMIT."""
         rows = await self.port.query(self._query(actor, filters, EXPORT_LIMIT))

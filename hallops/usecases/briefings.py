@@ -139,11 +139,11 @@ class Briefings:
     async def add_webhook(self, actor: Actor, hall_id: int, kind: str, url: str, secret: str = "",
                           label: str = "") -> dict[str, Any]:
         supervise(actor, hall_id)
-        return shown_webhook(await self.port.add_webhook(hall_id, kind, label, url, secret))
+        return shown_webhook(await self.port.add_webhook(hall_id, kind, label, url, secret, actor))
 
     async def set_webhook_active(self, actor: Actor, hall_id: int, webhook_id: int, active: bool) -> dict[str, Any]:
         supervise(actor, hall_id)
-        return shown_webhook(await self.port.set_webhook_active(hall_id, webhook_id, active))
+        return shown_webhook(await self.port.set_webhook_active(hall_id, webhook_id, active, actor))
 
     async def settings_of(self, actor: Actor, hall_id: int) -> dict[str, Any]:
         supervise(actor, hall_id)
@@ -154,7 +154,7 @@ class Briefings:
         """Change when the daily briefing is made (local HH:MM) or the base of published links."""
         supervise(actor, hall_id)
         values = {"daily_at": None if daily_at is None else check_hhmm(daily_at), "base_url": base_url}
-        return await self.port.save_settings(hall_id, values)
+        return await self.port.save_settings(hall_id, values, actor)
 
     # -- background steps ----------------------------------------------------------------------------------
 

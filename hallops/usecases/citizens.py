@@ -26,6 +26,7 @@ from hallops.domain import search as srch
 from hallops.domain import sms as smsrules
 from hallops.domain.actors import Actor
 from hallops.domain.errors import E, InvalidInput, TooManyRequests, Unavailable
+from hallops.domain.model import Channel, Role
 from hallops.domain.numbering import service_day
 from hallops.usecases.halls import Halls
 from hallops.usecases.kiosk import PUBLIC_ACTOR
@@ -75,6 +76,12 @@ class Citizens:
         names = {q["prefix"]: (q["name"], q["name_en"] or "") for q in layout["queues"]}
         return srch.hits_json(hits, waiting, names)
 
+    async def search_bundles(self, hall_id: int, query: str, limit: int) -> list[int]:
+        """The ids of the hall's bundles whose name matches, best first (the menu has the rest of them)."""
+        if len(query) > srch.MAX_QUERY:
+            return []  # `search` says why
+        return srch.bundles(query, await self.ctx.ports.bundles.offered(hall_id), limit)
+
     # -- 一码取号 --------------------------------------------------------------------------------------
 
     async def identify(self, actor: Actor, hall: dict[str, Any], *, code: str | None, id_number: str | None,
@@ -121,8 +128,10 @@ class Citizens:
             if limit and count >= limit:
                 raise TooManyRequests(E.PERSON_DAILY_LIMIT, f"每人每天最多取 {limit} 个号 "
                                                             f"(at most {limit} tickets a person a day)", limit=limit)
+        # Staff taking the ticket for the citizen at the help desk: the figures count it as 帮办代办, not a kiosk's.
+        channel = Channel.KIOSK if actor.role is Role.KIOSK else Channel.HELP_DESK
         return await self.port.issue_real_name(check, hall_id=hall["id"], session=session,
-                                               queue=queue.upper() if queue else None,
+                                               queue=queue.upper() if queue else None, channel=channel,
                                                day_start=self.day_start(hall["timezone"]), actor=actor)
 
     async def ticket_person(self, token: str) -> dict[str, Any] | None:

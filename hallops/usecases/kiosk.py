@@ -17,6 +17,7 @@ from hallops.domain.model import Role
 from hallops.domain.numbering import service_day
 from hallops.printing import escpos
 from hallops.printing.slips import ticket_slip
+from hallops.usecases.bundles import Bundles
 from hallops.usecases.halls import Halls
 from hallops.usecases.tickets import Tickets
 
@@ -65,11 +66,11 @@ class Kiosk:
         s = await self.port.settings(hall_id)
         return str(s["public_base_url"] or fallback).rstrip("/")
 
-    async def menu_sources(self, hall_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The hall's layout and its live state, the two things a citizen's menu is made of."""
+    async def menu_sources(self, hall_id: int) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+        """The hall's layout, its live state and its bundles (一件事一次办): what a citizen's menu is made of."""
         halls = Halls(self.ctx)
         layout, state = await asyncio.gather(halls.layout(PUBLIC_ACTOR, hall_id), halls.state(PUBLIC_ACTOR, hall_id))
-        return layout, state
+        return layout, state, await Bundles(self.ctx).offered(hall_id)
 
     async def me(self, actor: Actor, hall_ref: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
         """This kiosk's hall and printer."""
@@ -111,7 +112,7 @@ class Kiosk:
 
     async def save_settings(self, actor: Actor, hall_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         actor.check_hall(hall_id)
-        return await self.port.save_settings(hall_id, changes)
+        return await self.port.save_settings(hall_id, changes, actor)
 
     async def printers(self, actor: Actor, hall_id: int) -> list[dict[str, Any]]:
         actor.check_hall(hall_id)

@@ -30,6 +30,10 @@ class Layout:
         """Create a whole hall, with its accounts, from a layout document (the operator's command line)."""
         return await self.port.load_layout(spec)
 
+    async def load_all(self, specs: list[dict[str, Any]]) -> list[int]:
+        """Several halls at once, each after the centre it hangs under: all of them or none."""
+        return await self.port.load_layouts(specs)
+
     async def create_hall(self, actor: Actor, spec: dict[str, Any]) -> dict[str, Any]:
         require_admin(actor)
         if actor.hall_id is not None:  # a hall-bound admin adds centres below their own only

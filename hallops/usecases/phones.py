@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from hallops.domain import phones as rules
 from hallops.domain import ratelimit
 from hallops.domain.errors import E, NotFound
+from hallops.usecases.bundles import Bundles
 from hallops.usecases.kiosk import wait_words
 from hallops.usecases.tickets import Tickets
 
@@ -59,6 +60,17 @@ class Phones:
         device = rules.check_device(await self.identify(cookie))
         return await self.port.issue(rules.check_issue, hall_id=hall_id, queue=queue, device=device,
                                      address=address, idempotency=idempotency)
+
+    async def take_bundle(self, *, hall_id: int, bundle_id: int, cookie: str | None, address: str,
+                          idempotency: tuple[str, str] | None) -> tuple[dict[str, Any], bool]:
+        """A bundle's ticket (一件事一次办) from the phone: issued at its first stop under the same limits as any
+        phone ticket, then routed like the kiosk's. Another hall's bundle does not exist here."""
+        bundle = await Bundles(self.ctx).start(bundle_id)
+        if int(bundle["hall_id"]) != hall_id:
+            raise NotFound(E.BUNDLE_NOT_FOUND, f"一件事不存在 (no bundle {bundle_id})")
+        device = rules.check_device(await self.identify(cookie))
+        return await self.port.issue(rules.check_issue, hall_id=hall_id, queue=int(bundle["stops"][0]),
+                                     device=device, address=address, idempotency=idempotency, bundle_id=bundle_id)
 
     async def cancel(self, token: str, cookie: str | None) -> dict[str, Any]:
         """The phone that took a ticket takes it back while it still waits (a few times an hour at most)."""

@@ -135,7 +135,7 @@ class Ratings:
     async def save_settings(self, actor: Actor, hall_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         require_role(actor, ADMINS)
         actor.check_hall(hall_id)
-        await self.port.save_settings(hall_id, changes)
+        await self.port.save_settings(hall_id, changes, actor)
         return await self.settings(actor, hall_id)
 
     async def calendar(self, actor: Actor, hall_id: int, year: int) -> dict[str, Any]:
@@ -166,7 +166,7 @@ class Ratings:
         for d in days:
             check_day(d["day"], "day")
         await self.port.set_days(hall_id, [(d["day"].isoformat(), d["workday"], d.get("note") or "") for d in days],
-                                 [(y["year"], y["confirmed"], y.get("note") or "") for y in years])
+                                 [(y["year"], y["confirmed"], y.get("note") or "") for y in years], actor)
         return await self.calendar(actor, hall_id, days[0]["day"].year if days else
                                    (years[0]["year"] if years else dt.date.today().year))
 
@@ -187,7 +187,7 @@ class Ratings:
     async def set_department_head(self, actor: Actor, hall_id: int, department_id: int, user_id: int | None) -> None:
         require_role(actor, ADMINS)
         actor.check_hall(hall_id)
-        await self.port.set_department_head(hall_id, department_id, user_id)
+        await self.port.set_department_head(hall_id, department_id, user_id, actor)
 
     async def set_case_numbers(self, actor: Actor, ticket_id: int, numbers: dict[str, str]) -> dict[str, str]:
         """办件编号 of a finished visit, as the clerk enters it at the finish (or later)."""

@@ -91,6 +91,7 @@ STAFF_SCREENS = [
     Screen("home", STAFF_PC, signed_in("manager", "/"), user="manager"),
     Screen("console-pick", STAFF_PC, signed_in("clerk8", "/console/{hall}"), user="clerk8"),  # at no window yet
     Screen("console", STAFF_PC, clerk_at_window_1, user="clerk1"),
+    Screen("helpdesk", STAFF_PC, signed_in("clerk8", "/helpdesk/{hall}", "#hd-idnum"), user="clerk8"),
     Screen("findings-mine", STAFF_PC, signed_in("clerk1", "/findings/mine"), user="clerk1"),
     Screen("manager-tablet", TABLET, signed_in("manager", "/manager/{hall}", "#kpis .kpi"), user="manager"),
     Screen("manager-patrols", TABLET, signed_in("manager", "/manager/{hall}#patrols", "#quota .qcard"), user="manager"),

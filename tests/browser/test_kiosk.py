@@ -8,6 +8,7 @@ import datetime as dt
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import new_page, screenshot, sign_in
+from tests.browser.test_citizen_a11y import serious
 from tests.conftest import SHANGHAI, Hall
 
 KIOSK_PORTRAIT = (1080, 1920)
@@ -151,11 +152,12 @@ async def test_a_double_tap_gives_one_ticket(browser: Browser, hall: Hall) -> No
 # -- issue 15: search that fits, 一码取号, English, out of service; issue 16: keyboard only ------------------
 
 async def results_fit(page: Page) -> int:
-    """How many results show, each wholly inside the viewport and inside its card (nothing cut off)."""
+    """How many results (items and bundles) show, each wholly inside the viewport and inside its card (nothing
+    cut off)."""
     await page.locator("#k-results .k-result").first.wait_for()
     return int(await page.evaluate("""() => {
       const vw = innerWidth, vh = innerHeight;
-      const rows = [...document.querySelectorAll('#k-results .k-result')];
+      const rows = [...document.querySelectorAll('#k-results .k-result, #k-results .k-bresult')];
       for (const r of rows) {
         const b = r.getBoundingClientRect();
         if (b.top < 0 || b.bottom > vh || b.left < 0 || b.right > vw) throw new Error('outside: ' + r.textContent);
@@ -287,3 +289,96 @@ async def test_a_scanner_on_the_start_screen_needs_no_tap(browser: Browser, hall
     await page.keyboard.type("YKM1:500112195505053215")  # a scanner types fast
     await page.keyboard.press("Enter")
     await expect(page.locator("#k-person-title")).to_contain_text("李*英")
+
+
+# -- issue 13: 一件事一次办 bundles --------------------------------------------------------------------------
+
+async def cards_fit(page: Page, selector: str) -> int:
+    """How many cards show, each wholly inside the viewport (nothing cut off, nothing to scroll to)."""
+    return int(await page.evaluate("""(sel) => {
+      const cards = [...document.querySelectorAll(sel)].filter(c => c.offsetParent !== null);
+      for (const c of cards) {
+        const b = c.getBoundingClientRect();
+        if (b.top < 0 || b.bottom > innerHeight || b.left < 0 || b.right > innerWidth)
+          throw new Error('outside: ' + c.textContent);
+        for (const x of c.querySelectorAll('.k-bstep, .k-bname, .k-waiting')) {
+          const xb = x.getBoundingClientRect();
+          if (xb.right > b.right + 1 || xb.bottom > b.bottom + 1)
+            throw new Error('overflows its card: ' + c.textContent);
+        }
+      }
+      return cards.length;
+    }""", selector))
+
+
+async def test_a_bundle_ticket_at_the_kiosk_keeps_its_number_window_to_window(browser: Browser, hall: Hall) -> None:
+    for size, name, bundle, number in ((KIOSK_PORTRAIT, "portrait", "开办企业一件事", "Q001"),
+                                       (KIOSK_LANDSCAPE, "landscape", "新生儿出生一件事", "R001")):
+        page = await kiosk(browser, hall, size)
+        await expect(page.locator(".k-cat-bundles")).to_contain_text("5 个套餐")
+        await page.locator(".k-cat-bundles").click()
+        await expect(page.locator("#k-bundles h1")).to_be_focused()
+        cards = page.locator("#k-bundle-list .k-bundle")
+        await expect(cards).to_have_count(5)
+        first = cards.filter(has_text="开办企业一件事")
+        await expect(first.locator(".k-bstep")).to_have_count(5)  # the steps in order, with their departments
+        await expect(first.locator(".k-bstep").nth(0)).to_contain_text("营业执照设立登记")
+        await expect(first.locator(".k-bstep").nth(1)).to_contain_text("公安分局")
+        # Every bundle, and the bundle windows' own queues, on one screen: nothing to scroll to.
+        await screenshot(page, f"kiosk-{name}-bundles")
+        assert await cards_fit(page, "#k-bundle-list .k-bundle, #k-bundle-list .k-queue") == 7
+        assert await serious(page) == [], "bundles"
+        await cards.filter(has_text=bundle).click()
+        await page.locator("#k-ticket").wait_for(state="visible")
+        await expect(page.locator("#k-t-number")).to_have_text(number)
+        await expect(page.locator("#k-t-route")).to_contain_text(bundle)
+        await expect(page.locator("#k-say")).to_contain_text(number)
+        await expect(page.locator("#slip-route")).to_contain_text("号码不变")
+        await expect(page.locator('#k-ticket [data-go="home"]')).to_be_in_viewport(ratio=1)  # all of it on screen
+        assert await serious(page) == [], "bundle ticket"
+        await screenshot(page, f"kiosk-{name}-bundle-ticket")
+        await page.context.close()
+    rows = await hall.db.all("SELECT t.number, t.channel, b.code FROM bundle_tickets bt JOIN tickets t ON t.id = "
+                             "bt.ticket_id JOIN bundles b ON b.id = bt.bundle_id ORDER BY t.id")
+    assert [tuple(r) for r in rows] == [("Q001", "kiosk", "yjs-business-start"), ("R001", "kiosk", "yjs-newborn")]
+    # Finished at the bundle window, Q001 waits at business registration (D) with its number.
+    clerk = await hall.clerk_at(14)
+    status, body = await clerk.post(f"/api/v1/windows/{hall.window_id(14)}/call-next")
+    assert status == 200 and body["ticket"]["number"] == "Q001", body
+    ticket_id = body["ticket"]["id"]
+    await clerk.post(f"/api/v1/tickets/{ticket_id}/start")
+    status, body = await clerk.post(f"/api/v1/tickets/{ticket_id}/finish")
+    assert status == 200 and body["ticket"]["status"] == "waiting" and body["ticket"]["number"] == "Q001"
+    assert body["ticket"]["queue"] == "D", body
+
+
+async def test_searching_a_bundles_name_finds_the_bundle(browser: Browser, hall: Hall) -> None:
+    page = await kiosk(browser, hall, KIOSK_LANDSCAPE)
+    await page.fill("#k-search", "开办企业")
+    found = page.locator("#k-results .k-bresult")
+    await expect(found).to_have_count(1)
+    await expect(found).to_contain_text("开办企业一件事")
+    await page.fill("#k-search", "登记")  # a bundle first, then the items: eight rows in all, all of them fit
+    await expect(page.locator("#k-results .k-bresult")).to_have_count(1)
+    await expect(page.locator("#k-results .k-result")).to_have_count(7)
+    assert await results_fit(page) == 8
+    await screenshot(page, "kiosk-landscape-search-bundle")
+    await page.fill("#k-search", "开办企业")
+    await expect(found).to_have_count(1)
+    await expect(found).to_contain_text("开办企业一件事")  # this search's answer, not the last one's
+    await found.click()
+    await page.locator("#k-ticket").wait_for(state="visible")
+    await expect(page.locator("#k-t-number")).to_have_text("Q001")
+
+
+async def test_the_bundles_in_english(browser: Browser, hall: Hall) -> None:
+    page = await kiosk(browser, hall, KIOSK_LANDSCAPE)
+    await page.click('[data-action="toggle-lang"]')
+    await page.locator(".k-cat-bundles").click()
+    await expect(page.locator("#k-bundle-list .k-bundle").first).to_contain_text("Business licence")
+    visible = await page.evaluate("""() => [...document.querySelectorAll('#k-bundles *')].filter(e =>
+        e.offsetParent !== null && e.children.length === 0 && /[\u4e00-\u9fff]/.test(e.textContent))
+        .map(e => e.textContent)""")
+    assert visible == [], visible
+    assert await cards_fit(page, "#k-bundle-list .k-bundle, #k-bundle-list .k-queue") == 7
+    await screenshot(page, "kiosk-landscape-bundles-english")

@@ -13,6 +13,7 @@ from tests.conftest import Hall
     ("manager", "demo-manager", "/reports/{hall}"),
     ("clerk1", "demo-clerk", "/console/{hall}"),
     ("clerk1", "demo-clerk", "/findings/mine"),
+    ("clerk8", "demo-clerk", "/helpdesk/{hall}"),
     ("admin", "demo-admin", "/"),
 ])
 async def test_page_loads_without_script_errors(browser: Browser, hall: Hall, user: str, password: str,

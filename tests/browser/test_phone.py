@@ -6,6 +6,7 @@ from __future__ import annotations
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import new_page, screenshot
+from tests.browser.test_citizen_a11y import serious
 from tests.conftest import Hall
 
 PHONE = (360, 740)
@@ -224,3 +225,35 @@ async def test_staff_see_each_texts_delivery_state_masked(browser: Browser, hall
     await expect(row).to_contain_text("down")
     assert "13800001234" not in await page.content()
     await screenshot(page, "appointments-sms-state")
+
+
+async def test_a_bundle_ticket_from_the_phone(browser: Browser, hall: Hall) -> None:
+    """一件事一次办 on the phone: the bundles with their steps under their category, or found by name; one ticket."""
+    page = await phone(browser, hall)
+    retirement = page.locator("#p-menu .p-b", has_text="退休一件事")
+    await expect(retirement).to_contain_text("1 职工退休待遇核定（人力资源和社会保障局） → 2 住房公积金提取")
+    await expect(page.locator("#p-menu .p-b")).to_have_count(5)
+    await retirement.scroll_into_view_if_needed()
+    await screenshot(page, "phone-bundles")
+    assert await serious(page) == [], "bundles"
+    await retirement.tap()
+    sheet = page.locator("#p-confirm")
+    await expect(sheet).to_be_visible()
+    await expect(page.locator("#p-confirm-prefix")).to_have_text("R")  # where the visit starts
+    await expect(page.locator("#p-confirm-item")).to_contain_text("职工退休待遇核定 → 2 住房公积金提取")
+    await screenshot(page, "phone-bundle-confirm")
+    assert await serious(page) == [], "bundle, confirm"
+    await page.locator("#p-confirm-go").tap()
+    await page.wait_for_url("**/t/**")
+    await expect(page.locator("#p-number")).to_have_text("R001")
+    await page.goto("/m/liangjiang")
+    await page.fill("#p-search", "新生儿")
+    found = page.locator("#p-menu .p-b").first
+    await expect(found).to_contain_text("新生儿出生一件事")
+    await found.tap()
+    await page.locator("#p-confirm-go").tap()
+    await page.wait_for_url("**/t/**")
+    await expect(page.locator("#p-number")).to_have_text("R002")
+    rows = await hall.db.all("SELECT t.number, t.channel, b.code FROM bundle_tickets bt JOIN tickets t ON t.id = "
+                             "bt.ticket_id JOIN bundles b ON b.id = bt.bundle_id ORDER BY t.id")
+    assert [tuple(r) for r in rows] == [("R001", "mobile", "yjs-retirement"), ("R002", "mobile", "yjs-newborn")]

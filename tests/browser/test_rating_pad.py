@@ -3,10 +3,15 @@ screenshots (tests/artifacts/screenshots/rating-*.png) for people to look at."""
 
 from __future__ import annotations
 
-from playwright.async_api import Browser, expect
+import time
 
+from aiohttp import WSCloseCode
+from playwright.async_api import Browser, Page, expect
+
+from hallops.events import stream
+from hallops.http.live import SOCKETS
 from tests.browser.conftest import new_page, screenshot
-from tests.conftest import Hall
+from tests.conftest import Api, Hall
 from tests.http.test_ratings import pad_for, served
 
 
@@ -41,6 +46,54 @@ async def test_the_pad_rates_a_bad_visit_with_big_targets(browser: Browser, hall
         "dissatisfied", ["long_wait"], 1, "pad")
     _, body = await hall.manager.get(f"/api/v1/halls/{hall.hall_id}/followups?open=1")
     assert len(body["followups"]) == 1
+
+
+async def finish_next(hall: Hall, clerk: Api, page: Page) -> tuple[dict[str, str], float]:
+    """A visit called, started and finished at window 1; how long after the finish the pad offered it (s)."""
+    t = await hall.issue("A")
+    status, body = await clerk.post(f"/api/v1/windows/{hall.window_id(1)}/call-next")
+    assert status == 200 and body["ticket"]["id"] == t["id"], body
+    assert (await clerk.post(f"/api/v1/tickets/{t['id']}/start"))[0] == 200
+    hall.clock.advance(60)  # the test's clock stands still: the pad offers the visit that ended last
+    t0 = time.monotonic()
+    assert (await clerk.post(f"/api/v1/tickets/{t['id']}/finish", {"items": []}))[0] == 200
+    await expect(page.locator("#p-ticket")).to_contain_text(t["number"], timeout=3000)
+    await expect(page.locator("#p-rate")).to_be_visible()
+    return t, time.monotonic() - t0
+
+
+async def test_the_pad_offers_the_visit_the_moment_the_clerk_finishes(browser: Browser, hall: Hall) -> None:
+    """The offer comes over the live stream, not from a poll: the safety-net poll is set to ten minutes here."""
+    clerk = await hall.clerk_at(1)
+    pad = await pad_for(hall, 1)
+    page = await new_page(browser, hall, width=1024, height=600, has_touch=True)
+    await page.context.add_init_script("window.hallopsPadFallbackMs = 600000;")
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/v1/rating-pad" in r.url else None)
+    await page.goto(f"/pad/{hall.hall_id}#token={pad.token}")
+    await expect(page.locator("#p-welcome")).to_be_visible()
+    await expect(page.locator("#pad")).to_have_attribute("data-live", "open")
+    assert asked == []  # the welcome came with the stream's snapshot
+    t, took = await finish_next(hall, clerk, page)
+    print(f"pad offered {t['number']} {took * 1000:.0f} ms after the finish")
+    assert took < 1.5
+    await screenshot(page, "rating-pad-live-offer")
+    # The link drops (a server restart, a Wi-Fi hiccup): the pad reconnects, resumes, and offers the next visit
+    # as fast, whether it was finished while the pad was away or after.
+    sockets = list(hall.client.server.app[SOCKETS])
+    assert len(sockets) == 1
+    await stream.close_socket(sockets[0], WSCloseCode.GOING_AWAY, b"test: link dropped")
+    t2, took = await finish_next(hall, clerk, page)
+    print(f"after a drop, pad offered {t2['number']} {took * 1000:.0f} ms after the finish")
+    assert took < 2.5  # at most one reconnect (0.5 s ± 25 %) on top
+    await expect(page.locator("#pad")).to_have_attribute("data-live", "open")
+    assert len(hall.client.server.app[SOCKETS]) == 1
+    await page.locator(".p-level[data-level=very_satisfied]").tap()
+    await page.locator("#p-submit").tap()
+    await expect(page.locator("#p-thanks")).to_be_visible()
+    await expect(page.locator("#p-welcome")).to_be_visible(timeout=8000)  # back to waiting after the thanks
+    (r,) = await hall.ports.ratings.ratings(hall.hall_id, 0, 2e10)
+    assert (r["ticket_number"], r["level"], r["channel"]) == (t2["number"], "very_satisfied", "pad")
 
 
 async def test_the_citizen_rates_each_item_on_the_phone(browser: Browser, hall: Hall) -> None:

@@ -252,9 +252,78 @@ async def test_setup_changes_of_other_subjects_are_audited_too(hall: Hall) -> No
     assert status == 200
     [entry] = await audit(hall, "setting.")
     assert entry["action"] == "setting.alert-rules" and entry["hall_id"] == hall.hall_id
-    assert entry["after"] == {"rules": [{"kind": kind, "enabled": True, "threshold": 42}]}
+    assert entry["actor"] and entry["after"] == {"rules": [{"kind": kind, "queue": None, "enabled": True,
+                                                            "threshold": 42, "inherit": False}]}
     status, _ = await hall.admin.call("PUT", f"/api/v1/halls/{hall.hall_id}/alert-rules", {"rules": []})
     assert status == 422 and len(await audit(hall, "setting.")) == 1  # a refused change is not a change
+
+
+# A database that refuses audit rows. A change audited in its own transaction would still be made; one audited
+# in the change's transaction is refused with its row.
+REFUSE_AUDIT = {
+    "sqlite": ["CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'no audit'); END"],
+    "postgresql": ["CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS "
+                   "$f$ BEGIN RAISE EXCEPTION 'no audit'; END $f$",
+                   "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW "
+                   "EXECUTE FUNCTION refuse_audit()"],
+}
+ALLOW_AUDIT = {"sqlite": ["DROP TRIGGER refuse_audit"],
+               "postgresql": ["DROP TRIGGER refuse_audit ON audit_log", "DROP FUNCTION refuse_audit()"]}
+
+
+async def _ddl(hall: Hall, statements: dict[str, list[str]]) -> None:
+    def job(tx: Any) -> None:
+        for sql in statements[hall.db.dialect.name]:
+            tx.run(sql)
+    await hall.db.write(job)
+
+
+async def test_a_setting_change_and_its_audit_row_commit_together(hall: Hall) -> None:
+    """Alert thresholds, the citizen settings, the patrol quota, the screen notice: each change is audited in
+    its own transaction, so no change is ever made without its row."""
+    h = f"/api/v1/halls/{hall.hall_id}"
+    changes = [  # (method, path, body, how to read the value back, the value, the audit action)
+        ("PUT", f"{h}/alert-rules", {"rules": [{"kind": "queue_length", "threshold": 42}]},
+         "SELECT threshold FROM alert_rules WHERE hall_id = ? AND kind = 'queue_length'", 42, "setting.alert-rules"),
+        ("PATCH", f"{h}/citizen-settings", {"mobile_per_device_hour": 7},
+         "SELECT mobile_per_device_hour FROM citizen_settings WHERE hall_id = ?", 7, "setting.citizen-settings"),
+        ("PATCH", f"{h}/patrol-settings", {"full_quota": 8},
+         "SELECT full_quota FROM patrol_settings WHERE hall_id = ?", 8, "setting.patrol-settings"),
+        ("PATCH", h, {"notice": "今日 16:00 起系统维护"}, "SELECT notice FROM halls WHERE id = ?",
+         "今日 16:00 起系统维护", "hall.notice"),
+    ]
+
+    async def value(sql: str) -> Any:
+        row = await hall.db.one(sql, (hall.hall_id,))
+        return None if row is None else row[0]
+
+    await _ddl(hall, REFUSE_AUDIT)
+    for method, path, body, sql, wanted, _ in changes:
+        status, _ = await hall.manager.call(method, path, body)
+        assert status >= 400, (path, status)
+        assert await value(sql) != wanted, path  # refused with its audit row
+    await _ddl(hall, ALLOW_AUDIT)
+    assert await audit(hall, "setting.") == [] and await audit(hall, "hall.notice") == []
+    for method, path, body, sql, wanted, action in changes:
+        status, _ = await hall.manager.call(method, path, body)
+        assert status == 200, (path, status)
+        assert await value(sql) == wanted, path
+        [entry] = await audit(hall, action)
+        assert entry["hall_id"] == hall.hall_id and entry["role"] == "manager", entry
+
+
+async def test_secrets_stay_out_of_the_audit_log(hall: Hall) -> None:
+    h = f"/api/v1/halls/{hall.hall_id}"
+    status, _ = await hall.admin.patch(f"{h}/quality-settings", {"province_token": "tok-123456"})
+    assert status == 200
+    status, _ = await hall.manager.post(f"{h}/report-webhooks", {
+        "kind": "wecom", "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc-secret-key"})
+    assert status in (200, 201)
+    entries = await audit(hall, "setting.")
+    assert {e["action"] for e in entries} == {"setting.quality-settings", "setting.report-webhooks"}
+    text = str(entries)
+    assert "tok-123456" not in text and "abc-secret-key" not in text
+    assert "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?…" in text
 
 
 async def test_a_display_tokens_live_socket_keeps_its_last_use(hall: Hall) -> None:
@@ -263,3 +332,21 @@ async def test_a_display_tokens_live_socket_keeps_its_last_use(hall: Hall) -> No
     _, listed = await hall.admin.get("/api/v1/tokens")
     [display] = [t for t in listed["tokens"] if t["label"] == "test-display"]
     assert display["last_used_at"] is not None
+
+
+async def test_every_setup_change_of_another_subject_leaves_one_row(hall: Hall) -> None:
+    h = f"/api/v1/halls/{hall.hall_id}"
+    dept = (await hall.db.one("SELECT id FROM departments WHERE code = 'psb'"))[0]
+    manager = (await hall.db.one("SELECT id FROM users WHERE username = 'manager'"))[0]
+    calls = [("PUT", f"{h}/checklist", {"items": [{"code": "discipline", "name": "工作纪律"}]}, "checklist"),
+             ("POST", f"{h}/calendar", {"days": [{"day": "2026-12-31", "workday": False, "note": "闭厅"}]},
+              "calendar"),
+             ("POST", f"{h}/departments/{dept}/head", {"user": manager}, "departments/head"),
+             ("PATCH", f"{h}/report-settings", {"daily_at": "17:30"}, "report-settings")]
+    for method, path, body, what in calls:
+        status, out = await hall.admin.call(method, path, body)
+        assert status in (200, 204), (path, out)
+        [entry] = await audit(hall, f"setting.{what}")
+        assert entry["target_kind"] == what and entry["hall_id"] == hall.hall_id, entry
+    [cal] = await audit(hall, "setting.calendar")
+    assert cal["after"]["days"] == [{"day": "2026-12-31", "workday": False, "note": "闭厅"}]

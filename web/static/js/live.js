@@ -2,7 +2,8 @@
 //
 //   const live = hallops.live.connect({
 //     hall: "liangjiang",          // hall code or id (required)
-//     token: null,                 // a display/kiosk token for screens without a staff session (sent as ?token=)
+//     token: null,                 // a display/kiosk/rating-pad token for screens without a staff session (sent
+//                                  // as ?token=)
 //     snapshot: true,              // ask for the hall's state on every (re)connect (false: events only)
 //     after: null,                 // first connect: resume after this sequence number instead of now
 //     onSnapshot(state) {},        // GET /api/v1/halls/{hall}/state shape, incl. state.seq: replace your model
@@ -20,6 +21,8 @@
 // with ?after=seq and drops anything it has seen). Events sent as catch-up after a reconnect carry
 // info.replay = true: show them, but announce only recent ones (see ageSeconds). The server sends a "tick"
 // every 10 s; silence for 25 s means the connection is dead and it is reopened with backoff (0.5 s … 15 s).
+// A rating pad's stream holds only its window's events (the hello says scope "window"): its sequence numbers
+// rise with gaps, still in order and never repeated; its snapshot is the pad's own view.
 // Without onStatus, a banner at the top of the page says the connection is lost.
 "use strict";
 (function () {
@@ -63,6 +66,7 @@
     let status = null;
     let forceSnapshot = false;   // refresh(): a snapshot on the next connect even when snapshot=false
     let refreshing = false;
+    let sparse = false;          // scope "window": the server sends only some of the hall's events
 
     function setStatus(s) {
       if (s === status) return;
@@ -88,6 +92,7 @@
     function handle(msg) {
       if (msg.type === "hello" || msg.type === "tick") {
         if (msg.now) clockOffset = Date.parse(msg.now) - Date.now();
+        if (msg.type === "hello") sparse = msg.scope === "window";
         return;
       }
       if (msg.type === "snapshot") {
@@ -97,7 +102,7 @@
       }
       if (typeof msg.seq !== "number") return;      // a message type this client does not know
       if (seq !== null && msg.seq <= seq) return;     // seen already (overlap of catch-up and live)
-      if (seq !== null && msg.seq !== seq + 1) {      // a gap: never expected; resume from what we have
+      if (seq !== null && msg.seq !== seq + 1 && !sparse) {   // a gap: never expected; resume from what we have
         console.warn("hallops.live: gap after", seq, "got", msg.seq);
         if (ws) ws.close(4001, "gap");
         return;

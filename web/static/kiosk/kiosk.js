@@ -1,5 +1,5 @@
 // The kiosk: choose a service (by category or by searching a service item's name), take a ticket in two taps,
-// elderly priority, appointment check-in. The device token lives in localStorage (it arrives once in the URL
+// a bundle's ticket (一件事一次办: one number, several departments in turn), elderly priority, appointment check-in. The device token lives in localStorage (it arrives once in the URL
 // fragment, which browsers never send to the server) and goes out as a Bearer header.
 "use strict";
 (function () {
@@ -9,6 +9,7 @@
   const TOKEN_KEY = "hallops.kiosk.token";
   const IDLE_MS = 45000;        // back to the start when a citizen walks away
   const TICKET_SCREEN_S = 30;
+  const RESULTS = 8;            // search rows that fit on the start screen, portrait or landscape
   const $ = (id) => document.getElementById(id);
   const { esc } = hallops;
 
@@ -102,17 +103,47 @@
 
   function renderCats() {
     $("k-cats").innerHTML = menu.categories.map((c, i) =>
-      '<button type="button" class="k-btn k-cat" data-cat="' + i + '"><span class="zh">' + esc(c.zh) + '</span> ' +
-      '<small class="en">' + esc(c.en) + '</small><span class="k-cat-n">' + c.queues.length + ' <span class="zh">项业务</span> <small class="en">services</small></span></button>'
+      '<button type="button" class="k-btn k-cat' + (c.bundles ? ' k-cat-bundles' : '') + '" data-cat="' + i + '"><span class="zh">' + esc(c.zh) + '</span> ' +
+      '<small class="en">' + esc(c.en) + '</small><span class="k-cat-n">' + (c.bundles
+        ? menu.bundles.length + ' <span class="zh">个套餐，一次取号</span> <small class="en">bundles, one ticket</small>'
+        : c.queues.length + ' <span class="zh">项业务</span> <small class="en">services</small>') + '</span></button>'
     ).join("");
   }
 
   function openCat(i) {
     const c = menu.categories[i];
-    $("k-cat-title").innerHTML = '<span class="zh">' + esc(c.zh) + '</span> <small class="en">' + esc(c.en) + '</small>';
+    const title = '<span class="zh">' + esc(c.zh) + '</span> <small class="en">' + esc(c.en) + '</small>';
     const byPrefix = Object.fromEntries(menu.queues.map(q => [q.prefix, q]));
+    if (c.bundles) {   // the hall's bundles, then the bundle windows' own queues (a bundle not listed here)
+      $("k-bundles-title").innerHTML = title;
+      $("k-bundle-list").innerHTML = menu.bundles.map(bundleButton).join("") + (c.queues.length
+        ? '<h2 class="k-bundle-more"><span class="zh">其他一件事（一件事窗口）</span> <small class="en">Other bundles (bundle windows)</small></h2>' +
+          c.queues.map(p => queueButton(byPrefix[p])).join("") : "");
+      return show("bundles");
+    }
+    $("k-cat-title").innerHTML = title;
     $("k-queue-list").innerHTML = c.queues.map(p => queueButton(byPrefix[p])).join("");
     show("queues");
+  }
+
+  // A bundle: its name, its steps in order (the item and its department; English ones in English mode), how
+  // many wait at its first stop.
+  function bundleButton(b) {
+    const steps = b.steps.map((st, n) => '<span class="k-bstep"><b class="k-bn">' + (n + 1) + '</b>&nbsp;' +
+      '<span class="zh">' + esc(st.item) + (st.department ? ' <small>' + esc(st.department) + '</small>' : '') + '</span>' +
+      '<span class="en-only">' + esc(st.item_en || st.item) + (st.department_en ? ' <small>' + esc(st.department_en) + '</small>' : '') + '</span></span>').join(" ");
+    return '<button type="button" class="k-btn k-bundle" data-bundle="' + b.id + '">' +
+      '<span class="k-bname"><span class="zh">' + esc(b.name) + '</span> <small class="en">' + esc(b.name_en) + '</small></span>' +
+      '<span class="k-waiting"><b>' + b.waiting + '</b> <span class="zh">人等候</span> <small class="en">waiting</small></span>' +
+      '<span class="k-bsteps">' + steps + '</span></button>';
+  }
+
+  function bundleResult(b) {
+    return '<button type="button" class="k-btn k-bresult" data-bundle="' + b.id + '">' +
+      '<span class="k-btag"><span class="zh">一件事</span><span class="en-only">Bundle</span></span>' +
+      '<span class="k-rname"><span class="zh">' + esc(b.name) + '</span> <small class="en">' + esc(b.name_en) + '</small>' +
+      '<span class="k-rq"><span class="zh">共 ' + b.steps.length + ' 步，一次取号，号码不变</span> <small class="en">' + b.steps.length + ' steps, one ticket</small></span></span>' +
+      '<span class="k-waiting"><b>' + b.waiting + '</b> <span class="zh">人等候</span> <small class="en">waiting</small></span></button>';
   }
 
   // Search runs on the server (Chinese, pinyin, initials, English, common words; hallops/domain/search.py),
@@ -133,38 +164,54 @@
     $("k-cats").hidden = true; root.classList.add("searching");
     searchTimer = setTimeout(async () => {
       const seq = ++searchSeq;
-      let hits;
+      let hits, found;
       try {
-        hits = (await call("GET", "/api/v1/halls/" + encodeURIComponent(HALL) + "/search?q=" + encodeURIComponent(s.slice(0, 40)))).hits;
+        ({ hits, bundles: found } = await call("GET", "/api/v1/halls/" + encodeURIComponent(HALL) + "/search?q=" + encodeURIComponent(s.slice(0, 40))));
       } catch (e) { toast(e.message); return; }
       if (seq !== searchSeq) return;   // a newer search is on its way
-      $("k-results").innerHTML = hits.length ? hits.map(resultButton).join("") :
+      // Bundles whose name matches first (two at most), then the items: RESULTS rows in all, as many as fit.
+      const bundles = (found || []).map(id => ((menu && menu.bundles) || []).find(b => b.id === id)).filter(Boolean).slice(0, 2);
+      hits = hits.slice(0, RESULTS - bundles.length);
+      $("k-results").innerHTML = hits.length || bundles.length ? bundles.map(bundleResult).join("") + hits.map(resultButton).join("") :
         '<p class="k-none"><span class="zh">没有找到，请换个说法、按类别选择或咨询导服人员</span> <small class="en">Nothing found: try other words, choose a category or ask staff</small></p>';
       $("k-results").hidden = false;
     }, 120);
   }
 
   // -- issuing --------------------------------------------------------------------------------------------
-  async function take(prefix) {
+  async function issuing(request) {
     if (busy) return;        // a double tap: the first tap's request is the only one
     busy = true;
     root.classList.add("busy");
     try {
-      let t;
-      if (session) {   // 一码取号: a real-name ticket, counted against the person's daily limit
-        t = await call("POST", "/api/v1/kiosk/real-name-tickets", { session: session, queue: prefix, hall: HALL });
-      } else {
-        const body = { queue: prefix, channel: "kiosk" };
-        if (elderly) body.priority = "elderly";
-        t = await issueWithRetry("/api/v1/tickets", body);
-      }
-      await showTicket(t);
+      await showTicket(await request());
     } catch (e) {
       toast(e.message);
       if (e.code === "identity_expired") { session = null; person = null; $("k-who").hidden = true; }
     } finally {
       busy = false; root.classList.remove("busy");
     }
+  }
+
+  function take(prefix) {
+    return issuing(() => {
+      if (session) {   // 一码取号: a real-name ticket, counted against the person's daily limit
+        return call("POST", "/api/v1/kiosk/real-name-tickets", { session: session, queue: prefix, hall: HALL });
+      }
+      const body = { queue: prefix, channel: "kiosk" };
+      if (elderly) body.priority = "elderly";
+      return issueWithRetry("/api/v1/tickets", body);
+    });
+  }
+
+  // 一件事一次办: the ticket is issued at the bundle's first stop and sent on, with its number, at each finish.
+  function takeBundle(id) {
+    if (session) { toast("一件事暂不能实名取号，请点“返回”后直接选择 (a bundle takes no real-name ticket: tap Back and choose it again)"); return; }
+    return issuing(() => {
+      const body = { channel: "kiosk" };
+      if (elderly) body.priority = "elderly";
+      return issueWithRetry("/api/v1/bundles/" + id + "/tickets", body);
+    });
   }
 
   async function checkIn() {
@@ -231,6 +278,10 @@
     if (t.priority === "elderly") tags.push('<span class="k-tag">老年人优先 <small>Elderly priority</small></span>');
     if (t.appointment) tags.push('<span class="k-tag">预约 ' + esc(new Date(t.appointment.starts_at).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: TZ })) + ' <small>Appointment</small></span>');
     $("k-t-tags").innerHTML = tags.join("");
+    const route = bundleRoute(t);
+    $("k-t-route").hidden = !route;
+    $("k-t-route").innerHTML = route ? route.html : "";
+    $("slip-route").textContent = route ? route.slip : "";
     $("k-t-person").hidden = !t.person;
     $("k-t-person").textContent = t.person ? t.person.name + " · " + t.person.id : "";
     $("k-t-ahead").innerHTML = '<b>' + ahead + '</b> <span class="zh">人</span> <small class="en">people</small>';
@@ -253,6 +304,21 @@
     $("k-countdown").textContent = "(" + left + ")";
     countdown = setInterval(() => { left -= 1; $("k-countdown").textContent = "(" + left + ")"; if (left <= 0) reset(); }, 1000);
     printTicket(t);
+  }
+
+  // A bundle ticket's route: where it goes after this queue, its number kept (null: an ordinary ticket).
+  function bundleRoute(t) {
+    if (!t.bundle) return null;
+    const b = ((menu && menu.bundles) || []).find(x => x.id === t.bundle.id);
+    const names = Object.fromEntries(((menu && menu.queues) || []).map(q => [q.prefix, q]));
+    const stops = b ? b.stops.map(p => names[p] || { prefix: p, name: p, name_en: p }) : [];
+    const n = t.bundle.stops;
+    return {
+      html: '<p><span class="zh">一件事一次办：' + esc(t.bundle.name) + '，共 ' + n + ' 站，号码不变</span> ' +
+        '<small class="en">' + esc(b ? b.name_en || b.name : t.bundle.name) + ': ' + n + ' stops, the same number</small></p>' +
+        (stops.length ? '<ol class="k-t-stops">' + stops.map(q => '<li><b>' + esc(q.prefix) + '</b> <span class="zh">' + esc(q.name) + '</span> <small class="en">' + esc(q.name_en) + '</small></li>').join("") + '</ol>' : ""),
+      slip: "一件事：" + t.bundle.name + "（共 " + n + " 站，号码不变）" + (stops.length ? " " + stops.map(q => q.name).join(" → ") : ""),
+    };
   }
 
   async function printTicket(t) {
@@ -286,6 +352,7 @@
     if (!b) return;
     if (b.dataset.go === "home") return reset();
     if (b.dataset.cat !== undefined) return openCat(Number(b.dataset.cat));
+    if (b.dataset.bundle) return takeBundle(Number(b.dataset.bundle));
     if (b.dataset.queue) return take(b.dataset.queue);
     if (b.id === "k-elderly") { elderly = !elderly; renderElderly(); return; }
     if (b.id === "k-appt-open") { code = ""; $("k-code").textContent = ""; return show("checkin"); }

@@ -1,4 +1,5 @@
-// 一码取号: the hall's menu on the phone. A tap on a service opens a confirmation (the queue and how many wait);
+// 一码取号: the hall's menu on the phone. A tap on a service (or on a bundle, 一件事一次办: one number for several
+// departments in turn) opens a confirmation (the queue and how many wait);
 // "确认取号" takes the ticket (the signed device cookie counts against the hourly limit) and opens its live page.
 // A double tap or a retry sends the same Idempotency-Key: one ticket.
 "use strict";
@@ -23,16 +24,28 @@
       '<span class="p-w"><b>' + q.waiting + '</b> <span class="zh">人等候</span> <small class="en">waiting</small></span></button>';
   }
 
+  // A bundle: its name, how many wait at its first stop, its steps in order (item and department).
+  function bundleButton(b) {
+    const steps = (lang) => b.steps.map((st, n) => (n + 1) + " " + (lang === "en" ? (st.item_en || st.item) + (st.department_en ? " (" + st.department_en + ")" : "")
+      : st.item + (st.department ? "（" + st.department + "）" : ""))).join(" → ");
+    return '<button type="button" class="p-b" data-bundle="' + b.id + '">' +
+      '<span class="p-qn"><span class="zh">' + esc(b.name) + '</span> <small class="en">' + esc(b.name_en) + '</small></span>' +
+      '<span class="p-w"><b>' + b.waiting + '</b> <span class="zh">人等候</span> <small class="en">waiting</small></span>' +
+      '<span class="p-bsteps"><span class="zh">' + esc(steps("zh")) + '</span><span class="en-only">' + esc(steps("en")) + '</span></span></button>';
+  }
+
   // Search runs on the server (pinyin, initials, English, common words): hallops/domain/search.py.
   async function searchHall(s) {
     const seq = ++searchSeq;
-    let hits = [];
+    let hits = [], found = [];
     try {
-      hits = (await hallops.api("GET", "/api/v1/halls/" + encodeURIComponent(HALL) + "/search?q=" + encodeURIComponent(s.slice(0, 40)))).hits;
+      ({ hits, bundles: found } = await hallops.api("GET", "/api/v1/halls/" + encodeURIComponent(HALL) + "/search?q=" + encodeURIComponent(s.slice(0, 40))));
     } catch (e) { showMessage(e.message); return; }
     if (seq !== searchSeq) return;   // a newer search is on its way
     const by = Object.fromEntries(menu.queues.map(q => [q.prefix, q]));
-    menuEl.innerHTML = hits.filter(h => by[h.queue]).map(h => button(by[h.queue], h.item + (h.item_en ? " · " + h.item_en : ""))).join("") ||
+    const bundles = (found || []).map(id => menu.bundles.find(b => b.id === id)).filter(Boolean);   // bundles first
+    menuEl.innerHTML = bundles.map(bundleButton).join("") +
+      hits.filter(h => by[h.queue]).map(h => button(by[h.queue], h.item + (h.item_en ? " · " + h.item_en : ""))).join("") ||
       '<p role="status"><span class="zh">没有找到，请换个说法或按类别选择</span> <small class="en">Nothing found: try other words or pick a category</small></p>';
   }
 
@@ -43,6 +56,8 @@
     if (s) { searchTimer = setTimeout(() => searchHall(s), 150); return; }
     searchSeq++;
     menuEl.innerHTML = menu.categories.map(c => '<h2 class="p-cat"><span class="zh">' + esc(c.zh) + '</span> <small class="en">' + esc(c.en) + '</small></h2>' +
+      (c.bundles ? '<p class="p-bnote"><span class="zh">一次取号，按顺序到各部门窗口办理，号码不变</span> <small class="en">One ticket: each department in turn, the same number</small></p>' +
+        menu.bundles.map(bundleButton).join("") : "") +
       c.queues.map(p => button(by[p])).join("")).join("");
   }
 
@@ -53,11 +68,22 @@
     const q = menu.queues.find(x => x.prefix === prefix);
     if (!q) return;
     chosen = { prefix, key: key() };   // one key per confirmation: a retry of it is the same ticket
-    $("p-confirm-prefix").textContent = q.prefix;
-    $("p-confirm-name").textContent = q.name;
-    $("p-confirm-name-en").textContent = q.name_en || "";
-    $("p-confirm-waiting").textContent = q.waiting;
-    $("p-confirm-waiting-en").textContent = q.waiting;
+    confirmSheet(q.prefix, q.name, q.name_en, q.waiting, hit);
+  }
+  function chooseBundle(id) {
+    const b = menu.bundles.find(x => x.id === id);
+    if (!b) return;
+    chosen = { bundle: id, key: key() };
+    const en = hallops.lang() === "en";
+    const steps = b.steps.map((st, n) => (n + 1) + " " + (en ? st.item_en || st.item : st.item)).join(" → ");
+    confirmSheet(b.stops[0], b.name, b.name_en, b.waiting, (en ? "Bundle: " : "一件事一次办：") + steps);
+  }
+  function confirmSheet(prefix, name, nameEn, waiting, hit) {
+    $("p-confirm-prefix").textContent = prefix;
+    $("p-confirm-name").textContent = name;
+    $("p-confirm-name-en").textContent = nameEn || "";
+    $("p-confirm-waiting").textContent = waiting;
+    $("p-confirm-waiting-en").textContent = waiting;
     $("p-confirm-item").hidden = !hit;
     $("p-confirm-item").textContent = hit || "";
     showMessage("");
@@ -83,9 +109,9 @@
     if (busy || !chosen) return;
     busy = true;
     $("p-confirm-go").disabled = true;
-    const body = { queue: chosen.prefix };
+    const body = chosen.bundle ? { bundle: chosen.bundle } : { queue: chosen.prefix };
     const headers = { "Idempotency-Key": chosen.key };
-    const url = "/api/v1/mobile/" + encodeURIComponent(HALL) + "/tickets";
+    const url = "/api/v1/mobile/" + encodeURIComponent(HALL) + (chosen.bundle ? "/bundle-tickets" : "/tickets");
     try {
       let t = null, err = null;
       for (let i = 0; i < 3 && !t; i++) {
@@ -109,7 +135,11 @@
     }
   }
 
-  menuEl.addEventListener("click", (ev) => { const b = ev.target.closest("[data-queue]"); if (b) choose(b.dataset.queue, b.dataset.hit); });
+  menuEl.addEventListener("click", (ev) => {
+    const b = ev.target.closest("[data-queue], [data-bundle]");
+    if (b && b.dataset.bundle) chooseBundle(Number(b.dataset.bundle));
+    else if (b) choose(b.dataset.queue, b.dataset.hit);
+  });
   $("p-confirm-go").addEventListener("click", take);
   $("p-confirm-back").addEventListener("click", closeSheet);
   $("p-confirm").addEventListener("click", (ev) => { if (ev.target === $("p-confirm")) closeSheet(); });   // the backdrop

@@ -1,9 +1,17 @@
 // The window's rating pad (好差评器): waits for the visit the clerk just finished, offers the five levels with big
 // targets, the national indicators, reasons and a comment for the low ones, then thanks and goes back to waiting.
-// The device token arrives once in the URL fragment (#token=…) and lives in localStorage, never in a URL.
+// The device token arrives once in the URL fragment (#token=…) and lives in localStorage, never in a page's URL
+// (the live websocket carries it as ?token=, as every screen's does: a browser can set no header there).
+// It follows its window live (js/live.js): the server sends this pad its own view on every (re)connect and only
+// its window's events after it (a visit finished, a rating given, the window opened or closed); each event
+// asks the server for the view again, so the offer appears the moment the clerk finishes. A slow poll is a
+// safety net only.
 "use strict";
 (function () {
   const TOKEN_KEY = "hallops.pad.token";
+  // The safety-net poll (tests set window.hallopsPadFallbackMs to show that the offer does not wait for it).
+  const FALLBACK_MS = Number(window.hallopsPadFallbackMs) || 30000;
+  const THANKS_MS = 6000, THANKS_AGAIN_MS = 3000;
   // Faces drawn as SVG (a tablet's fonts may lack emoji): the mouth's curve goes from a big smile to a frown.
   const MOUTH = { very_satisfied: "M14 30 Q24 42 34 30", satisfied: "M15 31 Q24 37 33 31", basic: "M15 33 L33 33",
     dissatisfied: "M15 35 Q24 29 33 35", very_dissatisfied: "M14 37 Q24 26 34 37" };
@@ -14,7 +22,7 @@
   const root = document.getElementById("pad");
   const $ = (id) => document.getElementById(id);
   let token = null, state = null, offer = null, level = null, inds = {}, reasons = new Set(), busy = false;
-  let idle = null, thanksUntil = 0;
+  let idle = null, thanksUntil = 0, asked = 0, live = null;
 
   const m = location.hash.match(/token=([A-Za-z0-9_\-]+)/);
   if (m) {
@@ -101,21 +109,42 @@
       await call("POST", "/api/v1/rating-pad/ratings", { ticket: offer.ticket.id, level, indicators: inds,
         reasons: [...reasons], comment: BAD.has(level) ? $("p-comment").value.trim() : "" });
       $("p-thanks-bad").hidden = !BAD.has(level);
-      offer = null; thanksUntil = Date.now() + 6000; show("thanks");
+      thank(THANKS_MS);
     } catch (e) {
-      if (e.code === "already_rated" || e.code === "rating_expired") { offer = null; thanksUntil = Date.now() + 3000; show("thanks"); }
+      if (e.code === "already_rated" || e.code === "rating_expired") thank(THANKS_AGAIN_MS);
       else { $("p-error").textContent = e.message; $("p-error").hidden = false; }
     } finally { busy = false; $("p-submit").disabled = false; }
   }
 
-  async function poll() {
+  // Thanks for a while, then whatever the window offers by then (the next visit may already be finished).
+  function thank(ms) {
+    offer = null; thanksUntil = Date.now() + ms; show("thanks");
+    setTimeout(refresh, ms + 50);
+  }
+
+  function forget() {
+    try { localStorage.removeItem(TOKEN_KEY); } catch (x) { /* ignore */ }
+    token = null;
+    if (live) { live.close(); live = null; }
+    show("setup");
+  }
+
+  // The pad's view from the server; only the latest asked for is shown (a slow answer never undoes a newer one).
+  async function refresh() {
     if (!token) return show("setup");
+    const n = ++asked;
+    let view;
     try {
-      state = await call("GET", "/api/v1/rating-pad");
+      view = await call("GET", "/api/v1/rating-pad");
     } catch (e) {
-      if (e.status === 401 || e.status === 403) { try { localStorage.removeItem(TOKEN_KEY); } catch (x) { /* ignore */ } token = null; show("setup"); }
+      if (e.status === 401 || e.status === 403) forget();
       return;
     }
+    if (n === asked) apply(view);
+  }
+
+  function apply(view) {
+    state = view;
     $("p-wnum").textContent = state.window.number; $("p-wnum-en").textContent = state.window.number;
     $("p-clerk").textContent = state.window.clerk_name ? "工作人员 " + state.window.clerk_name : "";
     if (!$("p-levels").children.length) buildLevels();
@@ -130,8 +159,22 @@
     }
   }
 
+  function follow() {
+    if (!token) return show("setup");
+    live = hallops.live.connect({
+      hall: root.dataset.hall, token, snapshot: true,
+      onSnapshot(view) { asked += 1; apply(view); },
+      // Catch-up events come before a fresh snapshot: only live ones ask again.
+      onEvent(ev, info) { if (!info.replay) refresh(); },
+      // The pad faces the citizen: no red banner; the fallback poll covers a lost link (and a link that never
+      // opened, e.g. a proxy without websockets, is not left on the loading screen until the first poll).
+      onStatus(status) { root.dataset.live = status; if (status === "lost" && !state) refresh(); },
+      onRevoked: forget,
+    });
+    setInterval(refresh, FALLBACK_MS);
+  }
+
   $("p-back").addEventListener("click", () => show("rate"));
   $("p-submit").addEventListener("click", submit);
-  poll();
-  setInterval(poll, 2000);
+  follow();
 })();

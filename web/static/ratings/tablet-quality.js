@@ -9,6 +9,8 @@
   const hall = el.dataset.hall;
   const esc = (s) => String(s == null ? "" : s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
   let last = null;
+  // The toast is one line of text: in the page's language (the two bad levels are the only ones flashed).
+  const LEVELS_EN = { dissatisfied: "Dissatisfied", very_dissatisfied: "Very dissatisfied" };
 
   async function refresh() {
     try {
@@ -18,8 +20,8 @@
       const scan = sc.scan;
       el.innerHTML = `<a href="/quality/${esc(hall)}" class="q-strip">` +
         `<span class="q-item${open ? " warn" : ""}"><b>${open}</b> <span class="zh">差评待处理</span> <small class="en">bad ratings open</small>` +
-        (overdue ? ` · <b class="bad">${overdue}</b> <span class="zh">超期</span>` : "") + `</span>` +
-        (scan ? `<span class="q-item"><span class="zh">${esc(scan.day)} 到期扫描：</span><small class="en">Scan:</small> ` +
+        (overdue ? ` · <b class="bad">${overdue}</b> <span class="zh">超期</span> <small class="en">overdue</small>` : "") + `</span>` +
+        (scan ? `<span class="q-item"><span class="zh">${esc(scan.day)} 到期扫描：</span><span class="en-only">Scan ${esc(scan.day)}:</span> ` +
           `<b>${scan.due_soon.length}</b> <span class="zh">件将到期</span> <small class="en">due soon</small> · ` +
           `<b class="${scan.overdue.length ? "bad" : ""}">${scan.overdue.length}</b> <span class="zh">件超期</span> <small class="en">overdue</small></span>` : "") +
         `<span class="q-go"><span class="zh">好差评与咨询投诉 ›</span> <small class="en">Ratings & cases</small></span></a>`;
@@ -44,11 +46,14 @@
         if (!["rating.given", "followup.changed", "deadline.scan", "case.changed"].includes(ev.type)) return;
         refresh();
         if (info && info.replay) return;
+        const en = H.lang() === "en";
         if (ev.type === "rating.given" && ev.payload.bad) {
-          const r = ev.payload.rating;
-          flash(`差评：${r.window_number || "—"} 号窗口 ${r.ticket_number} ${r.level_name} (bad rating)`);
+          const r = ev.payload.rating, w = r.window_number || "—";
+          flash(en ? `Bad rating: window ${w}, ${r.ticket_number}, ${LEVELS_EN[r.level] || r.level}`
+                   : `差评：${w} 号窗口 ${r.ticket_number} ${r.level_name}`);
         } else if (ev.type === "deadline.scan") {
-          flash(`到期扫描：${ev.payload.due_soon.length} 件将到期，${ev.payload.overdue.length} 件超期 (daily scan)`);
+          const soon = ev.payload.due_soon.length, late = ev.payload.overdue.length;
+          flash(en ? `Daily scan: ${soon} due soon, ${late} overdue` : `到期扫描：${soon} 件将到期，${late} 件超期`);
         }
       },
     });
