@@ -33,6 +33,7 @@ from hallops.http import (
     ratings,
     reports,
     session,
+    supervision,
     tickets,
     windows,
 )
@@ -73,6 +74,7 @@ ROUTES: list[Route] = [
     *citizens.routes.routes,   # search, 一码取号 (identify, real-name tickets), my tickets, texts, phone bookings
     *console.routes.routes,    # /console/…
     *manager.routes.routes,    # /manager/…, patrols, findings, alerts
+    *supervision.routes.routes,  # /supervision/{hall}: 巡察 of the centres below, the plan's coverage
     *reports.routes.routes,    # statistics, briefings
     *ratings.routes.routes,    # 好差评: the rating pad, the phone's rating, follow-ups, calendar, upward
     *cases.routes.routes,      # 咨询投诉 cases, the daily deadline scan, figures, window scores

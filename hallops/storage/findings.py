@@ -23,6 +23,7 @@ from hallops.domain.events import Ev
 from hallops.domain.model import Role
 from hallops.domain.patrols import (
     OTHER_CATEGORY,
+    SUPERVISOR_ACTIONS,
     Escalation,
     FindingAction,
     FindingStatus,
@@ -40,6 +41,7 @@ from hallops.domain.patrols import (
     finding_step,
     may_see_finding,
 )
+from hallops.domain.supervision import check_closes_visit_finding
 from hallops.storage import quality as q
 from hallops.storage.db import Database, Row, Tx
 from hallops.storage.finding_views import FINDING_SELECT, finding_brief
@@ -116,6 +118,7 @@ def create_finding(tx: Tx, *, hall_id: int, spec: dict[str, Any], actor: Actor) 
             raise InvalidInput(E.PATROL_NOT_FOUND, "巡查不属于该大厅 (patrol of another hall)", field="patrol")
         check_patrol_open(PatrolStatus(p["status"]))
         items |= set(json.loads(p["items"]))
+    items |= set(spec.get("visit_items", ()))  # a supervision visit's checklist (storage/supervision.py)
     if category not in items:
         raise InvalidInput(E.UNKNOWN_CATEGORY, f"问题类别不存在 (no category {category!r})", field="category")
     window_id, clerk_id, area = spec.get("window"), spec.get("clerk"), (spec.get("area") or "").strip()
@@ -152,11 +155,11 @@ def create_finding(tx: Tx, *, hall_id: int, spec: dict[str, Any], actor: Actor) 
     fid = tx.insert(
         "INSERT INTO findings (hall_id, patrol_id, category, severity, description, window_id, clerk_user_id, area,"
         " responsible_user_id, responsible_name, due_at, due_provisional, status, escalation, repeat_count,"
-        " created_at, created_by_user_id, created_by_name, updated_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " created_at, created_by_user_id, created_by_name, updated_at, visit_id)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (hall_id, patrol_id, category, severity.value, spec["description"], window_id, clerk_id, area,
          responsible_id, responsible_name, due, int(provisional), FindingStatus.OPEN.value, escalation.value,
-         repeats, tx.now, actor.user_id, actor_name(actor), tx.now))
+         repeats, tx.now, actor.user_id, actor_name(actor), tx.now, spec.get("visit")))
     if patrol_id is not None:
         tx.run("INSERT INTO patrol_checks (patrol_id, item_code, result, note, at) VALUES (?,?,'finding','',?) "
                "ON CONFLICT (patrol_id, item_code) DO UPDATE SET result = 'finding', at = excluded.at",
@@ -171,6 +174,8 @@ def create_finding(tx: Tx, *, hall_id: int, spec: dict[str, Any], actor: Actor) 
 
 def finding_action(tx: Tx, *, finding_id: int, action: FindingAction, note: str, actor: Actor) -> dict[str, Any]:
     row = load_finding(tx, finding_id, actor)
+    if row["visit_id"] is not None and action in SUPERVISOR_ACTIONS:
+        check_closes_visit_finding(actor, row["hall_id"])  # a supervision visit's finding is closed from above
     current = FindingStatus(row["status"])
     device = actor.token_id if actor.user_id is None else None  # a token with no person behind it
     new = finding_step(current, action, is_supervisor=actor.is_supervisor, actor_user_id=actor.user_id,

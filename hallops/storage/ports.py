@@ -31,6 +31,7 @@ from hallops.storage.ratings import RatingsPort
 from hallops.storage.reports import ReportsPort
 from hallops.storage.rules import Rules
 from hallops.storage.signin import SignInCounters
+from hallops.storage.supervision import SupervisionPort
 from hallops.storage.tickets import TicketStore
 
 
@@ -74,6 +75,11 @@ class Ports:
     @cached_property
     def findings(self) -> FindingsPort:
         return FindingsPort(self.db)
+
+    @cached_property
+    def supervision(self) -> SupervisionPort:
+        """Supervision visits of sub-centres (巡察) and the district's plan to visit them all."""
+        return SupervisionPort(self.db)
 
     @cached_property
     def alerts(self) -> AlertsPort:

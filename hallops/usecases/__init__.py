@@ -39,6 +39,7 @@ from hallops.usecases.patrols import Patrols
 from hallops.usecases.phones import Phones
 from hallops.usecases.ratings import Ratings
 from hallops.usecases.reports import Reports
+from hallops.usecases.supervision import Supervision
 from hallops.usecases.tickets import Tickets
 from hallops.usecases.windows import Windows
 
@@ -100,6 +101,10 @@ class UseCases:
     @property
     def findings(self) -> Findings:
         return Findings(self.ctx)
+
+    @property
+    def supervision(self) -> Supervision:
+        return Supervision(self.ctx)
 
     @property
     def floor(self) -> Floor:

@@ -7,18 +7,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from hallops.domain.patrols import DEFAULT_CHECKLIST, OTHER_CATEGORY, FindingStatus, is_overdue
+from hallops.domain.supervision import SUPERVISION_CHECKLIST
 from hallops.wire import iso
 
 Row = Mapping[str, Any]  # a row read by name, or a dict of its columns
 
-_DEFAULT_NAMES = {it.code: it for it in (*DEFAULT_CHECKLIST, OTHER_CATEGORY)}
+_DEFAULT_NAMES = {it.code: it for it in (*SUPERVISION_CHECKLIST, *DEFAULT_CHECKLIST, OTHER_CATEGORY)}
 
 
 def finding_json(r: Row) -> dict[str, Any]:
     """A finding as the API shows it, from its columns (and `overdue`, decided by the use case)."""
     cat = _DEFAULT_NAMES.get(r["category"])
     return {
-        "id": r["id"], "hall_id": r["hall_id"], "patrol_id": r["patrol_id"], "category": r["category"],
+        "id": r["id"], "hall_id": r["hall_id"], "patrol_id": r["patrol_id"], "visit_id": r["visit_id"],
+        "category": r["category"],
         "category_name": r["category_name"] or (cat.name if cat else r["category"]),
         "category_name_en": r["category_name_en"] or (cat.name_en if cat else ""),
         "severity": r["severity"], "description": r["description"],

@@ -100,6 +100,9 @@ async def objects_of(hall: Hall, c: Centre) -> dict[str, Any]:
     status, case = await admin.post(f"/api/v1/halls/{c.id}/cases", {"source": "12345", "subject": "咨询"})
     assert status == 201, case
     out["case_id"] = case["id"]
+    status, visit = await admin.post(f"/api/v1/halls/{c.id}/supervision/visits", {"mode": "remote"})
+    if status == 201:  # a sub-centre (a district centre is nobody's to supervise)
+        out["visit_id"] = visit["id"]
     return out
 
 
@@ -155,4 +158,4 @@ async def test_every_route_keeps_its_rules_under_the_tree(hall: Hall, tree: dict
     kinds = {n for p in unfilled for n in re.findall(r"\{(\w+)", p)}
     assert kinds - set(bailin) - NOT_HALL_OBJECTS <= {
         "alert_id", "appointment_id", "briefing_id", "bundle_id", "delivery_id", "followup_id", "photo_id",
-        "webhook_id"}, sorted(unfilled)
+        "visit_id", "webhook_id"}, sorted(unfilled)
