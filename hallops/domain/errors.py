@@ -198,6 +198,12 @@ class E(StrEnum):
     QUEUE_HAS_TICKETS = "queue_has_tickets"
     SAME_PASSWORD = "same_password"
     WRONG_PASSWORD = "wrong_password"
+    OWN_CENTRE = "own_centre"
+    NOT_A_SUB_CENTRE = "not_a_sub_centre"
+    NOT_A_DISTRICT = "not_a_district"
+    VISIT_NOT_FOUND = "visit_not_found"
+    VISIT_IN_PROGRESS = "visit_in_progress"
+    VISIT_HAS_FINDINGS = "visit_has_findings"
 
 
 class DomainError(Exception):

@@ -33,18 +33,6 @@ from hallops.domain.patrols import ChecklistItem
 from hallops.domain.transitions import Transitions
 
 
-class SE(enum.StrEnum):
-    """This subject's refusal codes, beside the catalogue of hallops/domain/errors.py (`E`), which they are meant
-    to join; the shared codes (forbidden, unknown_item, items_unchecked, illegal_transition …) come from `E`."""
-
-    OWN_CENTRE = "own_centre"
-    NOT_A_SUB_CENTRE = "not_a_sub_centre"
-    NOT_A_DISTRICT = "not_a_district"
-    VISIT_NOT_FOUND = "visit_not_found"
-    VISIT_IN_PROGRESS = "visit_in_progress"
-    VISIT_HAS_FINDINGS = "visit_has_findings"
-
-
 class VisitMode(enum.StrEnum):
     ON_SITE = "on_site"  # 现场巡察: the inspector walks the centre
     REMOTE = "remote"  # 网络监查: the inspector judges from the centre's live state and recent events
@@ -106,23 +94,23 @@ def check_supervises(actor: Actor, hall_id: int) -> None:
         raise Forbidden(E.FORBIDDEN, f"角色 {actor.role.value} 不能巡察 (role {actor.role.value} may not supervise)")
     actor.check_hall(hall_id)
     if actor.hall_id == hall_id:
-        raise Forbidden(SE.OWN_CENTRE, "不能巡察本中心，巡察由上级中心进行 (nobody supervises their own centre: "
+        raise Forbidden(E.OWN_CENTRE, "不能巡察本中心，巡察由上级中心进行 (nobody supervises their own centre: "
                                        "a centre above it does)")
 
 
 def check_closes_visit_finding(actor: Actor, hall_id: int) -> None:
-    """A supervision visit's finding is verified or sent back from above: by the inspector or other staff who
-    supervise the centre, never by the centre's own staff (who fixed it)."""
+    """A supervision visit's finding is verified, sent back or changed (due date, severity, who fixes it) from
+    above: by the inspector or other staff who supervise the centre, never by the centre's own staff (who fix it)."""
     if actor.hall_id == hall_id and actor.role in (Role.ADMIN, Role.MANAGER):
-        raise Forbidden(SE.OWN_CENTRE, "巡察发现的问题由上级中心验收 (a supervision visit's finding is verified by a "
-                                       "centre above)")
+        raise Forbidden(E.OWN_CENTRE, "巡察发现的问题由上级中心验收和调整 (a supervision visit's finding is verified "
+                                      "and changed by a centre above)")
     check_supervises(actor, hall_id)
 
 
 def check_sub_centre(parent_id: int | None) -> None:
     """Only a centre below another is supervised (a district centre is at the top of its tree)."""
     if parent_id is None:
-        raise InvalidInput(SE.NOT_A_SUB_CENTRE, "只能巡察下级中心 (only a centre below another is supervised)",
+        raise InvalidInput(E.NOT_A_SUB_CENTRE, "只能巡察下级中心 (only a centre below another is supervised)",
                            field="hall")
 
 
@@ -136,20 +124,20 @@ def may_see_visit(actor: Actor, centre_id: int, from_hall_id: int | None) -> boo
 def check_visit_visible(actor: Actor, visit_id: int, centre_id: int | None, from_hall_id: int | None) -> None:
     """A visit this actor may not see does not exist for them (`centre_id` None: no such visit)."""
     if centre_id is None or not may_see_visit(actor, centre_id, from_hall_id):
-        raise NotFound(SE.VISIT_NOT_FOUND, f"巡察记录不存在或无权查看 (no supervision visit {visit_id})")
+        raise NotFound(E.VISIT_NOT_FOUND, f"巡察记录不存在或无权查看 (no supervision visit {visit_id})")
 
 
 def check_no_visit_in_progress(visit_id: int | None) -> None:
     """One visit at a time at a centre: a second start (a double tap, a colleague) is told of the first."""
     if visit_id is not None:
-        raise Conflict(SE.VISIT_IN_PROGRESS, f"该中心已有进行中的巡察 #{visit_id} (a visit of this centre is "
+        raise Conflict(E.VISIT_IN_PROGRESS, f"该中心已有进行中的巡察 #{visit_id} (a visit of this centre is "
                                              f"already in progress)", visit=visit_id)
 
 
 def check_cancel(finding_count: int) -> None:
     """A visit that raised findings is finished, never cancelled: its findings keep their visit."""
     if finding_count > 0:
-        raise Conflict(SE.VISIT_HAS_FINDINGS, "巡察已记录问题，请完成巡察 (the visit has findings; finish it)")
+        raise Conflict(E.VISIT_HAS_FINDINGS, "巡察已记录问题，请完成巡察 (the visit has findings; finish it)")
 
 
 def check_category(items: Iterable[str], category: str) -> None:
@@ -203,7 +191,7 @@ def parse_period(value: str) -> Period:
 def check_district(parent_id: int | None) -> None:
     """The plan is the district centre's, set there; the centres below follow it."""
     if parent_id is not None:
-        raise InvalidInput(SE.NOT_A_DISTRICT, "巡察周期由区级中心设置 (the plan is set at the district centre)",
+        raise InvalidInput(E.NOT_A_DISTRICT, "巡察周期由区级中心设置 (the plan is set at the district centre)",
                            field="hall")
 
 

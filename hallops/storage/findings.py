@@ -209,6 +209,8 @@ def update_finding(tx: Tx, *, finding_id: int, changes: dict[str, Any], actor: A
     """A manager changes who fixes it, by when, or how grave it is."""
     row = load_finding(tx, finding_id, actor)
     check_finding_changeable(FindingStatus(row["status"]))
+    if row["visit_id"] is not None:
+        check_closes_visit_finding(actor, row["hall_id"])  # a supervision visit's finding is changed from above
     sets: dict[str, Any] = {}
     if changes.get("severity") is not None:
         sets["severity"] = Severity(changes["severity"]).value

@@ -83,8 +83,9 @@ def test_a_visits_finding_is_closed_from_above() -> None:
     check_closes_visit_finding(actor(Role.MANAGER, 2), 4)  # the street above the community, too
     with pytest.raises(Forbidden) as e:
         check_closes_visit_finding(actor(Role.MANAGER, 4), 4)
-    assert (e.value.code, e.value.message) == ("own_centre", "巡察发现的问题由上级中心验收 (a supervision visit's "
-                                                             "finding is verified by a centre above)")
+    assert (e.value.code, e.value.message) == ("own_centre", "巡察发现的问题由上级中心验收和调整 (a supervision "
+                                                             "visit's finding is verified and changed by a centre "
+                                                             "above)")
     with pytest.raises(Forbidden):
         check_closes_visit_finding(actor(Role.CLERK, 4), 4)
     with pytest.raises(NotFound):

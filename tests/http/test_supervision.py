@@ -272,6 +272,13 @@ async def test_a_visits_finding_goes_to_the_centres_manager_and_is_verified_from
     _, evs = await centre.get(f"/api/v1/halls/{wanshou}/events?after=0")
     assert [e["payload"]["finding"]["id"] for e in evs["events"] if e["type"] == "finding.opened"] == [
         f["id"], out["finding"]["id"]]
+    # Nor gives itself more time or makes it lighter.
+    due_before = (await hall.db.one("SELECT due_at, severity FROM findings WHERE id = ?", (f["id"],)))
+    refused(await centre.patch(f"/api/v1/findings/{f['id']}", {"due_at": "2027-06-30T17:00:00+08:00"}), 403,
+            "own_centre")
+    refused(await centre.patch(f"/api/v1/findings/{f['id']}", {"severity": "minor"}), 403, "own_centre")
+    assert tuple(await hall.db.one("SELECT due_at, severity FROM findings WHERE id = ?", (f["id"],))) == \
+        tuple(due_before)
     assert (await centre.post(f"/api/v1/findings/{f['id']}/start", {"note": "已安排专人值守"}))[0] == 200
     status, g = await centre.post(f"/api/v1/findings/{f['id']}/rectify", {"note": "建立离岗登记，AB 岗互补"})
     assert (status, g["status"], g["rectified_by"]) == (200, "rectified", "周万寿")
