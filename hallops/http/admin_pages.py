@@ -32,6 +32,7 @@ HALL_SECTIONS = (
     ("windows", "窗口", "Windows"),
     ("checklist", "巡查清单", "Patrol checklist"),
     ("alerts", "预警阈值", "Alert thresholds"),
+    ("deadlines", "办理时限", "Deadlines"),
     ("notices", "屏幕公告", "Screen notices"),
     ("tokens", "设备令牌", "Device tokens"),
 )

@@ -444,6 +444,52 @@
     });
   }
 
+  // Working-day deadlines (issue 12): cases, bad-rating follow-ups and patrol findings on one calendar; how a
+  // visit may be rated; the daily scan; the province's 好差评 endpoint. One form, saved as one change.
+  async function deadlinesSection() {
+    const s = await api("GET", "/api/v1/halls/" + HALL + "/quality-settings");
+    const COUNT = { receipt_day: "当日起算 From the day", next_day: "次日起算 From the next day" };
+    const num = (name, label, min, max) => ({ name, label, type: "number", min, max });
+    const groups = [
+      ["咨询投诉与差评回访 Cases and bad-rating follow-ups (working days)", [
+        num("consultation_days", "咨询件 Consultation", 1, 365), num("complex_days", "复杂件 Complex case", 1, 365),
+        num("followup_days", "差评整改回访 Bad-rating follow-up", 1, 365),
+        { name: "count_from", label: "起算 Counted", type: "select", options: () => COUNT }]],
+      ["巡查问题默认整改期限 Patrol findings' default due (working days)", [
+        num("finding_serious_days", "严重 Serious", 1, 365), num("finding_major_days", "较重 Major", 1, 365),
+        num("finding_minor_days", "一般 Minor", 1, 365),
+        { name: "finding_count_from", label: "起算 Counted", type: "select", options: () => COUNT }]],
+      ["评价与每日扫描 Ratings and the daily scan", [
+        num("rating_limit_minutes", "办结后可评价（分钟） Rating allowed for (minutes)", 1, 43200),
+        num("pad_minutes", "评价器展示（分钟） Pad offers a visit for (minutes)", 1, 120),
+        { name: "scan_at", label: "每日到期扫描时间 Daily scan at (HH:MM)", pattern: "([01][0-9]|2[0-3]):[0-5][0-9]" },
+        { name: "province_url", label: "省好差评系统地址 Province endpoint", placeholder: "https://…" }]],
+    ];
+    const input = (f) => f.type === "select"
+      ? '<select name="' + f.name + '">' + Object.entries(f.options()).map(([k, t]) => '<option value="' + k + '"' + (s[f.name] === k ? " selected" : "") + ">" + esc(t) + "</option>").join("") + "</select>"
+      : '<input name="' + f.name + '" ' + (f.type === "number" ? 'type="number" min="' + f.min + '" max="' + f.max + '" required' : 'type="text"') +
+        (f.pattern ? ' pattern="' + f.pattern + '"' : "") + (f.placeholder ? ' placeholder="' + esc(f.placeholder) + '"' : "") + ' value="' + esc(s[f.name] ?? "") + '">';
+    body.innerHTML = '<form class="editor deadlines" novalidate>' + groups.map(([title, fields]) =>
+      "<fieldset><legend>" + bi(title) + '</legend><div class="fields">' + fields.map(f => "<label><span>" + bi(f.label) + "</span>" + input(f) + "</label>").join("") + "</div></fieldset>").join("") +
+      '<p class="muted">' + bi("节假日与调休见日历；新的期限只用于此后受理的事项。 Holidays and make-up days come from the calendar; new deadlines apply to what is received from now on.") + "</p>" +
+      '<p class="error" role="alert" hidden></p><div class="buttons"><button type="submit" class="primary">' + bi("保存 Save") + "</button></div></form>";
+    const form = body.querySelector("form");
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const err = form.querySelector(".error");
+      if (!form.checkValidity()) { err.textContent = "请检查标红的项 (check the fields marked red)"; err.hidden = false; form.reportValidity(); return; }
+      const change = {};
+      for (const [, fields] of groups) for (const f of fields) {
+        const el = form.elements[f.name];
+        const v = f.type === "number" ? Number(el.value) : el.value;
+        if (v !== s[f.name]) change[f.name] = v;
+      }
+      if (!Object.keys(change).length) { flash("没有改动 (nothing changed)"); return; }
+      try { await api("PATCH", "/api/v1/halls/" + HALL + "/quality-settings", change); flash("已保存 (saved)"); await reload(); }
+      catch (e) { err.textContent = errorText(e); err.hidden = false; }
+    });
+  }
+
   async function noticesSection() {
     await hallView();
     body.innerHTML = '<p class="muted">' + bi("显示在大厅屏幕和取号机上的公告，保存后立即更新所有屏幕。 Shown on the lobby screens and kiosks; every open screen updates when saved.") + "</p>" +
@@ -667,7 +713,8 @@
   // -- wiring -------------------------------------------------------------------------------------------------
   const SECTIONS = { departments: () => modelSection("departments"), items: () => modelSection("items"),
     bundles: () => modelSection("bundles"), queues: () => modelSection("queues"), windows: () => modelSection("windows"),
-    checklist: checklistSection, alerts: alertsSection, notices: noticesSection, tokens: tokensSection,
+    checklist: checklistSection, alerts: alertsSection, deadlines: deadlinesSection, notices: noticesSection,
+    tokens: tokensSection,
     halls: hallsSection, users: usersSection, audit: auditSection };
 
   async function reload() {
