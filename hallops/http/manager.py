@@ -49,7 +49,8 @@ async def tablet_page(request: web.Request, actor: Actor) -> web.Response:
                                             for w in layout["windows"] if w["active"]],
         "queues": [{k: q[k] for k in ("id", "prefix", "name", "name_en")} for q in layout["queues"]],
         "checklist": t["checklist"], "staff": t["staff"], "user": t["user"],
-        "severities": [s.value for s in Severity], "alert_interval": t["alert_interval"]})
+        "severities": [s.value for s in Severity], "alert_interval": t["alert_interval"],
+        "actor_hall_id": actor.hall_id})
 
 
 @routes.get("/api/v1/halls/{hall}/dashboard",

@@ -118,3 +118,29 @@ async def test_a_remote_visit_from_the_coverage_to_a_finding_and_back(browser: B
     assert tuple(stored) == ("finished", "remote", "现场秩序尚可，窗口响应慢")
     f = await hall.db.one("SELECT hall_id, responsible_name, severity FROM findings WHERE visit_id IS NOT NULL")
     assert tuple(f) == (bailin, "吴白林", "major")
+
+
+async def test_the_centres_manager_sees_a_visits_finding_is_verified_from_above(browser: Browser, hall: Hall) -> None:
+    await add_centre(hall, "renhe", "人和街道便民服务中心", "street", "liangjiang")
+    wanshou = await add_centre(hall, "renhe-wanshou", "万寿社区便民服务站", "community", "renhe")
+    status, _ = await hall.admin.post("/api/v1/users", {"username": "wanshou-mgr", "display_name": "周万寿",
+                                                        "role": "manager", "password": PASSWORD, "hall": wanshou,
+                                                        "must_change_password": False})
+    assert status == 201
+    inspector = await hall.login("manager", "demo-manager")
+    status, v = await inspector.post(f"/api/v1/halls/{wanshou}/supervision/visits", {"mode": "on_site"})
+    assert status == 201, v
+    status, out = await inspector.post(f"/api/v1/supervision/visits/{v['id']}/findings",
+                                       {"category": "signage", "description": "无障碍指引缺失"})
+    assert status == 201, out
+    centre = await hall.login("wanshou-mgr", PASSWORD)
+    fid = out["finding"]["id"]
+    assert (await centre.post(f"/api/v1/findings/{fid}/rectify", {"note": "已补设指引"}))[0] == 200
+    page = await new_page(browser, hall, 1024, 768)
+    await sign_in(page, "wanshou-mgr", PASSWORD, "/manager/renhe-wanshou")
+    await page.click("[data-tab=findings]")
+    await page.click(f"tr.finding[data-finding='{fid}']")
+    detail = page.locator("#finding-detail")
+    await expect(detail).to_contain_text("由上级中心验收")
+    await expect(detail.locator("[data-act=f-verify]")).to_have_count(0)
+    await expect(detail.locator("[data-act=f-reopen]")).to_have_count(0)

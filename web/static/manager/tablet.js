@@ -301,7 +301,11 @@
     const acts = [];
     if (["open", "reopened"].includes(f.status)) acts.push(`<button type="button" data-act="f-start">${bi("开始整改", "Begin")}</button>`);
     if (["open", "rectifying", "reopened"].includes(f.status)) acts.push(`<button type="button" class="primary" data-act="f-rectify">${bi("提交整改", "Report fix")}</button>`);
-    if (f.status === "rectified") {
+    // A supervision visit's finding is verified from the centre above, not by the centre's own managers.
+    const fromAbove = f.visit_id && boot.actor_hall_id === f.hall_id;
+    if (f.status === "rectified" && fromAbove) {
+      acts.push(`<p class="muted">${bi("巡察发现的问题，由上级中心验收", "Found on a supervision visit: verified by the centre above")}</p>`);
+    } else if (f.status === "rectified") {
       acts.push(`<button type="button" data-act="f-reopen">${bi("退回重改", "Reopen")}</button>`);
       acts.push(`<button type="button" class="primary big" data-act="f-verify" ${canVerify ? "" : "disabled title=\"不能验收本人提交的整改\""}>${bi("验收通过", "Verify")}</button>`);
     }
