@@ -30,7 +30,7 @@ from hallops.http.web import JINJA, render
 from hallops.reports import render as rendering
 from hallops.reports.figures import DIMS
 from hallops.usecases.briefings import Briefings
-from hallops.usecases.reports import PeriodAsked, Reports
+from hallops.usecases.reports import PeriodAsked, Reports, Scope
 
 routes = RouteTable("reports")
 SUPERVISORS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -40,7 +40,10 @@ TILES: list[dict[str, Any]] = [{"zh": "统计与简报", "en": "Statistics & bri
 STATS_QUERY = (("period", "daily | weekly | monthly (with date) or custom (with from, to)"),
                ("date", "a day of the period, YYYY-MM-DD (default: today)"),
                ("from", "first service day, YYYY-MM-DD"), ("to", "last service day, YYYY-MM-DD"),
-               ("by", f"dimensions, comma-separated: {', '.join(DIMS[1:])} (default: all)"))
+               ("by", f"dimensions, comma-separated: {', '.join(DIMS[1:])} (default: all; with scope=subtree "
+                      "also centre)"),
+               ("scope", "hall (default): the hall alone; subtree: the hall and every centre below it that you see, "
+                         "summed (with a row per centre)"))
 
 
 # -- request bodies ---------------------------------------------------------------------------------------
@@ -84,6 +87,7 @@ def _briefings(request: web.Request) -> Briefings:
 def _period(request: web.Request) -> PeriodAsked:
     q = request.query
     kind = q.get("period", "custom" if "from" in q else "daily")
+    kind = {"day": "daily", "week": "weekly", "month": "monthly"}.get(kind, kind)  # as the district briefing's
     try:
         pk = PeriodKind(kind)
     except ValueError:
@@ -101,8 +105,16 @@ def _dims(request: web.Request) -> list[str]:
     return [d.strip() for d in by.split(",") if d.strip()] if by else list(DIMS)
 
 
+def _scope(request: web.Request) -> Scope:
+    try:
+        return Scope(request.query.get("scope", Scope.HALL.value))
+    except ValueError:
+        raise InvalidInput(E.BAD_QUERY, "scope 应为 hall 或 subtree (scope: hall or subtree)", field="scope") from None
+
+
 async def _statistics(request: web.Request, actor: Actor) -> dict[str, Any]:
-    return await _reports(request).statistics(actor, hall_of(request)["id"], _period(request), _dims(request))
+    return await _reports(request).statistics(actor, hall_of(request)["id"], _period(request), _dims(request),
+                                              _scope(request))
 
 
 # -- statistics -------------------------------------------------------------------------------------------
@@ -125,8 +137,18 @@ EXPORT_COLUMNS = (
     ("appointments_missed", "预约爽约"),
     # Counted where the work was done (hall, window and clerk rows only; see hallops/reports/figures.py).
     ("calls", "叫号"), ("recalls", "重呼"), ("call_backs", "回呼"), ("transfers_out", "转出"))
-DIM_ZH = {"totals": "合计", "queue": "业务", "window": "窗口", "clerk": "工作人员", "department": "部门",
-          "channel": "渠道", "hour": "时段"}
+DIM_ZH = {"totals": "合计", "centre": "中心", "queue": "业务", "window": "窗口", "clerk": "工作人员",
+          "department": "部门", "channel": "渠道", "hour": "时段"}
+# Over a subtree: the centre each row belongs to; the totals, channels and hours are every centre's.
+CENTRE_ZH, ALL_CENTRES = "中心", "全部中心"
+# The subtree workbook's sheet of each centre's patrols, open items, ratings and cases.
+CENTRE_QUALITY_COLUMNS = (
+    ("centre", "中心"), ("level_zh", "层级"), ("full", "全面巡查"), ("full_quota", "应全面巡查"), ("spot", "重点抽查"),
+    ("spot_quota", "应重点抽查"), ("patrol_coverage", "巡查完成率"), ("findings_open", "未整改问题"),
+    ("findings_overdue", "其中超期"), ("followups_open", "差评回访未结"), ("followups_overdue", "其中超期"),
+    ("cases_received", "咨询投诉受理"), ("cases_closed", "办结"), ("cases_on_time", "按时办结"),
+    ("cases_open", "未结"), ("cases_overdue", "其中超期"), ("rated", "评价数"), ("bad", "差评"),
+    ("satisfaction_rate", "满意率"))
 
 
 def _cell(row: dict[str, Any], path: str) -> Any:
@@ -138,25 +160,36 @@ def _cell(row: dict[str, Any], path: str) -> Any:
 
 def _export_rows(data: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
     out = [("totals", [data["totals"]])]
-    out += [(d, data[d]) for d in DIMS[1:] if d in data]
+    out += [(d, data[d]) for d in ("centre", *DIMS[1:]) if d in data]
     return out
+
+
+def _subtree(data: dict[str, Any]) -> bool:
+    return data.get("scope") == Scope.SUBTREE.value
+
+
+def _centre_of(row: dict[str, Any]) -> str:
+    return str(row.get("centre") or ALL_CENTRES)
 
 
 def _filename(data: dict[str, Any], ext: str) -> str:
     p = data["period"]
-    return f"hallops-{data['hall']['code']}-{p['from']}_{p['to']}.{ext}"
+    scope = "-subtree" if _subtree(data) else ""
+    return f"hallops-{data['hall']['code']}{scope}-{p['from']}_{p['to']}.{ext}"
 
 
 @routes.get("/api/v1/halls/{hall}/stats.csv", summary="Statistics as CSV (UTF-8 with BOM for Excel)",
             roles=SUPERVISORS, query=STATS_QUERY)
 async def stats_csv(request: web.Request, actor: Actor) -> web.Response:
     data = await _statistics(request, actor)
+    centre = [CENTRE_ZH] if _subtree(data) else []
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["维度", *[zh for _, zh in EXPORT_COLUMNS]])
+    w.writerow(["维度", *centre, *[zh for _, zh in EXPORT_COLUMNS]])
     for dim, rows in _export_rows(data):
         for r in rows:
-            w.writerow([DIM_ZH[dim], *["" if _cell(r, c) is None else _cell(r, c) for c, _ in EXPORT_COLUMNS]])
+            w.writerow([DIM_ZH[dim], *[_centre_of(r) for _ in centre],
+                        *["" if _cell(r, c) is None else _cell(r, c) for c, _ in EXPORT_COLUMNS]])
     return web.Response(body=("\ufeff" + buf.getvalue()).encode(), content_type="text/csv", charset="utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{_filename(data, "csv")}"'})
 
@@ -172,27 +205,43 @@ def _table(wb: Any, title: str, columns: Sequence[tuple[str, str]], rows: Iterab
     for row in rows:
         ws.append(row)
     for col, (key, _) in zip(ws.iter_cols(min_row=2), columns, strict=False):
-        if key.endswith("_rate"):
+        if key.endswith(("_rate", "_coverage")):
             for cell in col:
                 cell.number_format = "0.0%"
     ws.column_dimensions["A"].width = width
     return ws
 
 
-def _xlsx(data: dict[str, Any], quality: dict[str, Any]) -> bytes:
-    """A sheet per dimension, the days, then the period's 好差评 and 咨询投诉 figures (issue 12)."""
+def _xlsx(data: dict[str, Any], quality: dict[str, Any] | None,
+          centres: list[dict[str, Any]] | None = None) -> bytes:
+    """A sheet per dimension, the days, then the period's 好差评 and 咨询投诉 figures (issue 12); over a subtree
+    each sheet's rows name their centre, and the last sheet holds each centre's patrols, open items, ratings and
+    cases (`centres`)."""
     from openpyxl import Workbook
 
     wb = Workbook()
     wb.remove(wb.active)
+    subtree = _subtree(data)
     for dim, rows in _export_rows(data):
-        ws = _table(wb, DIM_ZH[dim], EXPORT_COLUMNS, ([_cell(r, c) for c, _ in EXPORT_COLUMNS] for r in rows), 28)
-        ws.freeze_panes = "B2"
+        if not subtree:
+            ws = _table(wb, DIM_ZH[dim], EXPORT_COLUMNS, ([_cell(r, c) for c, _ in EXPORT_COLUMNS] for r in rows), 28)
+            ws.freeze_panes = "B2"
+            continue
+        # A centre's row is named by its level (its name is the label); every other row by its centre.
+        first = ("level_zh", "层级") if dim == "centre" else ("centre", CENTRE_ZH)
+        lead = (lambda r: r["level_zh"]) if dim == "centre" else _centre_of
+        cells = ([lead(r), *[_cell(r, c) for c, _ in EXPORT_COLUMNS]] for r in rows)
+        ws = _table(wb, DIM_ZH[dim], (first, *EXPORT_COLUMNS), cells, 24)
+        ws.column_dimensions["B"].width = 28
+        ws.freeze_panes = "C2"
     days = wb.create_sheet("每日")
     days.append(["日期", "取号", "办结", "过号", "平均等候(分)"])
     for d in data["days"]:
         days.append([d["day"], d["issued"], d["served"], d["no_show"], d["mean_wait_minutes"]])
-    for what, dim, rows in quality_sections(quality):
+    if centres is not None:
+        _table(wb, "中心-巡查与质量", CENTRE_QUALITY_COLUMNS,
+               ([r.get(k) for k, _ in CENTRE_QUALITY_COLUMNS] for r in centres), 28)
+    for what, dim, rows in quality_sections(quality) if quality is not None else []:
         _table(wb, f"{what}-{dim}", (("name", "名称"), *QUALITY_COLUMNS),
                ([UNNAMED if r["name"] is None else r["name"], *[r.get(k) for k, _ in QUALITY_COLUMNS]] for r in rows),
                24)
@@ -208,8 +257,12 @@ async def stats_xlsx(request: web.Request, actor: Actor) -> web.Response:
     data = await _statistics(request, actor)
     p = data["period"]
     period = Period(PeriodKind.CUSTOM, dt.date.fromisoformat(p["from"]), dt.date.fromisoformat(p["to"]))
-    quality = await request.app[USECASES].cases.figures(actor, hall_of(request)["id"], period)
-    body = await asyncio.to_thread(_xlsx, data, quality)
+    if _subtree(data):  # each centre's own ratings and cases: one row each on the last sheet
+        body = await asyncio.to_thread(_xlsx, data, None, await _reports(request).centre_quality(
+            actor, hall_of(request)["id"], period))
+    else:
+        quality = await request.app[USECASES].cases.figures(actor, hall_of(request)["id"], period)
+        body = await asyncio.to_thread(_xlsx, data, quality)
     return web.Response(body=body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="{_filename(data, "xlsx")}"'})
 

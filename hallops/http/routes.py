@@ -18,6 +18,7 @@ from hallops.http import (
     citizens,
     console,
     district,
+    district_reports,
     halls,
     health,
     helpdesk,
@@ -76,6 +77,7 @@ ROUTES: list[Route] = [
     *manager.routes.routes,    # /manager/…, patrols, findings, alerts
     *supervision.routes.routes,  # /supervision/{hall}: 巡察 of the centres below, the plan's coverage
     *reports.routes.routes,    # statistics, briefings
+    *district_reports.routes.routes,  # the district briefing: a hall's subtree, a row per centre
     *ratings.routes.routes,    # 好差评: the rating pad, the phone's rating, follow-ups, calendar, upward
     *cases.routes.routes,      # 咨询投诉 cases, the daily deadline scan, figures, window scores
     *district.routes.routes,   # /district/{hall}: every centre below one, live over one websocket

@@ -109,6 +109,10 @@ class Acc:
         return Spread(n, total / n, percentile_by_rank(n, 50, value_at), percentile_by_rank(n, 90, value_at),
                       maximum)
 
+    def wait_count(self) -> int:
+        """How many waits, without unpacking them."""
+        return len(self.waits) + sum(len(b) for b in self.packed_waits) // 2
+
     def wait(self) -> Spread:
         return self._spread(self.waits, self.packed_waits, self.wait_sum, self.wait_max)
 
@@ -119,9 +123,11 @@ class Acc:
 Accs = dict[tuple[str, str], Acc]
 
 
-def fold_day(rows: DayRows, meta: HallMeta) -> Accs:
-    """One service day's tickets as accumulators per (dimension, key)."""
+def fold_day(rows: DayRows, meta: HallMeta, dims: Iterable[str] = DIMS) -> Accs:
+    """One service day's tickets as accumulators per (dimension, key), for the dimensions asked (the hall's
+    always; a roll-up asks for all of them, a live read only for those it shows)."""
     tz = meta.tz
+    want = frozenset(dims)
     out: Accs = {}
 
     def acc(dim: str, key: str) -> Acc:
@@ -132,15 +138,20 @@ def fold_day(rows: DayRows, meta: HallMeta) -> Accs:
 
     for t in rows.tickets:
         q = meta.queues.get(t["origin_queue_id"], {})
-        found = rows.departments.get(t["id"])
-        depts: set[int | None] = set(found) if found else {q.get("department_id") or None}
-        hour = dt.datetime.fromtimestamp(t["issued_at"], tz).hour
-        targets = [acc("hall", "all"), acc("queue", str(t["origin_queue_id"])), acc("channel", t["channel"]),
-                   acc("hour", f"{hour:02d}")]
-        targets += [acc("department", str(d) if d is not None else "none") for d in depts]
-        if t["window_id"] is not None:
+        targets = [acc("hall", "all")]
+        if "queue" in want:
+            targets.append(acc("queue", str(t["origin_queue_id"])))
+        if "channel" in want:
+            targets.append(acc("channel", t["channel"]))
+        if "hour" in want:
+            targets.append(acc("hour", f"{dt.datetime.fromtimestamp(t['issued_at'], tz).hour:02d}"))
+        if "department" in want:
+            found = rows.departments.get(t["id"])
+            depts: set[int | None] = set(found) if found else {q.get("department_id") or None}
+            targets += [acc("department", str(d) if d is not None else "none") for d in depts]
+        if "window" in want and t["window_id"] is not None:
             targets.append(acc("window", str(t["window_id"])))
-        if t["clerk_user_id"] is not None:
+        if "clerk" in want and t["clerk_user_id"] is not None:
             targets.append(acc("clerk", str(t["clerk_user_id"])))
         status = t["status"]
         wait = t["first_called_at"] - t["issued_at"] if t["first_called_at"] is not None else None
@@ -178,8 +189,9 @@ def fold_day(rows: DayRows, meta: HallMeta) -> Accs:
                 a.add_service(service)
     for window_id, clerk_id, counter in work_done(rows.events, rows.tickets):
         acc("hall", "all").c[counter] += 1
-        acc("window", str(window_id)).c[counter] += 1
-        if clerk_id is not None:
+        if "window" in want:
+            acc("window", str(window_id)).c[counter] += 1
+        if "clerk" in want and clerk_id is not None:
             acc("clerk", str(clerk_id)).c[counter] += 1
     return out
 
@@ -291,21 +303,24 @@ def _r(v: float | None) -> float | None:
     return None if v is None else round(v, 4)
 
 
+def dim_row(meta: HallMeta, dim: str, key: str, a: Acc) -> dict[str, Any]:
+    """One key's row of a dimension: its label, figures, a queue's prefix and target; the work counters show
+    None where they are not counted."""
+    row = {"key": key, "label": label(meta, dim, key), **figure(a)}
+    if dim == "queue" and key != "none" and int(key) in meta.queues:
+        q = meta.queues[int(key)]
+        row |= {"prefix": q["prefix"], "kind": q["kind"], "target_wait_minutes": q["target_wait_minutes"]}
+    if dim not in WORK_DIMS:
+        row.update(dict.fromkeys(WORK_COUNTERS))
+    return row
+
+
 def figures(accs: Accs, meta: HallMeta, dims: Iterable[str]) -> dict[str, Any]:
     """Every requested dimension's rows, sorted, with labels; 'hall' gives the totals."""
     out: dict[str, Any] = {}
     for dim in dims:
         keys = sorted((k for d, k in accs if d == dim), key=lambda k: sort_key(meta, dim, k))
-        rows = []
-        for k in keys:
-            row = {"key": k, "label": label(meta, dim, k), **figure(accs[(dim, k)])}
-            if dim == "queue" and k != "none" and int(k) in meta.queues:
-                q = meta.queues[int(k)]
-                row |= {"prefix": q["prefix"], "kind": q["kind"], "target_wait_minutes": q["target_wait_minutes"]}
-            rows.append(row)
-        if dim not in WORK_DIMS:
-            for row in rows:
-                row.update(dict.fromkeys(WORK_COUNTERS))
+        rows = [dim_row(meta, dim, k, accs[(dim, k)]) for k in keys]
         if dim == "hall":
             out["totals"] = rows[0] if rows else {"key": "all", "label": meta.hall["name"], **figure(Acc())}
         else:

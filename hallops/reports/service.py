@@ -39,7 +39,7 @@ class Statistics:
         self.port = port
         self.rules = rules
         self.now = clock
-        self._build_lock = asyncio.Lock()
+        self.build_lock = asyncio.Lock()
 
     def today(self, meta: HallMeta) -> dt.date:
         return dt.date.fromisoformat(service_day_of(self.now(), meta.hall["timezone"], self.rules))
@@ -67,7 +67,7 @@ class Statistics:
         if last_closed < period.start:
             return live
         s, e = period.start.isoformat(), last_closed.isoformat()
-        async with self._build_lock:
+        async with self.build_lock:
             built = await self.port.built_days(meta.hall["id"], s, e)
             first = await self.port.first_ticket_day(meta.hall["id"])
             missing = [d for d in Period(period.kind, period.start, last_closed).dates()
@@ -107,7 +107,7 @@ class Statistics:
         day_accs: list[tuple[str, Accs]] = []
         for d in sorted(live):
             rs = await self.port.day_rows(meta.hall["id"], d, self.day_bounds(meta, dt.date.fromisoformat(d)))
-            day_accs.append((d, await asyncio.to_thread(fold_day, rs, meta)))
+            day_accs.append((d, await asyncio.to_thread(fold_day, rs, meta, dims)))
 
         def merge() -> Accs:
             total: Accs = {}

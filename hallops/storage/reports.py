@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from hallops.domain.actors import Actor
 from hallops.domain.errors import Conflict, E, NotFound
@@ -19,6 +20,9 @@ from hallops.domain.events import Ev
 from hallops.storage import audit
 from hallops.storage.db import Database, Reader, Row, Tx
 from hallops.storage.rules import zone
+
+if TYPE_CHECKING:
+    from hallops.storage.subtree_reports import SubtreeReads
 
 # Counter columns of report_rollup, in one place (figures.py accumulates exactly these).
 COUNTERS = ("issued", "served", "no_show", "cancelled", "expired", "waiting", "transferred", "transfers",
@@ -103,6 +107,13 @@ class ReportsPort:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    @cached_property
+    def subtree(self) -> SubtreeReads:
+        """The same figures' reads over many halls at once (a district's subtree), one grouped query each."""
+        from hallops.storage.subtree_reports import SubtreeReads
+
+        return SubtreeReads(self._db)
+
     # -- the hall and its days ---------------------------------------------------------------------------
 
     async def hall(self, hall_id: int) -> dict[str, Any]:
@@ -137,11 +148,11 @@ class ReportsPort:
                 "SELECT DISTINCT ti.ticket_id, si.department_id FROM tickets t "
                 "JOIN ticket_items ti ON ti.ticket_id = t.id JOIN service_items si ON si.id = ti.item_id "
                 "WHERE t.hall_id = ? AND t.service_day = ? AND si.department_id IS NOT NULL", (hall_id, day))
-            events = await conn.all(_work_events_sql(conn), (hall_id, *bounds))
+            events = await conn.all(work_events_sql(conn), (hall_id, *bounds))
         depts: dict[int, set[int]] = {}
         for r in items:
             depts.setdefault(int(r[0]), set()).add(int(r[1]))
-        return DayRows(tickets, depts, [WorkEvent(*r) for r in events])
+        return DayRows(tickets, depts, [WorkEvent(*tuple(r)[1:]) for r in events])
 
     async def built_days(self, hall_id: int, start: str, end: str) -> set[str]:
         rows = await self._db.all("SELECT service_day FROM report_days WHERE hall_id = ? "
@@ -359,13 +370,16 @@ class ReportsPort:
 
 # -- reads shared by several methods ---------------------------------------------------------------------
 
-def _work_events_sql(conn: Reader) -> str:
+def work_events_sql(conn: Reader, halls: int = 1) -> str:
+    """The work events of `halls` halls (their ids first, then the instants from and to) in each hall's order,
+    each row (hall_id, then WorkEvent's fields), read through the partial index events_work."""
     j = conn.dialect
     # INDEXED BY: SQLite's planner could otherwise walk every event of these types the hall ever had.
     hint = "INDEXED BY events_work " if j.name == "sqlite" else ""
-    return (f"SELECT type, {j.json_int('payload', 'ticket', 'id')}, {j.json_int('payload', 'window', 'id')},"
+    return (f"SELECT hall_id, type, {j.json_int('payload', 'ticket', 'id')}, {j.json_int('payload', 'window', 'id')},"
             f" {j.json_text('payload', 'reason')}, {j.json_int('payload', 'window', 'clerk', 'id')} "
-            f"FROM events {hint}WHERE hall_id = ? AND type IN ({_WORK_TYPES}) AND at >= ? AND at < ? ORDER BY seq")
+            f"FROM events {hint}WHERE hall_id IN ({','.join('?' * halls)}) AND type IN ({_WORK_TYPES}) "
+            "AND at >= ? AND at < ? ORDER BY hall_id, seq")
 
 
 async def _columns(conn: Reader, table: str) -> set[str]:
