@@ -142,6 +142,16 @@
     return `<ol class="log">${(log || []).map((e) => `<li><time>${dayHm(e.at)}</time> <b>${esc(e.actor_name)}</b> ${bi(...(ACTIONS[e.action] || [e.action, e.action]))}${e.action === "photo" ? "" : (e.note ? `：${esc(e.note)}` : "")}</li>`).join("")}</ol>`;
   }
 
+  // An API call whose refusal is shown as a toast, then thrown on (the caller stops where it is).
+  async function call(method, url, body) {
+    try {
+      return await window.hallops.api(method, url, body);
+    } catch (e) {
+      toast(e.message || String(e), true);
+      throw e;
+    }
+  }
+
   function toast(msg, bad) {
     let el = document.getElementById("toast");
     if (!el) { el = document.createElement("div"); el.id = "toast"; el.className = "toast"; document.body.appendChild(el); }
@@ -154,6 +164,6 @@
 
   window.hallopsManager = {
     esc, bi, nm, either, option, labelOptions, syncClock, now, hm, dayHm, due, since, dur, minutes, STATUS, SEVERITY, statusTag, sevTag, escTag, subject,
-    tone, unlockAudio, get tones() { return tones; }, uploadPhoto, photos, history, toast,
+    tone, unlockAudio, get tones() { return tones; }, uploadPhoto, photos, history, toast, call,
   };
 })();

@@ -15,14 +15,7 @@
                   soundOn: false, seenAlerts: new Set(), firstLoad: true };
 
   // -- helpers ---------------------------------------------------------------------------------------------
-  async function call(method, url, body) {
-    try {
-      return await H.api(method, url, body);
-    } catch (e) {
-      M.toast(e.message || String(e), true);
-      throw e;
-    }
-  }
+  const call = M.call; // an API call whose refusal is shown as a toast (manager/common.js)
   const windowsById = Object.fromEntries(boot.windows.map((w) => [w.id, w]));
   const windowOption = (w, mark) => M.option(w.id, `${mark}${w.number} 号 ${w.name}`,
                                              `${mark}${w.number} ${w.name_en || w.name}`, true);

@@ -37,14 +37,7 @@
   const modeTag = (m) => `<span class="mode mode-${esc(m)}">${bi(...(MODE[m] || [m, m]))}</span>`;
   const day = (iso) => (iso ? new Date(iso).toLocaleDateString("zh-CN", { year: "numeric", month: "2-digit", day: "2-digit", timeZone: TZ }) : "");
 
-  async function call(method, url, body) {
-    try {
-      return await H.api(method, url, body);
-    } catch (e) {
-      M.toast(e.message || String(e), true);
-      throw e;
-    }
-  }
+  const call = M.call; // an API call whose refusal is shown as a toast (manager/common.js)
 
   // -- the plan's coverage -----------------------------------------------------------------------------------
   function periodName(c) {
