@@ -236,7 +236,7 @@
     queues: {
       list: () => view.queues, api: "queues", title: ["业务类型", "queue"],
       headers: ["前缀 Prefix", "名称 Name", "类型 Kind", "部门 Department", "取号时间 Hours", "每日上限 Daily cap", "目标等候(分) Target wait", "状态 Status", ""],
-      row: q => [esc(q.prefix), esc(q.name), esc(KINDS[q.kind] || q.kind), esc(q.department || "—"), esc(q.hours),
+      row: q => [esc(q.prefix), esc(q.name), bi(KINDS[q.kind] || q.kind), esc(q.department || "—"), esc(q.hours),
                  q.daily_cap ? esc(q.daily_cap) : "—", esc(q.target_wait_minutes), activeTag(q.active)],
       fields: () => [
         { name: "prefix", label: "前缀 Prefix", required: true, placeholder: "A" },
@@ -252,8 +252,8 @@
     windows: {
       list: () => view.windows, api: "windows", title: ["窗口", "window"],
       headers: ["号 No.", "名称 Name", "类型 Kind", "通办范围 Scope", "区域 Area", "业务类型（按顺序） Queues in order", "状态 Status", ""],
-      row: w => [esc(w.number), esc(w.name) + (w.key_window ? " " + tag("key", "重点 Key") : ""), esc(KINDS[w.kind] || w.kind),
-                 esc(w.scope ? SCOPES[w.scope] : "—"), esc(w.area || "—"), esc(w.queues.join(" → ")), activeTag(w.active)],
+      row: w => [esc(w.number), esc(w.name) + (w.key_window ? " " + tag("key", "重点 Key") : ""), bi(KINDS[w.kind] || w.kind),
+                 (w.scope ? bi(SCOPES[w.scope]) : "—"), esc(w.area || "—"), esc(w.queues.join(" → ")), activeTag(w.active)],
       fields: () => [
         { name: "number", label: "窗口号 Number", type: "number", required: true },
         { name: "name", label: "名称 Name", required: true }, { name: "name_en", label: "英文名 English name" },
@@ -516,7 +516,7 @@
     body.innerHTML = '<div class="toolbar"><button type="button" class="primary" data-new>' + bi("新建设备令牌 New device token") + "</button></div>" +
       '<div id="once"></div>' +
       table(["名称 Label", "类型 Role", "窗口 Window", "创建 Created", "最近使用 Last used", "来源 From", "状态 Status", ""], tokens.map(t =>
-        '<tr class="' + (t.revoked_at ? "archived" : "") + '"><td>' + esc(t.label) + "</td><td>" + esc(TOKEN_ROLES[t.role] || t.role) + "</td><td>" + (t.window_id ? esc(windowNo[t.window_id]) : "—") +
+        '<tr class="' + (t.revoked_at ? "archived" : "") + '"><td>' + esc(t.label) + "</td><td>" + bi(TOKEN_ROLES[t.role] || t.role) + "</td><td>" + (t.window_id ? esc(windowNo[t.window_id]) : "—") +
         "</td><td>" + when(t.created_at) + "</td><td>" + when(t.last_used_at) + "</td><td>" + esc(t.last_used_from || "—") + "</td><td>" +
         (t.revoked_at ? tag("off", "已撤销 Revoked") : tag("on", "有效 Active")) + '</td><td class="actions">' +
         (t.revoked_at ? "" : '<button type="button" data-revoke="' + t.id + '">' + bi("撤销 Revoke") + "</button>") + "</td></tr>"));
@@ -600,7 +600,7 @@
     body.innerHTML = '<div class="toolbar"><button type="button" class="primary" data-new>' + bi("新建账号 New account") + "</button>" +
       '<label><span>' + bi("筛选 Filter") + '</span><input type="search" id="user-filter" placeholder="用户名、姓名"></label></div><div id="once"></div>' +
       table(["用户名 Username", "姓名 Name", "角色 Role", "大厅 Hall", "窗口 Window", "状态 Status", ""], data.users.map(u =>
-        '<tr class="' + (u.active ? "" : "archived") + '" data-user="' + esc(u.username) + '"><td>' + esc(u.username) + "</td><td>" + esc(u.display_name) + "</td><td>" + esc(ROLES[u.role] || u.role) +
+        '<tr class="' + (u.active ? "" : "archived") + '" data-user="' + esc(u.username) + '"><td>' + esc(u.username) + "</td><td>" + esc(u.display_name) + "</td><td>" + bi(ROLES[u.role] || u.role) +
         "</td><td>" + esc(u.hall_id ? hallName[u.hall_id] || u.hall_id : "全部 All") + "</td><td>" + (u.window_id ? esc(windowNo[u.window_id] || u.window_id) : "—") + "</td><td>" + status(u) +
         '</td><td class="actions">' + (u.active ?
           '<button type="button" data-edit="' + u.id + '">' + bi("编辑 Edit") + '</button> <button type="button" data-reset="' + u.id + '">' + bi("重置密码 Reset password") +
