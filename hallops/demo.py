@@ -18,7 +18,7 @@ import datetime as dt
 import itertools
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from hallops.domain.actors import Actor
@@ -127,12 +127,15 @@ async def _appointments(uc: UseCases, hall: dict[str, Any], now: dt.datetime) ->
     return codes[0]
 
 
-async def _quietly(step: Awaitable[Any]) -> None:
-    """A slot or booking made at an earlier start of the demo is refused this time: that is fine."""
+T = TypeVar("T")
+
+
+async def _quietly(step: Awaitable[T]) -> T | None:
+    """A slot or booking made at an earlier start of the demo is refused this time: that is fine (None)."""
     try:
-        await step
+        return await step
     except DomainError:
-        pass
+        return None
 
 
 async def fill_demo(uc: UseCases, hall_id: int) -> str:

@@ -14,7 +14,6 @@ import random
 from typing import TYPE_CHECKING, Any
 
 from hallops.domain.actors import Actor
-from hallops.domain.errors import DomainError
 from hallops.domain.model import Channel, Priority, Role
 from hallops.usecases.accounts import OPERATOR
 
@@ -156,15 +155,9 @@ async def open_centres(uc: UseCases, *, with_tickets: bool) -> int:
             await uc.tickets.issue(kiosk, hall=hall["id"], queue=queues[n % len(queues)], channel=Channel.KIOSK,
                                    priority=Priority.ELDERLY if n % 5 == 4 else Priority.NONE)
         for i, window in enumerate(open_now):
-            ticket = await _quietly_value(uc.windows.call_next(OPERATOR, window["id"]))
+            ticket = await _quietly(uc.windows.call_next(OPERATOR, window["id"]))
             if ticket is not None and i % 2 == 0:
                 await uc.tickets.start(OPERATOR, ticket["id"])
                 await uc.tickets.finish(OPERATOR, ticket["id"])
     return len(halls)
 
-
-async def _quietly_value(step: Any) -> Any:
-    try:
-        return await step
-    except DomainError:
-        return None

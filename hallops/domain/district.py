@@ -4,7 +4,7 @@ A row is built from the centre's hall state (hallops/domain/hallstate.py, folded
 their waiting lines and oldest ticket, windows and their states, today's counters) and its floor figures (the
 day's patrols against quota, open and overdue findings, open bad-rating follow-ups, overdue cases), read as
 counts. The longest wait is carried as the oldest waiting ticket's issue time per queue, so a client moves it
-on with its clock between updates; `worst` orders rows by the same rule the page uses.
+on with its clock between updates (and orders the rows, worst first: web/static/district/district.js).
 
 Pure: the caller passes the instant.
 """
@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-
-from hallops.domain.hallstate import parse_time
 
 Row = dict[str, Any]
 
@@ -47,33 +45,3 @@ def centre_row(hall: Mapping[str, Any], state: Mapping[str, Any] | None, floor: 
                      "target_wait_minutes": q["target_wait_minutes"]} for q in state["queues"]])
     row.update(dict(EMPTY_FLOOR) | dict(floor or {}))
     return row
-
-
-def longest_wait(row: Mapping[str, Any], now: float) -> tuple[float, float]:
-    """(the longest wait in seconds, that wait against its queue's target: 1.0 is on target) at `now`, over
-    the centre's queues; the ratio is the worst queue's."""
-    longest, ratio = 0.0, 0.0
-    for q in row["queues"]:
-        if q["oldest_at"]:
-            wait = max(0.0, now - parse_time(q["oldest_at"]))
-            longest = max(longest, wait)
-            ratio = max(ratio, wait / (60.0 * max(1, q["target_wait_minutes"])))
-    return longest, ratio
-
-
-def patrol_shortfall(row: Mapping[str, Any]) -> int:
-    """Patrols still owed today (full and spot checks together)."""
-    return max(0, row["full_quota"] - row["full_done"]) + max(0, row["spot_quota"] - row["spot_done"])
-
-
-def worst_first_key(row: Mapping[str, Any], now: float) -> tuple[float, ...]:
-    """Worst first: waits furthest over target, then overdue findings and cases, then the most waiting."""
-    _, ratio = longest_wait(row, now)
-    return (-ratio, -(row["findings_overdue"] + row["cases_overdue"]), -row["waiting"], row["hall_id"])
-
-
-def totals(rows: list[Mapping[str, Any]]) -> dict[str, int]:
-    keys = ("windows_open", "windows_paused", "windows_total", "waiting", "issued", "served", "no_show",
-            "full_done", "full_quota", "spot_done", "spot_quota", "findings_open", "findings_overdue",
-            "followups_open", "cases_overdue")
-    return {k: sum(int(r[k]) for r in rows) for k in keys}

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from hallops.domain.district import EMPTY_FLOOR
 from hallops.domain.patrols import PENDING_FIX
 from hallops.storage.db import Database
+from hallops.storage.patrols import DEFAULT_SETTINGS as PATROL_DEFAULTS
 from hallops.storage.rules import Rules, service_day_of
 
 _PENDING = tuple(s.value for s in PENDING_FIX)
@@ -41,9 +43,8 @@ class DistrictPort:
             return {}
         now = self.db.clock()
         ids = [int(h["id"]) for h in halls]
-        out: dict[int, dict[str, int]] = {
-            i: {"full_done": 0, "full_quota": 6, "spot_done": 0, "spot_quota": 4, "findings_open": 0,
-                "findings_overdue": 0, "followups_open": 0, "cases_overdue": 0} for i in ids}
+        quota = {k: int(PATROL_DEFAULTS[k]) for k in ("full_quota", "spot_quota")}  # a hall that set none
+        out: dict[int, dict[str, int]] = {i: dict(EMPTY_FLOOR) | quota for i in ids}
         by_day: dict[str, list[int]] = defaultdict(list)
         for h in halls:
             by_day[service_day_of(now, h["timezone"], self.rules)].append(int(h["id"]))
