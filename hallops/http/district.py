@@ -27,7 +27,7 @@ from hallops.events.district import DistrictBoard, Watcher, parse_since, rows_me
 from hallops.events.hub import encode_message
 from hallops.http.api import RouteTable, hall_of
 from hallops.http.keys import HUB, USECASES
-from hallops.http.live import CREDENTIALS, SOCKETS, _credential, screen_actor
+from hallops.http.live import CREDENTIALS, SOCKETS, credential, screen_actor
 from hallops.http.web import render
 from hallops.storage.views import iso
 
@@ -69,7 +69,7 @@ async def district_live(request: web.Request, actor: Actor | None) -> web.Stream
         raise InvalidInput(E.WEBSOCKET_REQUIRED, "此地址只接受 WebSocket 连接 (connect with a websocket)")
     await ws.prepare(request)
     request.app[SOCKETS].add(ws)
-    request.app[CREDENTIALS][ws] = _credential(request)
+    request.app[CREDENTIALS][ws] = credential(request)
     board = request.app[BOARD]
     try:
         since = parse_since(request.query.get("epoch"), request.query.get("rev"))

@@ -91,7 +91,7 @@ async def live(request: web.Request, actor: Actor | None) -> web.StreamResponse:
     await ws.prepare(request)
     sockets = request.app[SOCKETS]
     sockets.add(ws)
-    request.app[CREDENTIALS][ws] = _credential(request)
+    request.app[CREDENTIALS][ws] = credential(request)
     try:
         source = _source(request, actor, int(hall["id"]), scope)
         await stream.serve(request, ws, source=source, hub=request.app[HUB], after=None if after < 0 else after,
@@ -109,7 +109,8 @@ def _source(request: web.Request, actor: Actor, hall_id: int, scope: LiveScope) 
     return stream.Source(uc.halls, actor, hall_id, uc.ctx.clock, scope=scope, view=lambda: uc.ratings.pad(actor))
 
 
-def _credential(request: web.Request) -> Credential:
+def credential(request: web.Request) -> Credential:
+    """What a live socket was opened with, looked at again every REVALIDATE_SECONDS (every live feature's)."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return ("bearer", token.strip())
