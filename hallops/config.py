@@ -41,7 +41,9 @@ class DatabaseConfig(_Section):
     # FULL: an acknowledged ticket survives a power cut, not only a crash of the process.
     synchronous: Literal["FULL", "NORMAL"] = "FULL"
     busy_timeout_ms: int = Field(5000, ge=0, le=60000)
-    readers: int = Field(2, ge=1, le=16)
+    # Read connections: followers (screens, phones, background loops) may hold all but one, which is kept for
+    # the counters' requests (hallops/storage/lanes.py).
+    readers: int = Field(3, ge=1, le=16)
     # Write jobs waiting together commit as one transaction (one fsync), each in its own savepoint.
     max_batch: int = Field(64, ge=1, le=1000)
     # PostgreSQL: writer threads (each its own connection and transaction), and where files kept beside the

@@ -19,7 +19,7 @@ class Ev(StrEnum):
     TICKET_RECALLED = "ticket.recalled"
     TICKET_STARTED = "ticket.started"
     TICKET_PARKED = "ticket.parked"
-    TICKET_FINISHED = "ticket.finished"  # + "items"
+    TICKET_FINISHED = "ticket.finished"  # + "items", "service_seconds" (since it started)
     TICKET_NO_SHOW = "ticket.no_show"  # + "auto": true when the recall limit ran out
     TICKET_CANCELLED = "ticket.cancelled"
     TICKET_TRANSFERRED = "ticket.transferred"  # + "from", "to"

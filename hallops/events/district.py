@@ -35,6 +35,7 @@ from hallops.domain.district import centre_row
 from hallops.domain.hallstate import adopt, fold_into, needs_snapshot
 from hallops.domain.halltree import depth_first, subtree
 from hallops.storage.db import Event
+from hallops.storage.lanes import follower_task
 from hallops.storage.views import iso
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,7 @@ class DistrictBoard:
     async def ready(self) -> None:
         """Start the board on first use and wait until every centre is loaded."""
         if self._started is None:
-            self._started = asyncio.get_running_loop().create_task(self._run(), name="district-board")
+            self._started = follower_task(self._run(), name="district-board")
         await self._ready.wait()
 
     async def close(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
@@ -21,9 +21,12 @@ from hallops.http.routes import setup_routes
 from hallops.http.web import setup_web
 from hallops.storage.db import Clock, open_database
 from hallops.storage.health import StorageHealth
+from hallops.storage.lanes import LANE
 from hallops.storage.ports import Ports
 from hallops.storage.rules import Rules
 from hallops.usecases import UseCases
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
@@ -37,7 +40,8 @@ def rules_from(config: Config) -> Rules:
 def create_app(config: Config, *, clock: Clock = time.time) -> web.Application:
     # Outermost first: headers and request id on every answer, latency, errors as JSON, the write guard
     # (503 while storage is gone, read-only or full), then who is asking.
-    app = web.Application(middlewares=[headers_middleware, metrics.metrics_middleware, error_middleware,
+    app = web.Application(middlewares=[read_lane_middleware, headers_middleware, metrics.metrics_middleware,
+                                       error_middleware,
                                        health.write_guard, auth_middleware], client_max_size=MAX_BODY)
     app[CONFIG] = config
     db = open_database(config.database.path, clock=clock, **config.database.options())
@@ -60,6 +64,15 @@ def create_app(config: Config, *, clock: Clock = time.time) -> web.Application:
     setup_routes(app)
     halls.setup(app)  # the hall's loops: day close at rollover, auto-no-show
     return app
+
+
+@web.middleware
+async def read_lane_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Counters first (hallops/storage/lanes.py): a request's reads go in the counters' lane, a websocket's
+    (screens, phones, district views catching up and following) in the followers'."""
+    upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
+    LANE.set("follower" if upgrade else "counter")  # set for every request, so none inherits another's
+    return await handler(request)
 
 
 async def _database_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -6,9 +6,11 @@ cannot name itself a fresh device; one that clears its cookies is a new device, 
 still counts it. The rules are the domain's (hallops/domain/phones.py); the use cases, hallops/usecases/phones.py.
 
 The phone page follows one ticket over a websocket that carries only that ticket's news: the server listens
-to the hall's events that can change it (`domain.phones.concerns`), reads the public status once per batch
-of news for all the sockets of that ticket (`PhoneWatches`), and sends it when it changed — never the events
-themselves. Ticks never cause a read. A ticket may have a few sockets, an address a few dozen; past that the
+to the hall's events that can change it (`domain.phones.concerns`) and sends the public status when it
+changed — never the events themselves. The ticket's own status is read once per event of its own, for all
+the sockets of that ticket (`PhoneWatches`); its place in line and wait estimate come from the hall's lines
+in memory (hallops/events/lines.py), so another ticket's call moves a thousand phones without a read. Ticks
+never cause a read. A ticket may have a few sockets, an address a few dozen; past that the
 socket is closed with 1008 and a reason. The counts live in this process: behind a load balancer with
 several processes each process counts its own sockets.
 """
@@ -37,6 +39,7 @@ from hallops.domain.errors import E, InvalidInput, NotFound
 from hallops.domain.events import Ev
 from hallops.domain.phones import SOCKETS_PER_ADDRESS, SOCKETS_PER_TICKET
 from hallops.events.hub import EventHub
+from hallops.events.lines import LineBooks
 from hallops.http.api import RouteTable, hall_of, json_response, request_digest
 from hallops.http.bodies import Body, Id, QueueRef
 from hallops.http.client import client_address
@@ -44,6 +47,8 @@ from hallops.http.errors import error_response, status_of
 from hallops.http.keys import CONFIG, HUB, USECASES
 from hallops.http.web import render
 from hallops.storage.db import Event
+from hallops.storage.lanes import follower_task
+from hallops.usecases.kiosk import wait_words
 from hallops.usecases.phones import Phones
 
 log = logging.getLogger(__name__)
@@ -123,38 +128,51 @@ def _idempotency(request: web.Request, body: Body) -> tuple[str, str] | None:
 
 @dataclass(slots=True)
 class _Watch:
+    ticket_id: int
+    hall_id: int
     sockets: int = 0
-    seq: int = -1  # `status` was read after every event up to this sequence number had committed
-    status: dict[str, Any] | None = None
+    seq: int = -1  # `own` was read after every event up to this sequence number had committed
+    own: dict[str, Any] | None = None  # the ticket's own status, without its place in line
     pending: tuple[int, asyncio.Task[dict[str, Any]]] | None = None
 
 
 class PhoneWatches:
-    """The phones following tickets: a few sockets per ticket and per address at most, and one status read
-    per ticket per batch of news, shared by all the sockets of that ticket.
+    """The phones following tickets: a few sockets per ticket and per address at most; per ticket, one read
+    of its own status per event of its own, shared by all its sockets; its place in line and wait estimate
+    from the hall's lines in memory (`LineBooks`), never from a read per phone.
 
     The hub publishes an event only after its COMMIT, so a read started after a socket got the event with
-    sequence number N sees everything up to N. A socket whose news ends at N takes the remembered status if
-    it was read after N, or waits for a read in flight that started after N, and only otherwise reads."""
+    sequence number N sees everything up to N. A socket whose ticket's own news ends at N takes the
+    remembered status if it was read after N, or waits for a read in flight that started after N, and only
+    otherwise reads. The hub tells `listen` of every event before any socket hears it: a followed ticket's
+    own event (its call) starts its read at once, so the called phone is answered first."""
 
-    def __init__(self, read: Callable[[str], Coroutine[Any, Any, dict[str, Any]]], *,
+    def __init__(self, read: Callable[[str], Coroutine[Any, Any, dict[str, Any]]], books: LineBooks,
+                 clock: Callable[[], float], *, full: Callable[[str], Coroutine[Any, Any, dict[str, Any]]],
                  per_ticket: int = SOCKETS_PER_TICKET, per_address: int = SOCKETS_PER_ADDRESS) -> None:
         self._read = read
+        self._full = full
+        self.books = books
+        self._clock = clock
         self.per_ticket = per_ticket
         self.per_address = per_address
         self._watches: dict[str, _Watch] = {}
+        self._by_ticket: dict[int, str] = {}
         self._addresses: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[dict[str, Any]]] = set()
         self.reads = 0  # status reads made: what the database pays for all the phones
 
-    def join(self, token: str, address: str) -> str | None:
+    def join(self, token: str, address: str, ticket_id: int, hall_id: int) -> str | None:
         """Count a new socket in; the refusal's reason when one more is too many."""
         w = self._watches.get(token)
         refused = rules.socket_refusal(w.sockets if w is not None else 0, self._addresses[address],
                                        per_ticket=self.per_ticket, per_address=self.per_address)
         if refused is not None:
             return refused
-        w = self._watches.setdefault(token, _Watch())
+        if w is None:
+            w = self._watches[token] = _Watch(ticket_id, hall_id)
+            self._by_ticket[ticket_id] = token
+            self.books.hold(hall_id)
         w.sockets += 1
         self._addresses[address] += 1
         return None
@@ -165,23 +183,58 @@ class PhoneWatches:
             w.sockets -= 1
             if w.sockets <= 0:
                 del self._watches[token]
+                self._by_ticket.pop(w.ticket_id, None)
+                self.books.release(w.hall_id)
         self._addresses[address] -= 1
         if self._addresses[address] <= 0:
             del self._addresses[address]
 
-    async def status(self, token: str, seq: int) -> dict[str, Any]:
-        """The ticket's status as of at least event `seq` (the socket must have joined)."""
+    def listen(self, ev: Event) -> None:
+        """A hub listener: a followed ticket's own event starts its read before any socket wakes."""
+        t = ev.payload.get("ticket") if isinstance(ev.payload, dict) else None
+        token = self._by_ticket.get(t.get("id", -1)) if isinstance(t, dict) else None
+        if token is not None:
+            self._start(self._watches[token], token, ev.seq)
+
+    async def status(self, token: str, seq: int, own_seq: int = -1) -> dict[str, Any]:
+        """The ticket's status as of at least event `seq`, read again if its own news reached `own_seq`
+        since the last read (the socket must have joined)."""
         w = self._watches[token]
-        if w.status is not None and w.seq >= seq:
-            return w.status
-        if w.pending is None or w.pending[0] < seq:
-            task = asyncio.create_task(self._read(token), name="phone-status")
-            self.reads += 1
-            self._tasks.add(task)
-            task.add_done_callback(functools.partial(self._done, w, seq))
-            w.pending = (seq, task)
+        own = await self._own(w, token, seq, own_seq)
+        if own["status"] != "waiting":
+            return own
+        lines = await self.books.lines(w.hall_id)
+        ahead = lines.ahead(w.ticket_id)
+        if ahead is None:  # the lines are past the status read: the ticket's own news is on its way; read now
+            own = await self._own(w, token, lines.seq, lines.seq)
+            if own["status"] != "waiting":
+                return own
+            ahead = lines.ahead(w.ticket_id)
+            if ahead is None:  # the lines and the database disagree: trust the database
+                return await self._full(token)
+        rng = lines.estimate(w.ticket_id, ahead, self._clock())
+        placed = own | {"people_ahead": ahead, "position": ahead + 1,
+                        "estimated_wait": {"low_minutes": rng.low, "high_minutes": rng.high} if rng else None}
+        zh, en = wait_words(placed)
+        return placed | {"wait_zh": zh, "wait_en": en}
+
+    async def _own(self, w: _Watch, token: str, seq: int, own_seq: int) -> dict[str, Any]:
+        if w.own is not None and w.seq >= own_seq:
+            return w.own
+        if w.pending is None or w.pending[0] < own_seq:
+            self._start(w, token, seq)
+        assert w.pending is not None
         # Shielded: a socket that leaves must not cancel the read the ticket's other sockets wait for.
         return await asyncio.shield(w.pending[1])
+
+    def _start(self, w: _Watch, token: str, seq: int) -> None:
+        if w.pending is not None and w.pending[0] >= seq:
+            return
+        task = follower_task(self._read(token), name="phone-status")
+        self.reads += 1
+        self._tasks.add(task)
+        task.add_done_callback(functools.partial(self._done, w, seq))
+        w.pending = (seq, task)
 
     def _done(self, w: _Watch, seq: int, task: asyncio.Task[dict[str, Any]]) -> None:
         self._tasks.discard(task)
@@ -190,7 +243,7 @@ class PhoneWatches:
         if task.cancelled() or task.exception() is not None:  # the waiting sockets got it raised
             return
         if seq > w.seq:
-            w.seq, w.status = seq, task.result()
+            w.seq, w.own = seq, task.result()
 
     async def close(self) -> None:
         tasks = list(self._tasks)
@@ -300,7 +353,7 @@ async def ticket_live(request: web.Request, actor: Actor | None) -> web.StreamRe
     await ws.prepare(request)
     address = client_address(request)
     watches = request.app[PHONE_WATCHES]
-    refused = watches.join(token, address)
+    refused = watches.join(token, address, following.ticket.id, following.hall_id)
     if refused is not None:
         log.info("phone socket for ticket %s from %s refused: %s", following.ticket.id, address, refused)
         await ws.close(code=CLOSE_TOO_MANY, message=refused.encode())
@@ -321,8 +374,10 @@ async def _follow(ws: web.WebSocketResponse, phones: Phones, hub: EventHub, watc
         return rules.concerns(mine, ev.type, ev.payload)
 
     with hub.subscribe(hall_id, accept=accept, maxsize=PHONE_QUEUE) as sub:
-        # Subscribed first, then the hall's sequence number read: nothing committed after it can be missed.
-        seen = await phones.hall_seq(hall_id)
+        # Subscribed first, then the lines' sequence number taken (they are past every event published so
+        # far): nothing published after it can be missed, and the status read after it sees all before it.
+        seen = (await watches.books.lines(hall_id)).seq
+        own_seq = -1  # the newest of the ticket's own events this socket heard of
 
         async def pump() -> None:
             try:
@@ -334,11 +389,11 @@ async def _follow(ws: web.WebSocketResponse, phones: Phones, hub: EventHub, watc
                 await ws.close(code=WSCloseCode.INTERNAL_ERROR)
 
         async def _pump() -> None:
-            nonlocal seen
+            nonlocal seen, own_seq
             last: dict[str, Any] | None = None
             told = -1  # the newest of the ticket's own events the phone was told of
             while True:
-                status = await watches.status(token, seen)
+                status = await watches.status(token, seen, own_seq)
                 own = status.get("own_event")
                 event = "connected" if last is None else rules.untold(own, told)
                 told = max(told, int(own["seq"])) if own else told
@@ -361,8 +416,10 @@ async def _follow(ws: web.WebSocketResponse, phones: Phones, hub: EventHub, watc
                     seen = max(seen, seq)
                     ev = json.loads(text)
                     t = (ev.get("payload") or {}).get("ticket") or {}
-                    if t.get("id") == mine.id and ev["type"] == Ev.TICKET_TRANSFERRED:
-                        mine.transferred(t)
+                    if t.get("id") == mine.id:
+                        own_seq = seq
+                        if ev["type"] == Ev.TICKET_TRANSFERRED:
+                            mine.transferred(t)
 
         writer = asyncio.create_task(pump(), name=f"phone-ws-{mine.id}")
         try:
@@ -392,6 +449,12 @@ async def _watches_ctx(app: web.Application) -> AsyncIterator[None]:
 def setup(app: web.Application) -> None:
     sockets: PhoneSockets = set()
     app[PHONE_SOCKETS] = sockets
-    app[PHONE_WATCHES] = PhoneWatches(lambda token: app[USECASES].phones.live_status(token))
+    books = LineBooks(lambda hall_id: app[USECASES].phones.lines(hall_id))
+    watches = PhoneWatches(lambda token: app[USECASES].phones.live_status(token, place=False), books,
+                           lambda: app[USECASES].phones.now(),
+                           full=lambda token: app[USECASES].phones.live_status(token))
+    app[PHONE_WATCHES] = watches
+    # The lines first, then the watches: a phone woken by an event finds the lines already past it.
+    app[HUB].listeners.extend([books.listen, watches.listen])
     app.on_shutdown.append(_close_phones)
     app.cleanup_ctx.append(_watches_ctx)

@@ -13,6 +13,7 @@ from typing import Any
 from hallops.domain import ratelimit
 from hallops.domain.actors import Actor
 from hallops.domain.errors import E, NotFound
+from hallops.domain.lines import SERVICE_SECONDS, HallLines, QueueFacts, Waiting
 from hallops.domain.model import Channel, Priority, Role
 from hallops.domain.phones import PhoneIssue, PhoneLimits
 from hallops.domain.tickets import Action
@@ -136,3 +137,31 @@ class PhonesPort:
         row = await self.db.one("SELECT w.number, w.name, w.name_en FROM tickets t JOIN windows w "
                                 "ON w.id = t.window_id WHERE t.token = ?", (token,))
         return dict(row) if row is not None else None
+
+    async def lines(self, hall_id: int) -> HallLines:
+        """The hall's waiting lines and estimate inputs, in one snapshot, as of its last committed event."""
+        since = self.db.clock() - SERVICE_SECONDS
+        async with self.db.snapshot() as r:
+            seq = await r.one("SELECT event_seq FROM halls WHERE id = ?", (hall_id,))
+            waiting = await r.all("SELECT id, queue_id, target_window_id, boost_class, sort_at FROM tickets "
+                                  "WHERE hall_id = ? AND status = 'waiting'", (hall_id,))
+            queues = await r.all("SELECT id, avg_service_minutes FROM queues WHERE hall_id = ?", (hall_id,))
+            services = await r.all("SELECT queue_id, ended_at, (ended_at - started_at) / 60.0 AS minutes FROM tickets "
+                                   "WHERE hall_id = ? AND status = 'done' AND started_at IS NOT NULL AND ended_at > ? "
+                                   "ORDER BY ended_at", (hall_id, since))
+            windows = await r.all("SELECT id, state FROM windows WHERE hall_id = ? AND active = 1", (hall_id,))
+            serves = await r.all("SELECT wq.window_id, wq.queue_id FROM window_queues wq JOIN windows w "
+                                 "ON w.id = wq.window_id WHERE w.hall_id = ? AND w.active = 1", (hall_id,))
+        by_queue: dict[int, list[tuple[float, float]]] = {}
+        for s in services:
+            by_queue.setdefault(int(s["queue_id"]), []).append((float(s["ended_at"]), float(s["minutes"])))
+        served: dict[int, list[int]] = {}
+        for row in serves:
+            served.setdefault(int(row["window_id"]), []).append(int(row["queue_id"]))
+        return HallLines(
+            int(seq[0]) if seq is not None else 0, self.rules.policy,
+            (Waiting(int(w["id"]), int(w["queue_id"]), w["target_window_id"], int(w["boost_class"]),
+                     float(w["sort_at"])) for w in waiting),
+            {int(q["id"]): QueueFacts(float(q["avg_service_minutes"]), by_queue.get(int(q["id"]), ()))
+             for q in queues},
+            {int(w["id"]): w["state"] for w in windows}, served)

@@ -50,6 +50,7 @@ from hallops.storage.db import (
     Row,
     Tx,
 )
+from hallops.storage.lanes import LaneGate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -219,6 +220,7 @@ class PostgresDatabase(Database):
         self.lock_timeout = lock_timeout
         self.url = url
         self.reader_count = max(2, readers)
+        self.lanes = LaneGate(self.reader_count)
         self.writer_count = max(1, writers)
         self.clock = clock
         self.on_commit: list[Callable[[list[Event]], None]] = []
@@ -422,11 +424,14 @@ class PostgresDatabase(Database):
     @contextlib.asynccontextmanager
     async def _reader(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
         assert self._pool is not None
+        lane = await self.lanes.acquire()  # counters first (storage/lanes.py)
         try:
             async with self._pool.connection(timeout=10) as conn:
                 yield conn
         except (PoolTimeout, psycopg.OperationalError) as e:
             raise Busy(str(e)) from e
+        finally:
+            self.lanes.release(lane)
 
     async def all(self, sql: str, params: Params = ()) -> list[Row]:
         if self._pool is None:

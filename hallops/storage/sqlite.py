@@ -29,6 +29,7 @@ import aiosqlite
 
 from hallops.storage import migrations
 from hallops.storage.db import SQLITE, Busy, Clock, Database, Event, IntegrityError, Params, Reader, Row, Tx
+from hallops.storage.lanes import LaneGate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -99,7 +100,7 @@ class SQLiteDatabase(Database):
     OPTIONS = frozenset({"synchronous", "busy_timeout_ms", "readers", "max_batch"})
 
     def __init__(self, path: str | Path, *, synchronous: str = "FULL", busy_timeout_ms: int = 5000,
-                 readers: int = 2, max_batch: int = 64, clock: Clock = time.time) -> None:
+                 readers: int = 3, max_batch: int = 64, clock: Clock = time.time) -> None:
         self.path = Path(path)
         self.synchronous = synchronous
         self.busy_timeout_ms = busy_timeout_ms
@@ -112,6 +113,7 @@ class SQLiteDatabase(Database):
         self._jobs: asyncio.Queue[tuple[Callable[[Tx], Any], asyncio.Future[Any]]] | None = None
         self._writer_task: asyncio.Task[None] | None = None
         self._readers: asyncio.Queue[aiosqlite.Connection] | None = None
+        self.lanes = LaneGate(readers)
         self._all_readers: list[aiosqlite.Connection] = []
 
     @property
@@ -253,11 +255,15 @@ class SQLiteDatabase(Database):
         """A read connection for this coroutine alone, inside one read transaction (one snapshot)."""
         if self._readers is None:
             raise RuntimeError("database is not open")
-        conn = await self._readers.get()
+        lane = await self.lanes.acquire()  # counters first (storage/lanes.py); a held place has a free reader
         try:
-            await conn.execute("BEGIN")
-            yield SQLiteReader(conn)
+            conn = self._readers.get_nowait()
+            try:
+                await conn.execute("BEGIN")
+                yield SQLiteReader(conn)
+            finally:
+                if conn.in_transaction:
+                    await conn.rollback()
+                self._readers.put_nowait(conn)
         finally:
-            if conn.in_transaction:
-                await conn.rollback()
-            self._readers.put_nowait(conn)
+            self.lanes.release(lane)

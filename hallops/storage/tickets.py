@@ -304,6 +304,8 @@ def ticket_action(tx: Tx, rules: Rules, *, ticket_id: int, action: Action, actor
         tx.run("UPDATE windows SET current_ticket_id = NULL WHERE id = ? AND current_ticket_id = ?",
                (wid, t["id"]))
         extra["items"] = items
+        if t["started_at"] is not None:  # what the phones' wait estimates learn from (domain/lines.py)
+            extra["service_seconds"] = now - t["started_at"]
     elif action in (Action.NO_SHOW, Action.CANCEL):
         _end(tx, t["id"], new, wid)
     elif action is Action.TRANSFER:
@@ -589,15 +591,17 @@ class TicketStore:
                                  "ORDER BY seq", (ticket_id, hall_id))
         return [history_json(r["seq"], r["type"], r["at"], json.loads(r["payload"])) for r in rows]
 
-    async def status(self, token: str) -> dict[str, Any] | None:
-        """The public view of one ticket, by its unguessable token; None when there is none."""
+    async def status(self, token: str, *, place: bool = True) -> dict[str, Any] | None:
+        """The public view of one ticket, by its unguessable token; None when there is none. `place=False`
+        leaves out a waiting ticket's people ahead and estimate (0 and None): a holder of the hall's lines in
+        memory fills them in (hallops/domain/lines.py)."""
         async with self.db.snapshot() as r:
             row = await r.one(f"SELECT {TICKET_COLUMNS}, q.avg_service_minutes FROM {TICKET_FROM} "
                               "WHERE t.token = ?", (token,))
             if row is None:
                 return None
             ahead, estimate = 0, None
-            if row["status"] == S.WAITING:
+            if row["status"] == S.WAITING and place:
                 n = await r.one(ahead_sql(row["target_window_id"] is not None), ahead_args(self.rules.policy, row))
                 ahead = int(n[0]) if n else 0
                 svc = service_stats([float(x[0]) for x in await r.all(_RECENT_SERVICE,

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from hallops.domain import phones as rules
 from hallops.domain import ratelimit
 from hallops.domain.errors import E, NotFound
+from hallops.domain.lines import HallLines
 from hallops.usecases.bundles import Bundles
 from hallops.usecases.kiosk import wait_words
-from hallops.usecases.tickets import Tickets
 
 if TYPE_CHECKING:
     from hallops.usecases import Context
@@ -78,11 +78,14 @@ class Phones:
 
     # -- the phone page ---------------------------------------------------------------------------------
 
-    async def status(self, token: str) -> dict[str, Any]:
+    async def status(self, token: str, *, place: bool = True) -> dict[str, Any]:
         """What the phone page shows: the public status with the wait in words (both languages), and for a
         served or missed ticket the window that served or called it (the core's public status names a
-        window only while the ticket is at one)."""
-        st = await Tickets(self.ctx).status(token)
+        window only while the ticket is at one). `place=False`: without a waiting ticket's people ahead and
+        estimate, which a live socket takes from the hall's lines in memory (`lines`)."""
+        st = await self.ctx.ports.tickets.status(token, place=place)
+        if st is None:
+            raise NotFound(E.TICKET_NOT_FOUND, "号票不存在 (no such ticket)")
         zh, en = wait_words(st)
         st = st | {"wait_zh": zh, "wait_en": en}
         if st.get("window") is not None or st["status"] in ENDED_AT_A_WINDOW:
@@ -94,11 +97,19 @@ class Phones:
                 st |= {"window_name_en": w["name_en"] or ""}
         return st
 
-    async def live_status(self, token: str) -> dict[str, Any]:
+    async def live_status(self, token: str, *, place: bool = True) -> dict[str, Any]:
         """The status a live socket follows: `status`, and the ticket's newest event as "own_event" (read
         after the status, so at least as new), which names the news the phone is told with it."""
-        st = await self.status(token)
+        st = await self.status(token, place=place)
         return st | {"own_event": await self.port.last_event(token)}
+
+    async def lines(self, hall_id: int) -> HallLines:
+        """The hall's waiting lines and the inputs of its wait estimates, to hold in memory and move with its
+        events (hallops/domain/lines.py)."""
+        return await self.port.lines(hall_id)
+
+    def now(self) -> float:
+        return self.ctx.clock()
 
     async def page(self, token: str, cookie: str | None) -> PhonePage:
         st = await self.status(token)

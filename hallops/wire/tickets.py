@@ -55,6 +55,9 @@ def ticket_brief(r: Row) -> dict[str, Any]:
         "window": r["window_number"],
         "window_id": r["window_id"],
         "recall_count": r["recall_count"],
+        # Its place in the waiting lines: what a phone's position is computed from without a read
+        # (hallops/domain/lines.py). Times are epoch seconds, exactly as stored, so the order is the database's.
+        "line": {"sort_at": r["sort_at"], "boost_class": r["boost_class"], "target_window_id": r["target_window_id"]},
     }
 
 
