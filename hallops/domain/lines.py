@@ -59,28 +59,27 @@ class QueueFacts:
 
 
 class _Services:
-    """A queue's recent services, with their summary remembered until one more ends or one ages out."""
+    """A queue's recent services, oldest first, with their summary remembered until one more ends or one
+    ages out (versions and the cut are enough to know)."""
 
-    __slots__ = ("_memo", "default", "ends", "minutes", "version")
+    __slots__ = ("_memo", "default", "recent", "version")
 
     def __init__(self, facts: QueueFacts) -> None:
         self.default = float(facts.default_minutes)
-        recent = list(facts.services)[-SERVICE_SAMPLES:]
-        self.ends: deque[float] = deque((e for e, _ in recent), maxlen=SERVICE_SAMPLES)
-        self.minutes: deque[float] = deque((m for _, m in recent), maxlen=SERVICE_SAMPLES)
+        self.recent: deque[tuple[float, float]] = deque(facts.services, maxlen=SERVICE_SAMPLES)
         self.version = 0
         self._memo: tuple[tuple[int, int], ServiceStats] | None = None
 
     def add(self, ended_at: float, minutes: float) -> None:
-        self.ends.append(ended_at)
-        self.minutes.append(minutes)
+        self.recent.append((ended_at, minutes))
         self.version += 1
 
     def stats(self, now: float) -> ServiceStats:
-        cut = bisect.bisect_right(self.ends, now - SERVICE_SECONDS)  # ended_at > now − 2 h, as the query asks
+        # ended_at > now − 2 h, as the query asks
+        cut = bisect.bisect_right(self.recent, now - SERVICE_SECONDS, key=lambda r: r[0])
         key = (self.version, cut)
         if self._memo is None or self._memo[0] != key:
-            self._memo = (key, service_stats(list(self.minutes)[cut:], self.default))
+            self._memo = (key, service_stats([m for _, m in list(self.recent)[cut:]], self.default))
         return self._memo[1]
 
 
@@ -103,9 +102,6 @@ class HallLines:
 
     # -- questions ------------------------------------------------------------------------------------------
 
-    def waiting(self, ticket_id: int) -> Waiting | None:
-        return self._tickets.get(ticket_id)
-
     def ahead(self, ticket_id: int) -> int | None:
         """How many stand before this ticket in its line; None when it is not waiting (as far as known)."""
         w = self._tickets.get(ticket_id)
@@ -122,12 +118,17 @@ class HallLines:
     def open_windows(self, queue_id: int) -> int:
         return sum(1 for w, qs in self._serves.items() if queue_id in qs and self._window_state.get(w) == "open")
 
+    def service_stats(self, queue_id: int, now: float) -> ServiceStats | None:
+        """What the queue's services of the last two hours say (None: a queue this hall does not have)."""
+        svc = self._services.get(queue_id)
+        return svc.stats(now) if svc is not None else None
+
     def estimate(self, ticket_id: int, ahead: int, now: float) -> WaitRange | None:
         w = self._tickets.get(ticket_id)
-        svc = self._services.get(w.queue_id) if w is not None else None
-        if w is None or svc is None:
+        stats = self.service_stats(w.queue_id, now) if w is not None else None
+        if w is None or stats is None:
             return None
-        return estimate_from_stats(ahead, svc.stats(now), self.open_windows(w.queue_id))
+        return estimate_from_stats(ahead, stats, self.open_windows(w.queue_id))
 
     def queue_waiting(self, queue_id: int) -> int:
         return self._per_queue.get(queue_id, 0)
@@ -168,31 +169,25 @@ class HallLines:
                 self.stale = f"ticket {tid}: {self.ahead(tid)} ahead here, {said} in the database"
         elif type_ in _OUT_OF_LINE:
             self._remove(tid)
-        elif type_ == Ev.TICKET_TRANSFERRED:
+        elif type_ == Ev.TICKET_TRANSFERRED:  # out of one line, into another (always waiting again)
             self._remove(tid)
-            if t.get("status") == "waiting":
-                self._add(_waiting(t))
-        elif type_ == Ev.TICKET_FINISHED and t.get("status") == "done" and payload.get("service_seconds") is not None:
+            self._add(_waiting(t))
+        elif type_ == Ev.TICKET_FINISHED and payload.get("service_seconds") is not None:
             svc = self._services.get(int(t["queue_id"]))
             if svc is not None:
                 svc.add(at, float(payload["service_seconds"]) / 60.0)
 
     def _add(self, w: Waiting) -> None:
-        if w.id in self._tickets:
-            self._remove(w.id)
         self._tickets[w.id] = w
-        keys = self._lines.setdefault(w.line, {c: [] for c in BOOST_CLASSES}).setdefault(w.boost_class, [])
-        bisect.insort(keys, (w.sort_at, w.id))
+        bisect.insort(self._lines.setdefault(w.line, {c: [] for c in BOOST_CLASSES})[w.boost_class], (w.sort_at, w.id))
         self._per_queue[w.queue_id] = self._per_queue.get(w.queue_id, 0) + 1
 
     def _remove(self, ticket_id: int) -> None:
         w = self._tickets.pop(ticket_id, None)
         if w is None:
             return
-        keys = self._lines[w.line][w.boost_class]
-        i = bisect.bisect_left(keys, (w.sort_at, w.id))
-        if i < len(keys) and keys[i] == (w.sort_at, w.id):
-            del keys[i]
+        keys = self._lines[w.line][w.boost_class]  # kept beside _tickets: the key is there
+        del keys[bisect.bisect_left(keys, (w.sort_at, w.id))]
         self._per_queue[w.queue_id] -= 1
 
 

@@ -104,3 +104,57 @@ def test_the_estimate_learns_from_the_last_two_hours_and_the_open_windows() -> N
     # 90 minutes on, one service is under two hours old: too few, so the typical 8 minutes, spread 0.6:
     # middle 2.5 × 8 = 20; relative spread 0.6/√3 + 0.2 = 0.546; low 9.07 → 9, high 37.5 → 40.
     assert lines.estimate(3, 2, NOW + 5400) == WaitRange(9, 40)
+
+
+def test_only_the_last_200_services_count() -> None:
+    # 50 long services (60 min) then 200 short ones (6 min), all within two hours: the long ones fell out.
+    services = tuple((NOW - 7000 + i, 60.0) for i in range(50)) + tuple((NOW - 6000 + i, 6.0) for i in range(200))
+    lines = hall(services=services)
+    stats = lines.service_stats(A, NOW)
+    assert stats is not None and stats.samples == 200
+    assert stats.mean_minutes == (200 * 6.0 + 3 * 8.0) / 203  # shrunk towards the typical 8 as if worth 3
+    assert lines.service_stats(99, NOW) is None  # no such queue here
+    # One more ends: still 200, the oldest short one out.
+    lines.apply(11, "ticket.finished", NOW, {"ticket": ticket(9, NOW, status="done"), "service_seconds": 720})
+    stats = lines.service_stats(A, NOW)
+    assert stats is not None and stats.samples == 200
+    assert stats.mean_minutes == (199 * 6.0 + 12.0 + 3 * 8.0) / 203
+
+
+def test_every_finished_service_counts_at_once_in_minutes() -> None:
+    lines = hall()
+    assert lines.service_stats(A, NOW) == lines.service_stats(A, NOW + 1)  # nothing yet: the typical 8 minutes
+    for seq, seconds in ((11, 300), (12, 600), (13, 900)):
+        done = {"ticket": ticket(seq, NOW, status="done"), "service_seconds": seconds}
+        lines.apply(seq, "ticket.finished", NOW, done)
+        stats = lines.service_stats(A, NOW)
+        assert stats is not None and stats.samples == seq - 10
+    # 5, 10 and 15 minutes: (30 + 3 × 8) / 6 = 9; a finish without its service time teaches nothing.
+    lines.apply(14, "ticket.finished", NOW, {"ticket": ticket(14, NOW, status="done")})
+    assert lines.service_stats(A, NOW) is not None and lines.service_stats(A, NOW).mean_minutes == 9.0
+
+
+def test_a_window_back_from_a_pause_serves_again() -> None:
+    lines = hall(open_windows=(W5, W6))
+    lines.apply(11, "window.paused", NOW, {"window": {"id": W6, "state": "paused"}})
+    lines.apply(12, "window.resumed", NOW, {"window": {"id": W6, "state": "open"}})
+    lines.apply(13, "window.opened", NOW, {"window": {"id": 999, "state": "open"}})  # not this hall's layout
+    assert (lines.open_windows(A), lines.open_windows(B)) == (2, 1)
+
+
+def test_counts_of_queues_without_anyone_waiting() -> None:
+    lines = hall(Waiting(1, A, None, 0, NOW))
+    assert lines.queue_waiting(B) == 0
+    lines.apply(11, "ticket.cancelled", NOW, {"ticket": ticket(1, NOW, status="cancelled"),
+                                              "queues": [{"id": A, "waiting": 0}, {"id": B, "waiting": 0}]})
+    assert lines.stale is None
+    lines.apply(12, "ticket.called", NOW, {"ticket": ticket(5, NOW, queue=B, status="called"),
+                                           "queues": [{"id": B, "waiting": 3}]})
+    assert lines.stale == "queue 2: 0 waiting here, 3 in the database"
+
+
+def test_a_gap_names_the_missing_events_and_an_unknown_queue_has_no_estimate() -> None:
+    lines = hall(Waiting(1, 77, None, 0, NOW))  # a queue the read knew nothing of
+    assert lines.ahead(1) == 0 and lines.estimate(1, 0, NOW) is None and lines.estimate(2, 0, NOW) is None
+    lines.apply(14, "ticket.called", NOW, {})
+    assert lines.stale == "events 11–13 missing"
