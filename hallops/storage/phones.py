@@ -21,6 +21,8 @@ from hallops.storage import bundles, tickets
 from hallops.storage.db import Database, Tx
 from hallops.storage.kiosk import read_settings_tx
 from hallops.storage.rules import Rules
+from hallops.storage.views import TICKET_COLUMNS, TICKET_FROM
+from hallops.wire.tickets import status_json
 
 IssueCheck = Callable[[Sequence[PhoneIssue], Sequence[float], float, PhoneLimits], None]
 CancelCheck = Callable[[str | None, str | None, str, Sequence[float], float], None]
@@ -137,6 +139,21 @@ class PhonesPort:
         row = await self.db.one("SELECT w.number, w.name, w.name_en FROM tickets t JOIN windows w "
                                 "ON w.id = t.window_id WHERE t.token = ?", (token,))
         return dict(row) if row is not None else None
+
+    async def own(self, token: str) -> dict[str, Any] | None:
+        """What a ticket's live socket reads at each event of its own, in one snapshot: its public status
+        without its place in line (people ahead 0, no estimate: the hall's lines give those), the English name
+        of the window it is or was at ("window_name_en"), and its newest event ("own_event")."""
+        async with self.db.snapshot() as r:
+            row = await r.one(f"SELECT {TICKET_COLUMNS}, w.name_en AS window_name_en FROM {TICKET_FROM} "
+                              "WHERE t.token = ?", (token,))
+            if row is None:
+                return None
+            ev = await r.one("SELECT seq, type FROM events WHERE ticket_id = ? ORDER BY seq DESC LIMIT 1",
+                             (row["id"],))
+        return status_json(row, 0, None) | {
+            "window_id": row["window_id"], "window_name_en": row["window_name_en"],
+            "own_event": {"seq": int(ev["seq"]), "type": ev["type"]} if ev is not None else None}
 
     async def lines(self, hall_id: int) -> HallLines:
         """The hall's waiting lines and estimate inputs, in one snapshot, as of its last committed event."""

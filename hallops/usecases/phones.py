@@ -99,9 +99,20 @@ class Phones:
 
     async def live_status(self, token: str, *, place: bool = True) -> dict[str, Any]:
         """The status a live socket follows: `status`, and the ticket's newest event as "own_event" (read
-        after the status, so at least as new), which names the news the phone is told with it."""
-        st = await self.status(token, place=place)
-        return st | {"own_event": await self.port.last_event(token)}
+        after the status, so at least as new), which names the news the phone is told with it.
+        `place=False`: the same in one read, without a waiting ticket's place in line (the socket takes it
+        from the hall's lines in memory)."""
+        if place:
+            st = await self.status(token)
+            return st | {"own_event": await self.port.last_event(token)}
+        own = await self.port.own(token)
+        if own is None:
+            raise NotFound(E.TICKET_NOT_FOUND, "号票不存在 (no such ticket)")
+        window_id, name_en = own.pop("window_id"), own.pop("window_name_en")
+        st = own | {"wait_zh": "", "wait_en": ""}  # words for a wait come with the place in line
+        if window_id is not None and (st.get("window") is not None or st["status"] in ENDED_AT_A_WINDOW):
+            st |= {"window_name_en": name_en or ""}
+        return st
 
     async def lines(self, hall_id: int) -> HallLines:
         """The hall's waiting lines and the inputs of its wait estimates, to hold in memory and move with its

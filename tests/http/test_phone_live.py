@@ -16,17 +16,23 @@ from tests.conftest import Hall
 
 
 def count_reads(hall: Hall, monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
-    """Counts the public status reads of the tickets' storage (a few queries each on the shared readers)."""
-    port = hall.client.server.app[USECASES].ctx.ports.tickets
-    real = port.status
+    """Counts the reads of one ticket's status from storage: the public status (a few queries on the shared
+    readers) and the live socket's own read (one snapshot)."""
+    ports = hall.client.server.app[USECASES].ctx.ports
     n = 0
 
-    async def counted(token: str, **kw: Any) -> dict[str, Any] | None:
-        nonlocal n
-        n += 1
-        return await real(token, **kw)
+    def counting(port: Any, name: str) -> None:
+        real = getattr(port, name)
 
-    monkeypatch.setattr(port, "status", counted)
+        async def counted(token: str, **kw: Any) -> dict[str, Any] | None:
+            nonlocal n
+            n += 1
+            return await real(token, **kw)
+
+        monkeypatch.setattr(port, name, counted)
+
+    counting(ports.tickets, "status")
+    counting(ports.phones, "own")
     return lambda: n
 
 
