@@ -158,3 +158,21 @@ def concerns(f: Followed, ev_type: str, payload: Mapping[str, Any]) -> bool:
         w = payload.get("window")
         return f.wide or (isinstance(w, Mapping) and w.get("id") in f.windows)
     return ev_type == Ev.DAY_CLOSED
+
+
+CALLS = frozenset({Ev.TICKET_CALLED, Ev.TICKET_RECALLED})
+
+
+def called_status(own: Mapping[str, Any] | None, seq: int, ev_type: str, at: str,
+                  payload: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The ticket's own status after its call (or recall), from the status before it and the event alone:
+    what a read would give, without waiting for one (None: not a call, or not enough known to say). `at` is
+    the event's time as the status shows times."""
+    if own is None or ev_type not in CALLS:
+        return None
+    t, w = payload.get("ticket") or {}, payload.get("window") or {}
+    if t.get("status") != "called" or w.get("number") is None or "name_en" not in w:
+        return None
+    return {**own, "status": "called", "people_ahead": 0, "position": 0, "estimated_wait": None, "wait_zh": "",
+            "wait_en": "", "window": w["number"], "window_name": w.get("name"), "window_name_en": w["name_en"] or "",
+            "called_at": at, "own_event": {"seq": seq, "type": ev_type}}

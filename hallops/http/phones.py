@@ -50,6 +50,7 @@ from hallops.storage.db import Event
 from hallops.storage.lanes import follower_task
 from hallops.usecases.kiosk import wait_words
 from hallops.usecases.phones import Phones
+from hallops.wire import iso
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ class _Watch:
     sockets: int = 0
     seq: int = -1  # `own` was read after every event up to this sequence number had committed
     own: dict[str, Any] | None = None  # the ticket's own status, without its place in line
+    heard: int = -1  # the newest event of its own the hub published
     pending: tuple[int, asyncio.Task[dict[str, Any]]] | None = None
 
 
@@ -190,11 +192,20 @@ class PhoneWatches:
             del self._addresses[address]
 
     def listen(self, ev: Event) -> None:
-        """A hub listener: a followed ticket's own event starts its read before any socket wakes."""
+        """A hub listener: a followed ticket's own event starts its read before any socket wakes; its call
+        needs no read at all (`rules.called_status`), so the called phone is told at once."""
         t = ev.payload.get("ticket") if isinstance(ev.payload, dict) else None
         token = self._by_ticket.get(t.get("id", -1)) if isinstance(t, dict) else None
-        if token is not None:
-            self._start(self._watches[token], token, ev.seq)
+        if token is None:
+            return
+        w = self._watches[token]
+        current = w.own is not None and w.seq >= w.heard  # read after every event of its own before this one
+        called = rules.called_status(w.own, ev.seq, ev.type, iso(ev.at) or "", ev.payload) if current else None
+        w.heard = ev.seq
+        if called is not None:
+            w.seq, w.own = ev.seq, called  # a read in flight, older, is not taken after this
+        else:
+            self._start(w, token, ev.seq)
 
     async def status(self, token: str, seq: int, own_seq: int = -1) -> dict[str, Any]:
         """The ticket's status as of at least event `seq`, read again if its own news reached `own_seq`

@@ -62,7 +62,7 @@ def ticket_brief(r: Row) -> dict[str, Any]:
 
 
 def window_brief(r: Row) -> dict[str, Any]:
-    return {"id": r["id"], "number": r["number"], "name": r["name"], "area": r["area"]}
+    return {"id": r["id"], "number": r["number"], "name": r["name"], "name_en": r["name_en"], "area": r["area"]}
 
 
 def window_state_json(w: Row, clerk: Row | None) -> dict[str, Any]:

@@ -199,3 +199,32 @@ def test_a_phone_is_told_of_each_own_event_once() -> None:
     assert phones.untold(called, 42) is None
     assert phones.untold({"seq": 45, "type": "ticket.recalled"}, 41) == "ticket.recalled"
     assert phones.untold(None, -1) is None  # no event names the ticket yet
+
+
+WAITING_OWN = {"number": "A012", "status": "waiting", "queue": "A", "queue_name": "综合", "queue_name_en": "General",
+               "issued_at": "2026-12-02T01:00:00.000Z", "people_ahead": 0, "position": 0, "estimated_wait": None,
+               "window": None, "window_name": None, "called_at": None, "hall_id": 1, "wait_zh": "", "wait_en": "",
+               "own_event": {"seq": 3, "type": "ticket.issued"}}
+CALL = {"ticket": {"id": 7, "status": "called", "window": 5},
+        "window": {"id": 50, "number": 5, "name": "五号窗口", "name_en": "Window 5", "area": "一楼"}}
+
+
+def test_a_call_gives_the_called_status_without_a_read() -> None:
+    called = phones.called_status(WAITING_OWN, 9, "ticket.called", "2026-12-02T02:00:00.000Z", CALL)
+    assert called == WAITING_OWN | {
+        "status": "called", "window": 5, "window_name": "五号窗口", "window_name_en": "Window 5",
+        "called_at": "2026-12-02T02:00:00.000Z", "own_event": {"seq": 9, "type": "ticket.called"}}
+    recalled = phones.called_status(called, 11, "ticket.recalled", "2026-12-02T02:01:00.000Z", CALL)
+    assert recalled is not None and recalled["called_at"] == "2026-12-02T02:01:00.000Z"
+    assert recalled["own_event"] == {"seq": 11, "type": "ticket.recalled"}
+
+
+def test_anything_but_a_complete_call_needs_a_read() -> None:
+    at = "2026-12-02T02:00:00.000Z"
+    assert phones.called_status(None, 9, "ticket.called", at, CALL) is None  # nothing read yet
+    assert phones.called_status(WAITING_OWN, 9, "ticket.started", at, CALL) is None
+    no_name_en = {**CALL, "window": {k: v for k, v in CALL["window"].items() if k != "name_en"}}
+    assert phones.called_status(WAITING_OWN, 9, "ticket.called", at, no_name_en) is None  # an older event's shape
+    assert phones.called_status(WAITING_OWN, 9, "ticket.called", at, {**CALL, "window": None}) is None
+    assert phones.called_status(WAITING_OWN, 9, "ticket.called", at,
+                                {**CALL, "ticket": {"id": 7, "status": "serving"}}) is None
