@@ -8,6 +8,11 @@ arrives) and making the calls. For each call: time from the moment the call-next
 the moment the last subscriber has the event; p50/p99/max over the calls. Also: server memory per connected
 subscriber (RSS growth / N), and the same at 1,000 with one stalled subscriber (never reads) among them.
 
+The stalled case is compared with its unstalled twin --repeat times (default 3), interleaved (plain, stalled,
+plain, stalled …) so a neighbour's burst on the box falls on both alike; the verdict is the median of the
+runs' ratios of send→last p99 (stalled / plain), printed with the load average around each run.
+`--stall-only` runs only that comparison.
+
 The floor: a bare aiohttp server (this file, --role bare) whose POST /fire writes one pre-encoded frame
 to each socket's transport and returns; measured by the same load generator.
 """
@@ -243,6 +248,12 @@ def taskset(core: int) -> list[str]:
     return ["taskset", "-c", str(core)] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
 
 
+def cpu_seconds(pid: int) -> float:
+    """The process's user and system CPU time so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -281,9 +292,11 @@ def run_case(mode: str, subs: int, calls: int, stalled: bool, tokens: dict[str, 
         json.loads(gen.stdout.readline())
         time.sleep(0.5)
         after = rss_kb(server.pid)
+        cpu0, t0 = cpu_seconds(server.pid), time.monotonic()
         gen.stdin.write("\n")
         gen.stdin.flush()
         result = json.loads(gen.stdout.readline())
+        cpu, wall = cpu_seconds(server.pid) - cpu0, time.monotonic() - t0
         gen.wait(30)
     finally:
         server.terminate()
@@ -294,7 +307,8 @@ def run_case(mode: str, subs: int, calls: int, stalled: bool, tokens: dict[str, 
             "p50": statistics.median(lat), "p99": lat[p99], "max": lat[-1],
             "p50_from_send": statistics.median(sent), "p99_from_send": sent[p99],
             "spread_p50": statistics.median(spread), "spread_p99": spread[p99],
-            "kb_per_sub": (after - before) / subs, "rss_mb": after / 1024}
+            "kb_per_sub": (after - before) / subs, "rss_mb": after / 1024,
+            "cpu_ms_per_call": cpu * 1000 / (calls + 5), "cpu_share": cpu / wall}
 
 
 def main() -> None:
@@ -307,6 +321,8 @@ def main() -> None:
     p.add_argument("--display", default="")
     p.add_argument("--manager", default="")
     p.add_argument("--stalled", action="store_true")
+    p.add_argument("--repeat", type=int, default=3, help="interleaved plain/stalled pairs at the first size")
+    p.add_argument("--stall-only", action="store_true", help="only the stalled comparison")
     args = p.parse_args()
     if args.role == "bare":
         return bare(args)
@@ -317,39 +333,59 @@ def main() -> None:
     sizes = [int(s) for s in args.subs.split(",")]
     rows = []
     with tempfile.TemporaryDirectory(prefix="hallops-bench-") as tmp:
-        for mode in ("bare", "hallops"):
-            for n in sizes:
-                for stalled in ((False, True) if n == sizes[0] else (False,)):
-                    db = Path(tmp) / f"{mode}-{n}-{int(stalled)}.db"
-                    tokens: dict[str, str] = {}
-                    if mode == "hallops":
-                        hc = [sys.executable, "-m", "hallops"]
-                        subprocess.run([*hc, "init", "--demo", "--db", str(db)], cwd=ROOT, check=True,
-                                       capture_output=True)
-                        for role in ("display", "manager"):
-                            out = subprocess.run([*hc, "token", "create", "--role", role, "--hall", "liangjiang",
-                                                  "--label", f"bench-{role}", "--db", str(db)], cwd=ROOT,
-                                                 check=True, capture_output=True, text=True).stdout
-                            tokens[role] = out.split()[-1]
-                    r = run_case(mode, n, args.calls, stalled, tokens, db)
-                    rows.append(r)
-                    print(f"{r['mode']:8} subs={r['subs']:5} stalled={'yes' if stalled else 'no ':3} "
-                          f"calls={r['calls']}  return→last receipt p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms"
-                          f"  | first→last p50 {r['spread_p50']:6.1f} p99 {r['spread_p99']:6.1f} ms"
-                          f" | send→last p50 {r['p50_from_send']:6.1f} p99 {r['p99_from_send']:6.1f} ms"
-                          f"  server RSS {r['rss_mb']:6.1f} MB, {r['kb_per_sub']:5.1f} KB/subscriber", flush=True)
+        def one(mode: str, n: int, stalled: bool, run: int = 0) -> dict[str, Any]:
+            db = Path(tmp) / f"{mode}-{n}-{int(stalled)}-{run}.db"
+            tokens = make_db(db) if mode == "hallops" else {}
+            load0 = os.getloadavg()[0]
+            r = run_case(mode, n, args.calls, stalled, tokens, db)
+            r["load"] = (load0, os.getloadavg()[0])
+            rows.append(r)
+            print(f"{r['mode']:8} subs={r['subs']:5} stalled={'yes' if stalled else 'no ':3} "
+                  f"calls={r['calls']}  return→last receipt p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms"
+                  f"  | first→last p50 {r['spread_p50']:6.1f} p99 {r['spread_p99']:6.1f} ms"
+                  f" | send→last p50 {r['p50_from_send']:6.1f} p99 {r['p99_from_send']:6.1f} ms"
+                  f"  server RSS {r['rss_mb']:6.1f} MB, {r['kb_per_sub']:5.1f} KB/subscriber"
+                  f"  server CPU {r['cpu_ms_per_call']:5.1f} ms/call ({r['cpu_share'] * 100:.0f}% of a core)"
+                  f"  load {r['load'][0]:.2f}→{r['load'][1]:.2f}", flush=True)
+            return r
+
+        if not args.stall_only:
+            for mode in ("bare", "hallops"):
+                for n in sizes:
+                    one(mode, n, False)
+        pairs = []
+        for run in range(args.repeat):  # interleaved: plain, stalled, plain, stalled …
+            pairs.append((one("hallops", sizes[0], False, run + 1), one("hallops", sizes[0], True, run + 1)))
     by = {(r["mode"], r["subs"], r["stalled"]): r for r in rows}
     for n in sizes:
         h, b = by.get(("hallops", n, False)), by.get(("bare", n, False))
-        if h and b:
+        if h and b and not args.stall_only:
             print(f"at {n}: p99 return→last hallops {h['p99']:.1f} ms (floor {b['p99']:.1f}); send→last hallops "
                   f"{h['p99_from_send']:.1f} ms vs bare floor {b['p99_from_send']:.1f} ms; first→last hallops "
                   f"{h['spread_p99']:.1f} ms vs floor {b['spread_p99']:.1f} ms")
-    h0, h1 = by.get(("hallops", sizes[0], False)), by.get(("hallops", sizes[0], True))
-    if h0 and h1:
-        print(f"one stalled subscriber among {sizes[0]}: p99 {h0['p99']:.1f} → {h1['p99']:.1f} ms return→last, "
-              f"{h0['p99_from_send']:.1f} → {h1['p99_from_send']:.1f} ms send→last "
-              f"({(h1['p99_from_send'] / max(h0['p99_from_send'], 0.001) - 1) * 100:+.0f}%)")
+    if pairs:
+        ratios = [s["p99_from_send"] / max(p["p99_from_send"], 0.001) for p, s in pairs]
+        cpu = [s["cpu_ms_per_call"] / max(p["cpu_ms_per_call"], 0.001) for p, s in pairs]
+        spread = [s["spread_p99"] / max(p["spread_p99"], 0.001) for p, s in pairs]
+        print(f"one stalled subscriber among {sizes[0]}, {len(pairs)} interleaved pairs: send→last p99 "
+              + ", ".join(f"{p['p99_from_send']:.1f} → {s['p99_from_send']:.1f}" for p, s in pairs)
+              + f" ms; median ratio {(statistics.median(ratios) - 1) * 100:+.1f}% "
+              f"(first→last p99 median ratio {(statistics.median(spread) - 1) * 100:+.1f}%, server CPU per call "
+              f"{(statistics.median(cpu) - 1) * 100:+.1f}%); load average "
+              + ", ".join(f"{r['load'][0]:.2f}" for pair in pairs for r in pair))
+
+
+def make_db(db: Path) -> dict[str, str]:
+    """A demo hall, and a display and a manager token for it."""
+    hc = [sys.executable, "-m", "hallops"]
+    subprocess.run([*hc, "init", "--demo", "--db", str(db)], cwd=ROOT, check=True, capture_output=True)
+    tokens = {}
+    for role in ("display", "manager"):
+        out = subprocess.run([*hc, "token", "create", "--role", role, "--hall", "liangjiang",
+                              "--label", f"bench-{role}", "--db", str(db)], cwd=ROOT,
+                             check=True, capture_output=True, text=True).stdout
+        tokens[role] = out.split()[-1]
+    return tokens
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """python -m displays.agent --server http://127.0.0.1:8080 --hall liangjiang --token hop_…
 
-Follows one hall over the live websocket: keeps the hall's state, reconnects with backoff and resumes from
-the last sequence number it saw (a call made while it was away arrives once, on reconnect), renders a text
-board and speaks every fresh call with the server's offline audio (espeak-ng), played one at a time.
+Follows one hall over the live websocket: keeps the hall's state, reconnects with backoff (full jitter, as the
+browser screens: web/static/js/live.js) and resumes from the last sequence number it saw (a call made while
+it was away arrives once, on reconnect), renders a text board and speaks every fresh call with the server's
+offline audio (espeak-ng), played one at a time.
 Output: a redrawn board on a terminal, else one JSON line per status change, call and announcement.
 """
 
@@ -21,6 +22,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import time
 import urllib.parse
 import urllib.request
 from typing import Any
@@ -32,10 +34,19 @@ from displays.agent.board import Board, Call, parse_time
 
 log = logging.getLogger("displays.agent")
 
-BACKOFF_MIN = 0.5
+# Full jitter: the first retry anywhere in 0–3 s, the window doubling to 15 s, so the screens a server restart
+# drops come back spread over seconds; a connection that lived LIVED seconds makes the next retry a first again.
+FIRST_RETRY = 3.0
 BACKOFF_MAX = 15.0
+LIVED = 10.0
 SILENCE = 25.0  # the server ticks every 10 s: this much silence means the link is dead
 FRESH_SECONDS = 30.0  # a call caught up after a reconnect is spoken only if this recent
+
+
+def retry_delay(attempt: int, rnd: float | None = None) -> float:
+    """The wait before retry number `attempt` (0: the first): anywhere between 0 and a window that doubles."""
+    r = random.random() if rnd is None else rnd
+    return r * min(BACKOFF_MAX, FIRST_RETRY * 2 ** min(attempt, 10))
 
 
 class Agent:
@@ -79,12 +90,13 @@ class Agent:
         attempt = 0
         try:
             while True:
+                opened = 0.0
                 try:
                     async with websockets.connect(
                             self.url(), additional_headers={"Authorization": f"Bearer {self.args.token}"},
                             compression=None, ping_interval=10, ping_timeout=5, open_timeout=10,
                             max_size=8 * 1024 * 1024) as ws:
-                        attempt = 0
+                        opened = time.monotonic()
                         await self.follow(ws)
                 except InvalidStatus as e:
                     if e.response.status_code in (401, 403, 404):
@@ -94,7 +106,9 @@ class Agent:
                 except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError) as e:
                     log.info("connection ended: %r", e)
                 self.set_status("lost")
-                delay = min(BACKOFF_MAX, BACKOFF_MIN * 2 ** attempt) * random.uniform(0.75, 1.25)
+                if opened and time.monotonic() - opened >= LIVED:
+                    attempt = 0
+                delay = retry_delay(attempt)
                 attempt += 1
                 await asyncio.sleep(delay)
         finally:

@@ -16,6 +16,11 @@ the writer. Events committed after the read carry seq > S and were published aft
 
 A subscriber follows what its scope allows (hallops/domain/live_scope.py): the whole hall, or, for a rating
 pad, its own window's events, live and in the catch-up alike, with its own view as the snapshot.
+
+A reconnect storm (hallops/events/admission.py): the hall's snapshot is read once for all the screens of the
+hall that subscribed before the read began, a backlog span once for all that replay it, each encoded once;
+at most a few catch-ups read at a time. The frames are sent after the turn ends: a screen slow to take them
+never holds up the others' catch-ups.
 """
 
 from __future__ import annotations
@@ -28,12 +33,14 @@ import logging
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from hallops.domain.actors import Actor
 from hallops.domain.live_scope import WHOLE_HALL, LiveScope
+from hallops.events.admission import Admission
 from hallops.events.hub import EventHub, Subscription, encode_message
 from hallops.storage.db import Event
 from hallops.storage.views import iso
@@ -139,8 +146,9 @@ _close = close_socket
 
 
 async def serve(request: web.Request, ws: web.WebSocketResponse, *, source: Source, hub: EventHub,
-                after: int | None, want_snapshot: bool, who: str) -> None:
-    """Run one prepared websocket until either side closes it."""
+                after: int | None, want_snapshot: bool, who: str, admission: Admission | None = None) -> None:
+    """Run one prepared websocket until either side closes it (`admission`: the process's shared reads and
+    bound on catch-ups at once; without it, this socket reads alone)."""
     hall_id = source.hall_id
     conn_id = next(_conn_ids)
     cut: list[asyncio.Task[None]] = []
@@ -151,10 +159,11 @@ async def serve(request: web.Request, ws: web.WebSocketResponse, *, source: Sour
 
     log.info("live#%d hall %d: %s connected (after=%s, snapshot=%s)", conn_id, hall_id, who, after, want_snapshot)
     with hub.subscribe(hall_id, accept=source.accept(), on_overflow=on_overflow) as sub:
+        since = admission.mark() if admission is not None else 0  # subscribed: a read begun from here will do
         writer: asyncio.Task[None] | None = None
         try:
             last = await asyncio.wait_for(
-                _catch_up(ws, source, after, want_snapshot), CATCH_UP_TIMEOUT)
+                _catch_up(ws, source, after, want_snapshot, admission, since), CATCH_UP_TIMEOUT)
             writer = asyncio.create_task(_write(ws, sub, last), name=f"live-writer-{conn_id}")
             async for msg in ws:
                 if msg.type is WSMsgType.ERROR:
@@ -176,35 +185,88 @@ async def serve(request: web.Request, ws: web.WebSocketResponse, *, source: Sour
              ", cut off" if sub.overflowed else "")
 
 
-async def _catch_up(ws: web.WebSocketResponse, source: Source, after: int | None, want_snapshot: bool) -> int:
-    state: dict[str, Any] | None = None
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A snapshot as sent: its sequence number and its encoded message (one encoding for every sharer)."""
+
+    seq: int
+    frame: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class CatchUp:
+    seq: int
+    backlog: tuple[bytes, ...]  # frames of replayed events
+    snapshot: Snapshot | None
+
+
+async def _catch_up(ws: web.WebSocketResponse, source: Source, after: int | None, want_snapshot: bool,
+                    admission: Admission | None = None, since: int = 0) -> int:
+    async with admission.slot() if admission is not None else contextlib.nullcontext():
+        plan = await _read(source, after, want_snapshot, admission, since)
+    await ws.send_frame(encode_message({"type": "hello", "hall_id": source.hall_id, "seq": plan.seq,
+                                        "now": iso(source.now()),
+                                        "heartbeat": HEARTBEAT_SECONDS, "scope": source.scope.name}),
+                        WSMsgType.TEXT)
+    for frame in plan.backlog:
+        await ws.send_frame(frame, WSMsgType.TEXT)
+    if plan.snapshot is not None:
+        await ws.send_frame(plan.snapshot.frame, WSMsgType.TEXT)
+    return plan.seq
+
+
+async def _read(source: Source, after: int | None, want_snapshot: bool, admission: Admission | None,
+                since: int) -> CatchUp:
+    snap: Snapshot | None = None
     if want_snapshot or after is None:
-        state = await source.state()
-        seq = int(state["seq"])
+        snap = await _snapshot(source, admission, since)
+        seq = snap.seq
     else:
         seq = await source.seq()
-    backlog: list[dict[str, Any]] = []
     if after is not None and after > seq:  # the database was replaced: start over from a snapshot
         after = None
     elif after is not None and seq - after > REPLAY_MAX:
         after = None
-    if after is None and state is None:
-        state = await source.state()
+    if after is None and snap is None:
+        snap = await _snapshot(source, admission, since)
         # The snapshot may be newer than `seq`; events between were published after we subscribed.
-        seq = int(state["seq"])
+        seq = snap.seq
+    backlog: tuple[bytes, ...] = ()
     if after is not None and after < seq:
-        backlog = await source.events_between(after, seq)
-    await ws.send_frame(encode_message({"type": "hello", "hall_id": source.hall_id, "seq": seq,
-                                        "now": iso(source.now()),
-                                        "heartbeat": HEARTBEAT_SECONDS, "scope": source.scope.name}),
-                        WSMsgType.TEXT)
-    for i in range(0, len(backlog), REPLAY_FRAME):
-        chunk = [json.dumps(ev | {"replay": True}, ensure_ascii=False, separators=(",", ":"))
-                 for ev in backlog[i:i + REPLAY_FRAME]]
-        await ws.send_frame(("[" + ",".join(chunk) + "]").encode(), WSMsgType.TEXT)
-    if state is not None:
-        await ws.send_frame(encode_message({"type": "snapshot", "seq": seq, "state": state}), WSMsgType.TEXT)
-    return seq
+        backlog = await _backlog(source, admission, after, seq)
+    return CatchUp(seq, backlog, snap)
+
+
+async def _snapshot(source: Source, admission: Admission | None, since: int) -> Snapshot:
+    """The hall's state (shared with the hall's other screens it is valid for), or a pad's own view."""
+    async def read() -> Snapshot:
+        state = await source.state()
+        seq = int(state["seq"])
+        return Snapshot(seq, encode_message({"type": "snapshot", "seq": seq, "state": state}))
+
+    if admission is None or not source.scope.whole_hall:
+        return await read()
+    source.actor.check_hall(source.hall_id)  # the reader's actor may be another screen's: each is checked
+    snap: Snapshot = await admission.states.get(source.hall_id, read, since)
+    return snap
+
+
+async def _backlog(source: Source, admission: Admission | None, after: int, upto: int) -> tuple[bytes, ...]:
+    """The events after < seq <= upto as replay frames: committed, so the same for every screen of the scope."""
+    async def read() -> tuple[bytes, ...]:
+        events = await source.events_between(after, upto)
+        return tuple(_replay_frame(events[i:i + REPLAY_FRAME]) for i in range(0, len(events), REPLAY_FRAME))
+
+    if admission is None:
+        return await read()
+    source.actor.check_hall(source.hall_id)
+    frames: tuple[bytes, ...] = await admission.backlogs.get((source.hall_id, source.scope, after, upto), read)
+    return frames
+
+
+def _replay_frame(events: list[dict[str, Any]]) -> bytes:
+    chunk = [json.dumps(ev | {"replay": True}, ensure_ascii=False, separators=(",", ":")) for ev in events]
+    return ("[" + ",".join(chunk) + "]").encode()
 
 
 async def _write(ws: web.WebSocketResponse, sub: Subscription, last: int) -> None:

@@ -10,13 +10,14 @@ from aiohttp import web
 
 from hallops.background import background_ctx
 from hallops.config import Config
+from hallops.events.admission import Admission
 from hallops.events.hub import EventHub
 from hallops.events.relay import Relay
 from hallops.http import halls, health, metrics
 from hallops.http.auth import auth_middleware
 from hallops.http.errors import error_middleware
 from hallops.http.headers import headers_middleware
-from hallops.http.keys import CONFIG, DATABASE, HUB, RELAY, USECASES
+from hallops.http.keys import ADMISSION, CONFIG, DATABASE, HUB, RELAY, USECASES
 from hallops.http.routes import setup_routes
 from hallops.http.web import setup_web
 from hallops.storage.db import Clock, open_database
@@ -53,6 +54,7 @@ def create_app(config: Config, *, clock: Clock = time.time) -> web.Application:
     relay = Relay(db.events_between, hub.publish)
     db.on_commit.append(relay.committed)  # committed events only, each hall's in sequence order
     app[HUB] = hub
+    app[ADMISSION] = Admission()
     app[RELAY] = relay
     # The database opens first and closes last: the features' own contexts are appended after it.
     app.cleanup_ctx.append(_database_ctx)

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from hallops.config import Config
 from hallops.domain.actors import Actor
+from hallops.events.admission import Admission
 from hallops.events.hub import EventHub
 from hallops.events.relay import Relay
 from hallops.storage.db import Database
@@ -14,6 +15,8 @@ from hallops.usecases import UseCases
 CONFIG = web.AppKey("config", Config)
 DATABASE = web.AppKey("database", Database)
 HUB = web.AppKey("hub", EventHub)
+# Live subscribers coming in: shared snapshot reads, a bound on catch-ups at once (a reconnect storm).
+ADMISSION = web.AppKey("admission", Admission)
 RELAY = web.AppKey("relay", Relay)
 USECASES = web.AppKey("usecases", UseCases)
 

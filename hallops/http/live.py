@@ -25,7 +25,7 @@ from hallops.domain.live_scope import LiveScope, scope_of
 from hallops.domain.model import Role
 from hallops.events import stream
 from hallops.http.api import RouteTable, hall_of, query_int
-from hallops.http.keys import CONFIG, HUB, SESSION_COOKIE, USECASES
+from hallops.http.keys import ADMISSION, CONFIG, HUB, SESSION_COOKIE, USECASES
 from hallops.http.web import render
 from hallops.voice.engine import VoiceEngine, VoiceUnavailable, default_cache_dir
 from hallops.voice.text import Announcement, Kind, Lang
@@ -95,7 +95,8 @@ async def live(request: web.Request, actor: Actor | None) -> web.StreamResponse:
     try:
         source = _source(request, actor, int(hall["id"]), scope)
         await stream.serve(request, ws, source=source, hub=request.app[HUB], after=None if after < 0 else after,
-                           want_snapshot=request.query.get("snapshot") == "1", who=_who(actor))
+                           want_snapshot=request.query.get("snapshot") == "1", who=_who(actor),
+                           admission=request.app[ADMISSION])
     finally:
         sockets.discard(ws)
         request.app[CREDENTIALS].pop(ws, None)
@@ -259,6 +260,10 @@ async def _close_sockets(app: web.Application) -> None:
     await asyncio.gather(*(close(ws) for ws in sockets))
 
 
+async def _close_admission(app: web.Application) -> None:
+    await app[ADMISSION].close()  # a shared read still running ends before the database closes
+
+
 def setup(app: web.Application) -> None:
     """Hang this feature's resources and background tasks on the app (cleanup_ctx)."""
     app[SOCKETS] = set()
@@ -268,3 +273,4 @@ def setup(app: web.Application) -> None:
     register(app, _ticker(app))
     register(app, _sweeper(app))
     app.on_shutdown.append(_close_sockets)
+    app.on_shutdown.append(_close_admission)

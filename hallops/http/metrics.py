@@ -19,11 +19,12 @@ from hallops.domain.actors import Actor
 from hallops.domain.errors import E, Forbidden
 from hallops.domain.events import Ev
 from hallops.domain.model import Role
+from hallops.events.admission import Admission
 from hallops.events.hub import EventHub
 from hallops.http.api import RouteTable
 from hallops.http.client import in_networks
 from hallops.http.errors import FAULTS, Handler
-from hallops.http.keys import CONFIG, HUB, USECASES
+from hallops.http.keys import ADMISSION, CONFIG, HUB, USECASES
 from hallops.storage.db import Event
 from hallops.storage.faults import FaultLog
 from hallops.usecases.accounts import OPERATOR
@@ -32,7 +33,7 @@ routes = RouteTable("metrics")
 
 
 class Metrics:
-    def __init__(self, hub: EventHub, fault_log: FaultLog) -> None:
+    def __init__(self, hub: EventHub, fault_log: FaultLog, admission: Admission | None = None) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.issued = Counter("hallops_tickets_issued", "Tickets issued by this process", ["hall"], registry=r)
@@ -45,7 +46,7 @@ class Metrics:
         self.latency = Histogram("hallops_request_seconds", "Time to answer a request, by route",
                                  ["route", "method", "status"], registry=r,
                                  buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10))
-        r.register(_HubCollector(hub, fault_log))
+        r.register(_HubCollector(hub, fault_log, admission))
 
     def committed(self, events: list[Event]) -> None:
         """db.on_commit listener: never awaits, never raises."""
@@ -65,8 +66,8 @@ class Metrics:
 class _HubCollector(Collector):
     """Read at scrape time from the hub and the fault log."""
 
-    def __init__(self, hub: EventHub, fault_log: FaultLog) -> None:
-        self.hub, self.fault_log = hub, fault_log
+    def __init__(self, hub: EventHub, fault_log: FaultLog, admission: Admission | None) -> None:
+        self.hub, self.fault_log, self.admission = hub, fault_log, admission
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         screens = GaugeMetricFamily("hallops_live_subscribers", "Connected live screens and sockets", labels=["hall"])
@@ -76,6 +77,12 @@ class _HubCollector(Collector):
         yield CounterMetricFamily("hallops_subscribers_cut_off", "Live subscribers cut off for falling behind",
                                   value=self.hub.cut_off)
         yield CounterMetricFamily("hallops_events_published", "Events handed to the hub", value=self.hub.published)
+        if self.admission is not None:  # a reconnect storm: catch-ups against the state reads they cost
+            yield CounterMetricFamily("hallops_live_catch_ups", "Live subscribers caught up",
+                                      value=self.admission.admitted)
+            yield CounterMetricFamily("hallops_live_state_reads", "Hall state reads for live subscribers "
+                                      "(shared by the subscribers that catch up together)",
+                                      value=self.admission.states.reads)
         yield CounterMetricFamily("hallops_storage_errors", "Requests refused for a storage fault",
                                   value=self.fault_log.count)
         fault = GaugeMetricFamily("hallops_storage_fault", "1 while a storage fault stands", labels=["code"])
@@ -125,6 +132,6 @@ async def metrics(request: web.Request, actor: Actor | None) -> web.Response:
 
 def setup(app: web.Application) -> Metrics:
     """The caller (app.py) hands `committed` to the database's commit listeners."""
-    m = Metrics(app[HUB], app[FAULTS])
+    m = Metrics(app[HUB], app[FAULTS], app[ADMISSION])
     app[METRICS] = m
     return m

@@ -48,7 +48,7 @@ async def test_the_pad_rates_a_bad_visit_with_big_targets(browser: Browser, hall
     assert len(body["followups"]) == 1
 
 
-async def finish_next(hall: Hall, clerk: Api, page: Page) -> tuple[dict[str, str], float]:
+async def finish_next(hall: Hall, clerk: Api, page: Page, within: float = 3.0) -> tuple[dict[str, str], float]:
     """A visit called, started and finished at window 1; how long after the finish the pad offered it (s)."""
     t = await hall.issue("A")
     status, body = await clerk.post(f"/api/v1/windows/{hall.window_id(1)}/call-next")
@@ -57,7 +57,7 @@ async def finish_next(hall: Hall, clerk: Api, page: Page) -> tuple[dict[str, str
     hall.clock.advance(60)  # the test's clock stands still: the pad offers the visit that ended last
     t0 = time.monotonic()
     assert (await clerk.post(f"/api/v1/tickets/{t['id']}/finish", {"items": []}))[0] == 200
-    await expect(page.locator("#p-ticket")).to_contain_text(t["number"], timeout=3000)
+    await expect(page.locator("#p-ticket")).to_contain_text(t["number"], timeout=within * 1000)
     await expect(page.locator("#p-rate")).to_be_visible()
     return t, time.monotonic() - t0
 
@@ -83,9 +83,9 @@ async def test_the_pad_offers_the_visit_the_moment_the_clerk_finishes(browser: B
     sockets = list(hall.client.server.app[SOCKETS])
     assert len(sockets) == 1
     await stream.close_socket(sockets[0], WSCloseCode.GOING_AWAY, b"test: link dropped")
-    t2, took = await finish_next(hall, clerk, page)
+    t2, took = await finish_next(hall, clerk, page, within=5.0)
     print(f"after a drop, pad offered {t2['number']} {took * 1000:.0f} ms after the finish")
-    assert took < 2.5  # at most one reconnect (0.5 s ± 25 %) on top
+    assert took < 4.5  # at most one reconnect (full jitter: anywhere in 0–3 s, web/static/js/live.js) on top
     await expect(page.locator("#pad")).to_have_attribute("data-live", "open")
     assert len(hall.client.server.app[SOCKETS]) == 1
     await page.locator(".p-level[data-level=very_satisfied]").tap()

@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from displays.agent.__main__ import BACKOFF_MAX, FIRST_RETRY, retry_delay
 from tests.processes import ROOT, ServerProcess, cli
 
 
@@ -89,7 +90,8 @@ async def test_the_agent_resumes_after_a_server_restart_without_losing_a_call(se
         await agent.until(lambda r: r.get("status") == "lost")
         await server.start()
         missed = await call_one(server.port, setup["manager"], 5)  # made while the agent is still away
-        rec = await agent.until(lambda r: r.get("call", {}).get("number") == missed, within=20)
+        # Full jitter: the retries while the server was down waited up to 3 s, then 6 s, then 12 s.
+        rec = await agent.until(lambda r: r.get("call", {}).get("number") == missed, within=30)
         assert rec["fresh"]  # a call seconds old is still spoken
         after = await call_one(server.port, setup["manager"], 6)
         await agent.until(lambda r: r.get("call", {}).get("number") == after)
@@ -100,3 +102,14 @@ async def test_the_agent_resumes_after_a_server_restart_without_losing_a_call(se
     finally:
         proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(proc.wait(), 10)
+
+
+def test_the_agent_backs_off_with_full_jitter_from_the_first_retry() -> None:
+    """A restart's screens come back spread over the first window (0–3 s), not all at its end or its start."""
+    assert retry_delay(0, 0.0) == 0.0 and retry_delay(0, 0.999) < FIRST_RETRY
+    assert [retry_delay(a, 1.0) for a in range(5)] == [3.0, 6.0, 12.0, 15.0, 15.0]
+    assert retry_delay(10_000, 1.0) == BACKOFF_MAX
+    firsts = sorted(retry_delay(0) for _ in range(3000))
+    # 3,000 screens after a restart: about a thousand a second, none of the tenths of the window crowded.
+    per_tenth = [sum(1 for d in firsts if k * 0.3 <= d < (k + 1) * 0.3) for k in range(10)]
+    assert max(per_tenth) < 400 and min(per_tenth) > 200

@@ -10,11 +10,13 @@
   const esc = (s) => String(s == null ? "" : s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
   const bi = (zh, en) => `<span class="zh">${zh}</span> <small class="en">${en}</small>`;
   const LEVEL = { district: ["区级", "District"], street: ["街道", "Street"], new_town: ["新城", "New town"], community: ["社区", "Community"] };
-  const SILENCE_MS = 25000, BACKOFF_MIN = 500, BACKOFF_MAX = 15000;
+  // Reconnects with full jitter (web/static/js/live.js): the first retry anywhere in 0–3 s, the window doubling to
+  // 15 s; a connection that lived LIVED_MS makes the next retry a first again.
+  const SILENCE_MS = 25000, FIRST_RETRY_MS = 3000, BACKOFF_MAX = 15000, LIVED_MS = 10000;
 
   const rows = new Map(); // hall id → row
   let order = [];         // the subtree's hall ids in tree order
-  let epoch = null, rev = null, skew = 0, ws = null, backoff = BACKOFF_MIN, heard = 0, drawPending = false;
+  let epoch = null, rev = null, skew = 0, ws = null, attempt = 0, openedAt = 0, heard = 0, drawPending = false;
   const now = () => Date.now() + skew;
 
   function parseTime(iso) { return Date.parse(iso); }
@@ -134,7 +136,7 @@
     status("connecting");
     const q = epoch !== null && rev !== null ? `?epoch=${encodeURIComponent(epoch)}&rev=${rev}` : "";
     ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/district/${encodeURIComponent(hall)}/live${q}`);
-    ws.onopen = () => { status("open"); backoff = BACKOFF_MIN; heard = Date.now(); };
+    ws.onopen = () => { status("open"); openedAt = heard = Date.now(); };
     ws.onmessage = (e) => {
       const data = JSON.parse(e.data);
       for (const m of Array.isArray(data) ? data : [data]) take(m);
@@ -142,8 +144,10 @@
     ws.onclose = (e) => {
       status("lost");
       if (e.code === 4401) { location.reload(); return; }
-      const wait = backoff * (0.5 + Math.random()); // jitter: a restarted server is not hit by every tablet at once
-      backoff = Math.min(BACKOFF_MAX, backoff * 2);
+      if (openedAt && Date.now() - openedAt >= LIVED_MS) attempt = 0;
+      openedAt = 0;
+      const wait = Math.random() * Math.min(BACKOFF_MAX, FIRST_RETRY_MS * Math.pow(2, Math.min(attempt, 10)));
+      attempt += 1;
       setTimeout(connect, wait);
     };
   }

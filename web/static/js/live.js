@@ -13,6 +13,7 @@
 //                                  // page itself refused after failed reconnects); no more retries
 //   });
 //   live.seq            // last sequence number applied (never goes back within a database)
+//   live.lastRetryMs    // the wait chosen before the latest reconnect (null: none yet)
 //   live.serverNow()    // a Date on the server's clock (screens' own clocks drift)
 //   live.refresh()      // reconnect now and take a fresh snapshot (e.g. after "layout.changed")
 //   live.close()        // stop for good
@@ -20,7 +21,10 @@
 // Guarantees: events arrive in sequence order with no gaps and no repeats across reconnects (the client resumes
 // with ?after=seq and drops anything it has seen). Events sent as catch-up after a reconnect carry
 // info.replay = true: show them, but announce only recent ones (see ageSeconds). The server sends a "tick"
-// every 10 s; silence for 25 s means the connection is dead and it is reopened with backoff (0.5 s … 15 s).
+// every 10 s; silence for 25 s means the connection is dead and it is reopened with backoff.
+// Backoff with full jitter (retryDelay): the first retry comes anywhere in 0–3 s, the next in 0–6 s, 0–12 s,
+// then 0–15 s, so the 3,000 screens a server restart drops come back spread over seconds, not in the same
+// instant; a connection that lived LIVED_MS starts the count again (one that opens and drops at once does not).
 // A rating pad's stream holds only its window's events (the hello says scope "window"): its sequence numbers
 // rise with gaps, still in order and never repeated; its snapshot is the pad's own view.
 // Without onStatus, a banner at the top of the page says the connection is lost.
@@ -29,8 +33,15 @@
   const LOST_TEXT = "连接中断，正在重连…";
   const LOST_TEXT_EN = "Connection lost, reconnecting…";
   const SILENCE_MS = 25000;
-  const BACKOFF_MIN_MS = 500;
+  const FIRST_RETRY_MS = 3000;   // the first retry's window: full jitter spreads a restart's reconnects over it
   const BACKOFF_MAX_MS = 15000;
+  const LIVED_MS = 10000;        // a connection open this long was a good one: the next retry is a first again
+
+  // The wait before retry number `attempt` (0 for the first): anywhere between 0 and a window that doubles.
+  function retryDelay(attempt, random) {
+    const r = random === undefined ? Math.random() : random;
+    return r * Math.min(BACKOFF_MAX_MS, FIRST_RETRY_MS * Math.pow(2, Math.min(attempt, 10)));
+  }
 
   function defaultBanner() {
     let el = null;
@@ -60,6 +71,8 @@
     let ws = null;
     let closed = false;
     let attempt = 0;
+    let openedAt = 0;
+    let lastRetryMs = null;      // the wait chosen before the latest retry (for people debugging a screen)
     let retryTimer = null;
     let watchdog = null;
     let clockOffset = 0;   // server time minus local time, ms
@@ -117,7 +130,7 @@
       if (status === null) setStatus("connecting");
       const sock = new WebSocket(url());
       ws = sock;
-      sock.onopen = () => { attempt = 0; feed(); };
+      sock.onopen = () => { openedAt = Date.now(); feed(); };
       sock.onmessage = (ev) => {
         if (sock !== ws) return;
         feed();
@@ -137,7 +150,10 @@
         // shows the server's out-of-service notice; a staff page keeps its work and says it is signed out).
         if (ev.code === 4401 && opts.onRevoked) { opts.onRevoked(); return; }
         setStatus("lost");
-        const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, attempt)) * (0.75 + Math.random() * 0.5);
+        if (openedAt && Date.now() - openedAt >= LIVED_MS) attempt = 0;
+        openedAt = 0;
+        const delay = retryDelay(attempt);
+        lastRetryMs = delay;
         attempt += 1;
         // A browser cannot read why a websocket handshake failed: after a few failures, ask for the page
         // itself; refused (401/403) or sent to the sign-in means the credential went while we were away.
@@ -155,6 +171,7 @@
     return {
       get seq() { return seq; },
       get status() { return status; },
+      get lastRetryMs() { return lastRetryMs; },
       serverNow() { return new Date(Date.now() + clockOffset); },
       refresh() {
         forceSnapshot = true;
@@ -165,5 +182,5 @@
   }
 
   window.hallops = window.hallops || {};
-  window.hallops.live = { connect, LOST_TEXT };
+  window.hallops.live = { connect, retryDelay, LOST_TEXT };
 })();

@@ -13,6 +13,10 @@
   const FINAL = ["done", "no_show", "cancelled", "expired"];
   const ACTIVE = ["called", "serving", "parked"];
   const CROWDED = 1008;   // the server's answer past a few sockets per ticket or per address: wait longer
+  // Backoff with full jitter, the first retry included (web/static/js/live.js): the phones a server restart
+  // drops come back spread over seconds; a connection that lived LIVED_MS makes the next retry a first again.
+  const FIRST_RETRY_MS = 3000, BACKOFF_MAX_MS = 15000, LIVED_MS = 10000;
+  let openedAt = 0;
   let attempt = 0, last = JSON.parse($("p-initial").textContent), finished = false, ws = null, retry = null;
 
   function waitText(est) {
@@ -77,7 +81,7 @@
     clearTimeout(retry);
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     ws = new WebSocket(proto + "//" + location.host + "/api/v1/ticket-status/" + encodeURIComponent(token) + "/live");
-    ws.onopen = () => { attempt = 0; $("p-live").classList.remove("lost"); };
+    ws.onopen = () => { openedAt = Date.now(); $("p-live").classList.remove("lost"); };
     ws.onmessage = (ev) => {
       let m; try { m = JSON.parse(ev.data); } catch (e) { return; }
       if (m.type === "status") render(m.status, m.event);
@@ -86,9 +90,12 @@
       ws = null;
       if (finished) return;
       $("p-live").classList.add("lost");
-      const base = ev.code === CROWDED ? 30000 : Math.min(15000, 500 * Math.pow(2, attempt));
+      if (openedAt && Date.now() - openedAt >= LIVED_MS) attempt = 0;
+      openedAt = 0;
+      const wait = ev.code === CROWDED ? 30000 * (0.75 + Math.random() * 0.5)
+        : Math.random() * Math.min(BACKOFF_MAX_MS, FIRST_RETRY_MS * Math.pow(2, Math.min(attempt, 10)));
       attempt += 1;
-      retry = setTimeout(connect, base * (0.75 + Math.random() * 0.5));
+      retry = setTimeout(connect, wait);
     };
   }
 
