@@ -16,6 +16,17 @@ from hallops.storage.rules import Rules, service_day_of, zone
 from hallops.wire import iso
 from hallops.wire.halls import event_json, layout_json, state_json
 
+# Each queue's waiting tickets from the counters the triggers keep: its own line (waiting_lines) and those of its
+# tickets held for one window (queue_held, migration 0016); and its oldest waiting ticket by one probe of the
+# index tickets_waiting (hall_id, status, queue_id, issued_at). Flat however long the lines, where a count over
+# the waiting tickets grew with them. tickets.queue_parts reads the same for the queues an event changed.
+WAITING_N = ("CAST((SELECT coalesce(sum(l.n), 0) FROM waiting_lines l WHERE l.queue_id = q.id "
+             "AND l.target_window_id = 0) + coalesce((SELECT h.n FROM queue_held h WHERE h.queue_id = q.id), 0) "
+             "AS INTEGER)")
+WAITING_OLDEST = ("(SELECT min(t.issued_at) FROM tickets t WHERE t.hall_id = :hall AND t.status = 'waiting' "
+                  "AND t.queue_id = w.queue_id)")
+WAITING_BY_QUEUE = (f"SELECT w.queue_id, w.n, {WAITING_OLDEST} AS oldest FROM (SELECT q.id AS queue_id, {WAITING_N} "
+                    "AS n FROM queues q WHERE q.hall_id = :hall) AS w WHERE w.n > 0")
 _WINDOW_QUEUES = ("SELECT wq.window_id, q.prefix FROM window_queues wq JOIN queues q ON q.id = wq.queue_id "
                   "JOIN windows w ON w.id = wq.window_id WHERE w.hall_id = ? ORDER BY wq.window_id, wq.position")
 
@@ -117,9 +128,7 @@ async def _state_rows(conn: Reader, hall: Row, day: str, rules: Rules) -> dict[s
         "queues": await conn.all(
             "SELECT id, prefix, name, name_en, kind, category, target_wait_minutes FROM queues "
             "WHERE hall_id = ? AND active = 1 ORDER BY prefix", (hall_id,)),
-        "waiting": await conn.all(
-            "SELECT queue_id, count(*) AS n, min(issued_at) AS oldest FROM tickets "
-            "WHERE hall_id = ? AND status = 'waiting' GROUP BY queue_id", (hall_id,)),
+        "waiting": await conn.all(WAITING_BY_QUEUE, {"hall": hall_id}),
         "windows": await conn.all(
             "SELECT w.id, w.number, w.name, w.name_en, w.kind, w.scope, w.area, w.key_window, w.state,"
             " w.pause_reason, w.state_since, u.id AS clerk_id, u.display_name AS clerk_name,"
@@ -133,7 +142,7 @@ async def _state_rows(conn: Reader, hall: Row, day: str, rules: Rules) -> dict[s
             "SELECT type, at, payload FROM events WHERE hall_id = ? AND type IN ('ticket.called', "
             "'ticket.recalled') AND at >= ? ORDER BY seq DESC LIMIT 12", (hall_id, day_start)),
         "counts": await conn.all(
-            "SELECT status, count(*) AS n FROM tickets WHERE hall_id = ? AND service_day = ? GROUP BY status",
+            "SELECT status, n FROM day_counts WHERE hall_id = ? AND service_day = ? AND n > 0 ORDER BY status",
             (hall_id, day)),
     }
 

@@ -36,7 +36,8 @@ from hallops.domain.windows import (
     require_open_for_calls,
 )
 from hallops.storage import bundles
-from hallops.storage.db import Database, IntegrityError, Row, Tx
+from hallops.storage.db import Database, Row, Tx
+from hallops.storage.halls import WAITING_N, WAITING_OLDEST
 from hallops.storage.rules import Rules, service_day_of, zone
 from hallops.storage.views import (
     TICKET_COLUMNS,
@@ -87,6 +88,33 @@ def find_queue(tx: Tx, hall_id: int, ref: str | int) -> Row:
     return row
 
 
+def _queue_and_place(tx: Tx, hall_id: int, ref: str | int, bclass: int, sort_at: float,
+                     params: PolicyParams) -> Row:
+    """find_queue's row and, in the same statement (one fewer per ticket issued), `ahead`: how many of the
+    queue's line will stand before a ticket about to be issued into it with this boost class and key.
+
+    Counted from the end as people_ahead(fresh=True) counts it once the ticket is in: the line's length
+    (waiting_lines, kept by triggers) less, per class, those whose key is past the new one. The new ticket will
+    have the highest id, so every waiting ticket with an equal key stands before it."""
+    own = params.class_boost(bclass)
+    lims = {f"lim{c}": sort_at + (params.class_boost(c) - own) if c != bclass else sort_at for c in BOOST_CLASSES}
+    by_id = isinstance(ref, int)
+    row = tx.one(_QUEUE_AND_PLACE[by_id], {"ref": ref if by_id else str(ref).upper(), "hall": hall_id, **lims})
+    return row if row is not None else find_queue(tx, hall_id, ref)  # find_queue says which is missing
+
+
+def _queue_and_place_sql(col: str) -> str:
+    behind = " - ".join(f"(SELECT count(*) FROM tickets WHERE queue_id = q.id AND status = 'waiting' "
+                        f"AND target_window_id IS NULL AND boost_class = {c} AND sort_at > :lim{c})"
+                        for c in BOOST_CLASSES)
+    return (f"SELECT q.*, h.timezone, (SELECT coalesce(sum(n), 0) FROM waiting_lines WHERE queue_id = q.id "
+            f"AND target_window_id = 0) - {behind} AS ahead FROM queues q JOIN halls h ON h.id = q.hall_id "
+            f"WHERE {col} = :ref AND q.hall_id = :hall AND q.active = 1")
+
+
+_QUEUE_AND_PLACE = {True: _queue_and_place_sql("q.id"), False: _queue_and_place_sql("q.prefix")}
+
+
 def people_ahead(tx: Tx, t: Row, params: PolicyParams, *, fresh: bool = False) -> int:
     """Waiting tickets placed before `t` in its queue (or at the window it was transferred to).
     `fresh`: t was just issued, so few stand behind it and counting from the end is cheap."""
@@ -113,14 +141,16 @@ _QUEUE_CHANGES = frozenset({Ev.TICKET_CALLED, Ev.TICKET_CANCELLED, Ev.TICKET_TRA
 
 def queue_parts(tx: Tx, hall_id: int, *queue_ids: int) -> list[dict[str, Any]]:
     """The waiting count and oldest waiting ticket of these queues: what an event that changed them carries.
-    By the hall: the index tickets_waiting (hall_id, status, queue_id, issued_at) covers the query, so a long
-    line costs an index range, never a visit to every waiting ticket's row."""
+    From the counters the triggers keep and one index probe per queue, as the hall's state reads them
+    (storage/halls.py): a long line costs no more."""
     ids = list(dict.fromkeys(queue_ids))
     if not ids:
         return []
+    marks = ", ".join(f":q{i}" for i in range(len(ids)))
     rows = {r["queue_id"]: r for r in tx.all(
-        "SELECT queue_id, count(*) AS n, min(issued_at) AS oldest FROM tickets WHERE hall_id = ? "
-        f"AND status = 'waiting' AND queue_id IN ({', '.join('?' * len(ids))}) GROUP BY queue_id", (hall_id, *ids))}
+        f"SELECT w.queue_id, w.n, {WAITING_OLDEST} AS oldest FROM (SELECT q.id AS queue_id, {WAITING_N} AS n "
+        f"FROM queues q WHERE q.hall_id = :hall AND q.id IN ({marks})) AS w WHERE w.n > 0",
+        {"hall": hall_id, **{f"q{i}": q for i, q in enumerate(ids)}})}
     return [{"id": q, "waiting": int(rows[q]["n"]) if q in rows else 0,
              "oldest_at": iso(rows[q]["oldest"]) if q in rows else None} for q in ids]
 
@@ -148,14 +178,14 @@ def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channe
                                    "该幂等键已用于另一请求 (Idempotency-Key was used for a different request)")
             row = load_ticket(tx, prior["ticket_id"])
             return ticket_json(row) | {"people_ahead": people_ahead(tx, row, rules.policy)}, False
-    q = find_queue(tx, hall_id, queue)
+    sort_at = appointment_at if appointment_at is not None else tx.now
+    bclass = boost_class(priority, appointment_at is not None)
+    q = _queue_and_place(tx, hall_id, queue, bclass, sort_at, rules.policy)
     local = dt.datetime.fromtimestamp(tx.now, zone(q["timezone"]))
     if not IssuingHours.parse(q["hours"]).contains(local.time()):
         raise Conflict(E.OUTSIDE_HOURS, f"当前不在取号时间（{q['hours']}）(not issuing now; hours {q['hours']})",
                        hours=q["hours"])
     day = service_day_of(tx.now, q["timezone"], rules)
-    sort_at = appointment_at if appointment_at is not None else tx.now
-    bclass = boost_class(priority, appointment_at is not None)
     # A number can be taken already when a queue's prefix was changed today (A renamed, B renamed to A):
     # the counter steps on past it rather than refusing every ticket for the rest of the day.
     for _ in range(MAX_NUMBER_SKIPS):
@@ -170,17 +200,16 @@ def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channe
                            cap=q["daily_cap"])
         number = format_number(q["prefix"], serial)
         token = secrets.token_urlsafe(16)
-        try:
-            with tx.savepoint():
-                ticket_id = tx.insert(
-                    "INSERT INTO tickets (hall_id, service_day, number, serial, origin_queue_id, queue_id, token,"
-                " channel, priority, boost_class, status, issued_at, sort_at, appointment_at)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (hall_id, day, number, serial, q["id"], q["id"], token, channel.value, priority.value, bclass,
-                     S.WAITING.value, tx.now, sort_at, appointment_at))
+        # A number taken inserts nothing (and fires no trigger), so no savepoint is needed to undo it.
+        inserted = tx.one(
+            "INSERT INTO tickets (hall_id, service_day, number, serial, origin_queue_id, queue_id, token,"
+            " channel, priority, boost_class, status, issued_at, sort_at, appointment_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (hall_id, service_day, number) DO NOTHING RETURNING id",
+            (hall_id, day, number, serial, q["id"], q["id"], token, channel.value, priority.value, bclass,
+             S.WAITING.value, tx.now, sort_at, appointment_at))
+        if inserted is not None:
+            ticket_id = int(inserted[0])
             break
-        except IntegrityError:  # the savepoint undid the failed insert alone: try the next number
-            continue
     else:
         raise Conflict(E.NUMBER_TAKEN, f"号码 {number} 今日已使用 (numbers of this prefix are taken today)")
     if idempotency is not None:
@@ -196,7 +225,7 @@ def issue_ticket(tx: Tx, rules: Rules, *, hall_id: int, queue: str | int, channe
         "ended_at": None, "window_id": None, "target_window_id": None, "clerk_user_id": None, "recall_count": 0,
         "transfer_count": 0, "park_count": 0, "queue_prefix": q["prefix"], "queue_name": q["name"],
         "queue_name_en": q["name_en"], "window_number": None, "window_name": None}
-    ahead = people_ahead(tx, new, rules.policy, fresh=True)
+    ahead = int(q["ahead"])  # counted before the insert, in the same transaction: the line is the same
     tx.emit(hall_id, Ev.TICKET_ISSUED, {"ticket": ticket_brief(new), "people_ahead": ahead, "service_day": day})
     return ticket_json(new) | {"people_ahead": ahead}, True
 

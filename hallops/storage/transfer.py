@@ -3,7 +3,8 @@
 The source is read inside one read transaction (WAL gives a consistent snapshot while the server keeps
 running); the target is written inside one transaction, so an interrupted or failed copy leaves the target as
 empty as it was. Tables are copied in the order they were created (parents before children) with COPY;
-`waiting_lines` is not copied but rebuilt by the target's triggers as the tickets arrive, and then checked.
+the counters kept by triggers (`waiting_lines`, `queue_held`, `day_counts`) are not copied but rebuilt by the
+target's triggers as the tickets arrive, and then checked.
 Afterwards every table's row count, each hall's event sequence (gapless, ending at the hall's counter) and the
 waiting lines are compared; the copy commits only if all agree.
 """
@@ -21,7 +22,11 @@ import psycopg
 from hallops.storage import migrations
 
 # Kept by triggers on the target: rebuilt, not copied.
-DERIVED = frozenset({"waiting_lines"})
+DERIVED = frozenset({"waiting_lines", "queue_held", "day_counts"})
+# Each derived table's rows, in an order both backends give alike, for the check after the copy.
+_DERIVED_ROWS = {"waiting_lines": "SELECT queue_id, target_window_id, boost_class, n FROM waiting_lines WHERE n > 0",
+                 "queue_held": "SELECT queue_id, n FROM queue_held WHERE n > 0",
+                 "day_counts": "SELECT hall_id, service_day, status, n FROM day_counts WHERE n > 0"}
 SKIP = frozenset({"schema_migrations", "sqlite_sequence"})
 CHUNK = 2000
 
@@ -130,10 +135,10 @@ def _verify(src: sqlite3.Connection, dst: psycopg.Connection[Any], report: Trans
             raise TransferError(f"hall {hall_id}: event sequence 1…{seq} expected, found {count} events "
                                 f"from {first} to {last}")
         report.halls[int(hall_id)] = int(seq)
-    want = sorted(tuple(r) for r in src.execute(
-        "SELECT queue_id, target_window_id, boost_class, n FROM waiting_lines WHERE n > 0"))
-    got = sorted(tuple(r) for r in dst.execute(
-        "SELECT queue_id, target_window_id, boost_class, n FROM waiting_lines WHERE n > 0").fetchall())
-    if want != got:
-        raise TransferError("the waiting lines rebuilt from the tickets differ from the source's")
-    report.waiting = sum(r[3] for r in got)
+    for table, sql in _DERIVED_ROWS.items():
+        want = sorted(tuple(r) for r in src.execute(sql))
+        got = sorted(tuple(r) for r in dst.execute(sql).fetchall())
+        if want != got:
+            raise TransferError(f"{table}, rebuilt from the tickets, differs from the source's")
+        if table == "waiting_lines":
+            report.waiting = sum(r[3] for r in got)
