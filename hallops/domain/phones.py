@@ -161,18 +161,31 @@ def concerns(f: Followed, ev_type: str, payload: Mapping[str, Any]) -> bool:
 
 
 CALLS = frozenset({Ev.TICKET_CALLED, Ev.TICKET_RECALLED})
+# A clerk's action on the ticket that changes only its status (the window stays, or there was none): the
+# event names the status it left ("was") and the one it is in.
+STATUS_ONLY = frozenset({Ev.TICKET_STARTED, Ev.TICKET_PARKED, Ev.TICKET_FINISHED, Ev.TICKET_NO_SHOW,
+                         Ev.TICKET_CANCELLED})
+NOT_WAITING = {"people_ahead": 0, "position": 0, "estimated_wait": None, "wait_zh": "", "wait_en": ""}
 
 
-def called_status(own: Mapping[str, Any] | None, seq: int, ev_type: str, at: str,
-                  payload: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The ticket's own status after its call (or recall), from the status before it and the event alone:
-    what a read would give, without waiting for one (None: not a call, or not enough known to say). `at` is
+def status_after(own: Mapping[str, Any] | None, seq: int, ev_type: str, at: str,
+                 payload: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The ticket's own status after an event of its own, from the status before it and the event alone:
+    what a read would give, without waiting for one. None when the event cannot say (a transfer changes the
+    queue; an event of another shape, or one that does not follow on from `own`): the caller reads. `at` is
     the event's time as the status shows times."""
-    if own is None or ev_type not in CALLS:
+    if own is None:
         return None
     t, w = payload.get("ticket") or {}, payload.get("window") or {}
-    if t.get("status") != "called" or w.get("number") is None or "name_en" not in w:
+    told = {"own_event": {"seq": seq, "type": ev_type}}
+    if ev_type in CALLS:
+        if t.get("status") != "called" or w.get("number") is None or "name_en" not in w:
+            return None
+        return {**own, **NOT_WAITING, "status": "called", "window": w["number"], "window_name": w.get("name"),
+                "window_name_en": w["name_en"] or "", "called_at": at, **told}
+    if ev_type not in STATUS_ONLY:
         return None
-    return {**own, "status": "called", "people_ahead": 0, "position": 0, "estimated_wait": None, "wait_zh": "",
-            "wait_en": "", "window": w["number"], "window_name": w.get("name"), "window_name_en": w["name_en"] or "",
-            "called_at": at, "own_event": {"seq": seq, "type": ev_type}}
+    was, now = payload.get("was"), t.get("status")
+    if was is None or now is None or was != own.get("status") or t.get("window") != own.get("window"):
+        return None
+    return {**own, **(NOT_WAITING if was == "waiting" else {}), "status": now, **told}

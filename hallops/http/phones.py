@@ -192,18 +192,19 @@ class PhoneWatches:
             del self._addresses[address]
 
     def listen(self, ev: Event) -> None:
-        """A hub listener: a followed ticket's own event starts its read before any socket wakes; its call
-        needs no read at all (`rules.called_status`), so the called phone is told at once."""
+        """A hub listener: a followed ticket's own event gives its new status (`rules.status_after`: a call, a
+        start, a finish …) before any socket wakes, so the called phone is told at once; the others (a transfer)
+        start its read."""
         t = ev.payload.get("ticket") if isinstance(ev.payload, dict) else None
         token = self._by_ticket.get(t.get("id", -1)) if isinstance(t, dict) else None
         if token is None:
             return
         w = self._watches[token]
         current = w.own is not None and w.seq >= w.heard  # read after every event of its own before this one
-        called = rules.called_status(w.own, ev.seq, ev.type, iso(ev.at) or "", ev.payload) if current else None
+        after = rules.status_after(w.own, ev.seq, ev.type, iso(ev.at) or "", ev.payload) if current else None
         w.heard = ev.seq
-        if called is not None:
-            w.seq, w.own = ev.seq, called  # a read in flight, older, is not taken after this
+        if after is not None:
+            w.seq, w.own = ev.seq, after  # a read in flight, older, is not taken after this
         else:
             self._start(w, token, ev.seq)
 

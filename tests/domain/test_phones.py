@@ -210,21 +210,55 @@ CALL = {"ticket": {"id": 7, "status": "called", "window": 5},
 
 
 def test_a_call_gives_the_called_status_without_a_read() -> None:
-    called = phones.called_status(WAITING_OWN, 9, "ticket.called", "2026-12-02T02:00:00.000Z", CALL)
+    called = phones.status_after(WAITING_OWN, 9, "ticket.called", "2026-12-02T02:00:00.000Z", CALL)
     assert called == WAITING_OWN | {
         "status": "called", "window": 5, "window_name": "五号窗口", "window_name_en": "Window 5",
         "called_at": "2026-12-02T02:00:00.000Z", "own_event": {"seq": 9, "type": "ticket.called"}}
-    recalled = phones.called_status(called, 11, "ticket.recalled", "2026-12-02T02:01:00.000Z", CALL)
+    recalled = phones.status_after(called, 11, "ticket.recalled", "2026-12-02T02:01:00.000Z", CALL)
     assert recalled is not None and recalled["called_at"] == "2026-12-02T02:01:00.000Z"
     assert recalled["own_event"] == {"seq": 11, "type": "ticket.recalled"}
 
 
-def test_anything_but_a_complete_call_needs_a_read() -> None:
+def test_a_start_a_finish_a_park_a_no_show_and_a_cancel_change_only_the_status() -> None:
+    at = "2026-12-02T02:05:00.000Z"
+    called = phones.status_after(WAITING_OWN, 9, "ticket.called", "2026-12-02T02:00:00.000Z", CALL)
+    assert called is not None
+    ticket = {"id": 7, "window": 5}
+    serving = phones.status_after(called, 10, "ticket.started", at,
+                                  {"ticket": ticket | {"status": "serving"}, "was": "called"})
+    assert serving == called | {"status": "serving", "own_event": {"seq": 10, "type": "ticket.started"}}
+    parked = phones.status_after(serving, 11, "ticket.parked", at, {"ticket": ticket | {"status": "parked"},
+                                                                    "was": "serving"})
+    assert parked is not None and (parked["status"], parked["window"]) == ("parked", 5)
+    done = phones.status_after(serving, 12, "ticket.finished", at, {"ticket": ticket | {"status": "done"},
+                                                                    "was": "serving", "items": []})
+    assert done is not None and (done["status"], done["window_name_en"], done["called_at"]) == (
+        "done", "Window 5", "2026-12-02T02:00:00.000Z")
+    missed = phones.status_after(called, 13, "ticket.no_show", at, {"ticket": ticket | {"status": "no_show"},
+                                                                    "was": "called"})
+    assert missed is not None and missed["status"] == "no_show"
+    placed = WAITING_OWN | {"people_ahead": 4, "position": 5, "estimated_wait": {"low_minutes": 5, "high_minutes": 15},
+                            "wait_zh": "约 5–15 分钟", "wait_en": "about 5–15 min"}
+    cancelled = phones.status_after(placed, 14, "ticket.cancelled", at, {
+        "ticket": {"id": 7, "window": None, "status": "cancelled"}, "was": "waiting"})
+    assert cancelled == WAITING_OWN | {"status": "cancelled", "own_event": {"seq": 14, "type": "ticket.cancelled"}}
+
+
+def test_what_the_event_cannot_say_needs_a_read() -> None:
     at = "2026-12-02T02:00:00.000Z"
-    assert phones.called_status(None, 9, "ticket.called", at, CALL) is None  # nothing read yet
-    assert phones.called_status(WAITING_OWN, 9, "ticket.started", at, CALL) is None
+    assert phones.status_after(None, 9, "ticket.called", at, CALL) is None  # nothing read yet
+    assert phones.status_after(WAITING_OWN, 9, "ticket.started", at, CALL) is None
     no_name_en = {**CALL, "window": {k: v for k, v in CALL["window"].items() if k != "name_en"}}
-    assert phones.called_status(WAITING_OWN, 9, "ticket.called", at, no_name_en) is None  # an older event's shape
-    assert phones.called_status(WAITING_OWN, 9, "ticket.called", at, {**CALL, "window": None}) is None
-    assert phones.called_status(WAITING_OWN, 9, "ticket.called", at,
+    assert phones.status_after(WAITING_OWN, 9, "ticket.called", at, no_name_en) is None  # an older event's shape
+    assert phones.status_after(WAITING_OWN, 9, "ticket.called", at, {**CALL, "window": None}) is None
+    assert phones.status_after(WAITING_OWN, 9, "ticket.called", at,
                                 {**CALL, "ticket": {"id": 7, "status": "serving"}}) is None
+    serving = {"ticket": {"id": 7, "window": None, "status": "serving"}, "was": "called"}
+    assert phones.status_after(WAITING_OWN, 9, "ticket.started", at, serving) is None  # it was not called
+    assert phones.status_after(WAITING_OWN | {"status": "called"}, 9, "ticket.started", at,
+                               {**serving, "was": None}) is None  # no "was": the auto no-show's shape
+    moved = {"ticket": {"id": 7, "window": None, "status": "waiting", "queue": "B"}, "was": "waiting"}
+    assert phones.status_after(WAITING_OWN, 9, "ticket.transferred", at, moved) is None  # a new queue: read
+    elsewhere = {"ticket": {"id": 7, "window": 6, "status": "serving"}, "was": "called"}
+    assert phones.status_after(WAITING_OWN | {"status": "called", "window": 5}, 9, "ticket.started", at,
+                               elsewhere) is None

@@ -77,12 +77,12 @@ async def test_many_sockets_share_one_status_read_per_ticket_and_change(hall: Ha
             msg = await ws.receive_json(timeout=5)
             assert (msg["status"]["status"], msg["status"]["people_ahead"]) == (("called", 0) if i == 0 else
                                                                                  ("waiting", i - 1))
-    # One read per ticket when its sockets connect, then one per event of its own but its calls (the first
-    # ticket's start and finish; a call's status comes with the call), whatever the number of sockets and
-    # ticks; the tickets that only moved up in line never read again (their place comes from the hall's lines
-    # in memory).
-    assert reads() == len(tickets) + 2
-    assert hall.client.server.app[PHONE_WATCHES].reads == len(tickets) + 2
+    # One read per ticket when its sockets connect, and none after, whatever the number of sockets and ticks:
+    # the calls, the start and the finish told their tickets' new status themselves (domain/phones.py
+    # status_after), and the tickets that only moved up in line took their place from the hall's lines in
+    # memory.
+    assert reads() == len(tickets)
+    assert hall.client.server.app[PHONE_WATCHES].reads == len(tickets)
     for group in sockets.values():
         for ws in group:
             await ws.close()
