@@ -1,7 +1,8 @@
 """Committed events, in order and exactly once per hall, whichever process committed them.
 
 Two sources feed the relay: this process's commits (`committed(events)`, called by the database after each
-COMMIT) and word from other processes (`heard(hall_id, seq)`, from PostgreSQL's NOTIFY). Each hall's events
+COMMIT) and word from other processes (`heard(hall_id, seq, event)`, from PostgreSQL's NOTIFY, with the event
+itself when it fit in the notification). Each hall's events
 are handed on strictly by sequence number: an event that comes before its predecessors (another process
 committed those, or two local writer threads returned out of order) makes the relay read the missing ones
 from the database first; an event already handed on is dropped. Local events are handed on at once, without
@@ -59,7 +60,12 @@ class Relay:
                     held[ev.seq] = ev
                 self._want(hall_id, max(ev.seq for ev in evs))
 
-    def heard(self, hall_id: int, seq: int) -> None:
+    def heard(self, hall_id: int, seq: int, event: Event | None = None) -> None:
+        """Word from another process: the event itself (handed on like a local commit, read only if some
+        before it are missing), or only its sequence number (read)."""
+        if event is not None and self._last.get(hall_id) is not None:
+            self.committed([event])
+            return
         last = self._last.get(hall_id)
         if last is None:
             self._last[hall_id] = seq  # at start: the present is the starting point

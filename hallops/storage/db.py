@@ -128,6 +128,10 @@ class Tx(ABC):
         return ev
 
 
+# Word of an event committed by another process: (hall id, sequence number, the event when it came along).
+Heard = Callable[[int, int, "Event | None"], None]
+
+
 class Reader(ABC):
     """Reads inside one snapshot (see `Database.snapshot`)."""
 
@@ -189,9 +193,10 @@ class Database(ABC):
                               "ORDER BY seq", (hall_id, after, upto))
         return [Event(hall_id, int(r["seq"]), r["type"], float(r["at"]), json.loads(r["payload"])) for r in rows]
 
-    def follow(self, notify: Callable[[int, int], None]) -> contextlib.AbstractAsyncContextManager[None]:
-        """While inside, hear of events committed by other processes (`notify(hall_id, seq)`, at least once
-        each, and once at start for every hall); nothing for SQLite, where this process is the only writer."""
+    def follow(self, notify: Heard) -> contextlib.AbstractAsyncContextManager[None]:
+        """While inside, hear of events committed by other processes (`notify(hall_id, seq, event)`, at least
+        once each, and once at start for every hall with no event); nothing for SQLite, where this process is
+        the only writer. `event` is the event itself when it came with the word, else None (read it)."""
         return contextlib.nullcontext()
 
 

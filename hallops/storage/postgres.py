@@ -7,7 +7,8 @@ that row, and the second fails with a serialization error and runs again on the 
 rule checked inside a job (call next, numbering, window states) hold across processes by construction, and
 gives each hall one gapless event sequence in commit order. Numbers are also unique by constraint.
 
-Events reach other processes by NOTIFY (sent at commit, in commit order, "hall:seq"); `events/relay.py` turns
+Events reach other processes by NOTIFY (sent at commit, in commit order): "hall:seq:event" with the event
+itself when it fits in a notification, else "hall:seq" and the listener reads it; `events/relay.py` turns
 those into the same ordered, exactly-once stream the local commits feed.
 
 Reads go through an asyncio connection pool; `snapshot()` reads in one REPEATABLE READ, READ ONLY transaction.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import decimal
+import json
 import logging
 import random
 import re
@@ -43,6 +45,7 @@ from hallops.storage.db import (
     Clock,
     Database,
     Event,
+    Heard,
     IntegrityError,
     OutcomeUnknown,
     Params,
@@ -210,6 +213,30 @@ def redact(url: str) -> str:
     return url
 
 
+NOTICE_BYTES = 7000  # PostgreSQL's limit on a notification's payload is 8,000 bytes
+
+
+def notices(events: Sequence[Event]) -> list[str]:
+    """What a transaction's events tell other processes: each event itself when it fits in a notification
+    (they need not read it back), else its hall and sequence number (the last of the hall's will do)."""
+    words: list[str] = []
+    for ev in events:
+        body = json.dumps([ev.type, ev.at, ev.payload], ensure_ascii=False, separators=(",", ":"))
+        word = f"{ev.hall_id}:{ev.seq}:{body}"
+        words.append(word if len(word.encode()) <= NOTICE_BYTES else f"{ev.hall_id}:{ev.seq}")
+    return words
+
+
+def heard(word: str) -> tuple[int, int, Event | None]:
+    """A notification back into (hall, seq, the event if it came along)."""
+    hall, _, rest = word.partition(":")
+    seq, _, body = rest.partition(":")
+    if not body:
+        return int(hall), int(seq), None
+    type_, at, payload = json.loads(body)
+    return int(hall), int(seq), Event(int(hall), int(seq), type_, float(at), payload)
+
+
 class PostgresDatabase(Database):
     dialect = POSTGRESQL
     orders_by_hall = True
@@ -364,11 +391,10 @@ class PostgresDatabase(Database):
                     conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", (GATE_KEY,))
                 value = fn(tx)
-                last: dict[int, int] = {}
-                for ev in tx.events:
-                    last[ev.hall_id] = ev.seq
-                for hall_id, seq in last.items():
-                    conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"{hall_id}:{seq}"))
+                words = notices(tx.events)
+                if words:
+                    conn.execute("SELECT " + ", ".join(["pg_notify(%s, %s)"] * len(words)),
+                                 [x for w in words for x in (CHANNEL, w)])
                 committing = True
                 conn.execute("COMMIT")
                 return value, tx.events
@@ -442,7 +468,7 @@ class PostgresDatabase(Database):
     # -- following other processes ------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def follow(self, notify: Callable[[int, int], None]) -> AsyncIterator[None]:
+    async def follow(self, notify: Heard) -> AsyncIterator[None]:
         listening = asyncio.Event()
         task = asyncio.create_task(self._listen(notify, listening), name="hallops-pg-listen")
         try:
@@ -453,7 +479,7 @@ class PostgresDatabase(Database):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _listen(self, notify: Callable[[int, int], None], listening: asyncio.Event) -> None:
+    async def _listen(self, notify: Heard, listening: asyncio.Event) -> None:
         delay = 0.2
         while True:
             try:
@@ -466,8 +492,7 @@ class PostgresDatabase(Database):
                     delay = 0.2
                     while True:
                         async for n in conn.notifies(timeout=LISTEN_CHECK):
-                            hall, _, seq = n.payload.partition(":")
-                            notify(int(hall), int(seq))
+                            notify(*heard(n.payload))
                         # Quiet for a while: make sure the link is alive (a stalled one fails here and is
                         # opened again) and that no notification went missing.
                         await asyncio.wait_for(self._resync(conn, notify), CONNECT_TIMEOUT)
@@ -479,8 +504,8 @@ class PostgresDatabase(Database):
                 delay = min(delay * 2, 5.0)
 
     @staticmethod
-    async def _resync(conn: psycopg.AsyncConnection[Any], notify: Callable[[int, int], None]) -> None:
+    async def _resync(conn: psycopg.AsyncConnection[Any], notify: Heard) -> None:
         """Each hall's latest sequence number: the relay reads back any event it has not handed on."""
         cur = await conn.execute("SELECT id, event_seq FROM halls")
         for hall_id, seq in await cur.fetchall():
-            notify(int(hall_id), int(seq))
+            notify(int(hall_id), int(seq), None)

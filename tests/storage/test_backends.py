@@ -12,7 +12,7 @@ import pytest
 
 from hallops.events.relay import Relay
 from hallops.storage.db import Database, Event, IntegrityError, Tx, open_database
-from hallops.storage.postgres import translate
+from hallops.storage.postgres import NOTICE_BYTES, heard, notices, translate
 from tests.conftest import Clock, on_postgres
 
 
@@ -128,6 +128,42 @@ async def test_the_relay_hands_events_on_in_order_and_once(db: Database) -> None
     relay.committed([evs[5]])
     await asyncio.sleep(0.05)
     assert out == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_notice_carries_the_event_when_it_fits() -> None:
+    small = Event(3, 17, "ticket.called", 1764640800.125, {"ticket": {"id": 9, "number": "A012"}, "note": "叫号"})
+    big = Event(3, 18, "day.closed", 1764640801.5, {"expired_ids": list(range(3000))})
+    words = notices([small, big])
+    assert words[1] == "3:18"  # too big for a notification: its number only, the listener reads it
+    assert len(words[0].encode()) <= NOTICE_BYTES
+    assert heard(words[0]) == (3, 17, small)
+    assert heard(words[1]) == (3, 18, None)
+    assert heard("12:5") == (12, 5, None)  # what older processes send
+
+
+async def test_the_relay_hands_on_an_event_heard_with_its_word_without_reading(db: Database) -> None:
+    evs = [await db.write(lambda tx: tx.emit(1, "test.tick", {"n": 1})) for _ in range(4)]
+    out: list[int] = []
+    reads = 0
+
+    async def read(hall_id: int, after: int, upto: int) -> list[Event]:
+        nonlocal reads
+        reads += 1
+        return await db.events_between(hall_id, after, upto)
+
+    relay = Relay(read, lambda batch: out.extend(e.seq for e in batch))
+    relay.heard(1, 1)  # at start: 1 and before are not owed
+    relay.heard(1, 2, evs[1])
+    relay.heard(1, 3, evs[2])
+    assert (out, reads) == ([2, 3], 0)  # handed on at once, nothing read
+    relay.heard(1, 2, evs[1])  # the same word again (its own process hears it too): dropped
+    assert out == [2, 3]
+    relay.heard(1, 4, None)  # an event too big to come along: read
+    for _ in range(200):
+        if out[-1:] == [4]:
+            break
+        await asyncio.sleep(0.01)
+    assert (out, reads) == ([2, 3, 4], 1)
 
 
 @on_postgres
