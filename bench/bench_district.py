@@ -1896,7 +1896,8 @@ def main() -> None:
     args.phone_workers = max(args.phone_workers, math.ceil(max(steps) / room))
     print(f"load average {loadavg()}; servers on core 0, load generators on core 1; steps of {args.steps} phones, "
           f"{args.step_seconds:.0f} s each at {args.rate:.0f} tickets/h"
-          + (f", then {args.burst_seconds:.0f} s at {args.burst:g}×" if args.burst > 0 else "")
+          + (f", then {args.burst_seconds:.0f} s at {args.burst:g}×"
+             if args.burst > 0 and args.burst_seconds > 0 else "")
           + f"; {args.screens} screens, {args.tablets} tablets; phones over {args.phone_workers} "
           f"processes; open-file limit {limit}; seed {args.seed}", flush=True)
     results: list[dict[str, Any]] = []
@@ -1913,7 +1914,7 @@ def main() -> None:
                 if not fits:
                     continue
                 plan = [(f"{s} phones", s, 1.0, args.step_seconds) for s in fits]
-                if args.burst > 0:
+                if args.burst > 0 and args.burst_seconds > 0:
                     plan.append((f"{fits[-1]} phones at {args.burst:g}×", fits[-1], args.burst, args.burst_seconds))
                 if backend == "postgres" and pg_url is None:
                     pg_url, pg_dir = stack.enter_context(pg_cluster(args.pg))

@@ -59,11 +59,13 @@ class Subscription:
         "maxsize",
         "on_overflow",
         "overflowed",
+        "ticks",
     )
 
     def __init__(self, sub_id: int, hall_id: int, accept: Callable[[Event], bool] | None, maxsize: int,
-                 max_lag: float, on_overflow: Callable[[Subscription], None] | None) -> None:
+                 max_lag: float, on_overflow: Callable[[Subscription], None] | None, ticks: bool = True) -> None:
         self.id = sub_id
+        self.ticks = ticks  # takes messages outside the sequence (ticks); a phone's socket does not
         self.hall_id = hall_id
         self.accept = accept
         self.maxsize = maxsize
@@ -175,14 +177,16 @@ class EventHub:
         halls = [self._subs.get(hall_id, {})] if hall_id is not None else list(self._subs.values())
         for subs in halls:
             for sub in list(subs.values()):
-                sub.offer(None, data, now)
+                if sub.ticks:
+                    sub.offer(None, data, now)
 
     @contextmanager
     def subscribe(self, hall_id: int, accept: Callable[[Event], bool] | None = None,
                   maxsize: int | None = None, on_overflow: Callable[[Subscription], None] | None = None,
-                  ) -> Iterator[Subscription]:
+                  ticks: bool = True) -> Iterator[Subscription]:
+        """`ticks=False`: a subscriber that has no use for the ticks `broadcast` sends (a phone's socket)."""
         sub = Subscription(next(self._ids), hall_id, accept, maxsize or self.max_queue, self.max_lag,
-                           on_overflow)
+                           on_overflow, ticks)
         self._subs.setdefault(hall_id, {})[sub.id] = sub
         try:
             yield sub
@@ -205,6 +209,10 @@ class EventHub:
                     sub._overflow(sub.pending, sub.lag(now))
                     cut += 1
         return cut
+
+    def halls(self) -> list[int]:
+        """The halls with live subscribers."""
+        return list(self._subs)
 
     def counts(self) -> dict[int, int]:
         """Live subscribers per hall."""

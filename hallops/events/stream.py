@@ -290,7 +290,11 @@ async def _write(ws: web.WebSocketResponse, sub: Subscription, last: int) -> Non
         sub.sent()
 
 
-def tick(hub: EventHub, now: float) -> None:
-    """One tick to every subscriber (every TICK_SECONDS, a background loop of http/live.py): screens tell a
-    quiet hall from a dead link, and keep to the server's clock."""
-    hub.broadcast({"type": "tick", "now": iso(now)})
+async def tick(hub: EventHub, now: float) -> None:
+    """One tick to every subscriber that takes ticks (every TICK_SECONDS, a background loop of http/live.py):
+    screens tell a quiet hall from a dead link, and keep to the server's clock. Hall by hall, letting the
+    event loop run between halls: 13,000 sockets woken in one go held every request up for a few hundred ms."""
+    message: dict[str, object] = {"type": "tick", "now": iso(now)}
+    for hall_id in hub.halls():
+        hub.broadcast(message, hall_id)
+        await asyncio.sleep(0)

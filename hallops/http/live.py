@@ -233,7 +233,7 @@ async def window_page(request: web.Request, actor: Actor | None) -> web.Response
 def _ticker(app: web.Application) -> Loop:
     """Every TICK_SECONDS, a tick to every screen (its watchdog and its clock)."""
     async def step() -> None:
-        stream.tick(app[HUB], app[USECASES].ctx.clock())
+        await stream.tick(app[HUB], app[USECASES].ctx.clock())
     return Loop("live-ticker", stream.TICK_SECONDS, step, delay_first=True)
 
 

@@ -7,12 +7,12 @@ still counts it. The rules are the domain's (hallops/domain/phones.py); the use 
 
 The phone page follows one ticket over a websocket that carries only that ticket's news: the server listens
 to the hall's events that can change it (`domain.phones.concerns`) and sends the public status when it
-changed — never the events themselves. The ticket's own status is read once per event of its own, for all
-the sockets of that ticket (`PhoneWatches`); its place in line and wait estimate come from the hall's lines
-in memory (hallops/events/lines.py), so another ticket's call moves a thousand phones without a read. Ticks
-never cause a read. A ticket may have a few sockets, an address a few dozen; past that the
-socket is closed with 1008 and a reason. The counts live in this process: behind a load balancer with
-several processes each process counts its own sockets.
+changed — never the events themselves. The ticket's own status is read when its socket connects and
+otherwise comes from its own events (`PhoneWatches`); its place in line and wait estimate come from the hall's
+lines in memory (hallops/events/lines.py), so another ticket's call moves a thousand phones without a read.
+The hub's ticks do not reach a phone's socket (the page has its own heartbeat). A ticket may have a few
+sockets, an address a few dozen; past that the socket is closed with 1008 and a reason. The counts live in
+this process: behind a load balancer with several processes each process counts its own sockets.
 """
 
 from __future__ import annotations
@@ -385,7 +385,7 @@ async def _follow(ws: web.WebSocketResponse, phones: Phones, hub: EventHub, watc
     def accept(ev: Event) -> bool:
         return rules.concerns(mine, ev.type, ev.payload)
 
-    with hub.subscribe(hall_id, accept=accept, maxsize=PHONE_QUEUE) as sub:
+    with hub.subscribe(hall_id, accept=accept, maxsize=PHONE_QUEUE, ticks=False) as sub:
         # Subscribed first, then the lines' sequence number taken (they are past every event published so
         # far): nothing published after it can be missed, and the status read after it sees all before it.
         seen = (await watches.books.lines(hall_id)).seq

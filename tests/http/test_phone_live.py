@@ -44,7 +44,7 @@ async def follow(hall: Hall, token: str) -> ClientWebSocketResponse:
 
 
 async def ticks(hall: Hall, n: int) -> None:
-    """The 10-second ticks every live subscriber gets, each in its own turn of the loop."""
+    """The 10-second ticks, each in its own turn of the loop (screens get them; a phone's socket does not)."""
     for _ in range(n):
         hall.client.server.app[HUB].broadcast({"type": "tick", "now": ""}, hall_id=hall.hall_id)
         await asyncio.sleep(0.005)
