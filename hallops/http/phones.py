@@ -139,15 +139,17 @@ class _Watch:
 
 
 class PhoneWatches:
-    """The phones following tickets: a few sockets per ticket and per address at most; per ticket, one read
-    of its own status per event of its own, shared by all its sockets; its place in line and wait estimate
-    from the hall's lines in memory (`LineBooks`), never from a read per phone.
+    """The phones following tickets: a few sockets per ticket and per address at most; per ticket, its own
+    status, read when its first socket connects and then moved by its own events, shared by all its sockets;
+    its place in line and wait estimate from the hall's lines in memory (`LineBooks`), never from a read per
+    phone.
 
-    The hub publishes an event only after its COMMIT, so a read started after a socket got the event with
-    sequence number N sees everything up to N. A socket whose ticket's own news ends at N takes the
-    remembered status if it was read after N, or waits for a read in flight that started after N, and only
-    otherwise reads. The hub tells `listen` of every event before any socket hears it: a followed ticket's
-    own event (its call) starts its read at once, so the called phone is answered first."""
+    The hub tells `listen` of every event before any socket hears it: a followed ticket's own event gives its
+    new status there and then (`rules.status_after`), so the called phone is answered first; one the event
+    cannot describe (a transfer) starts a read. The hub publishes an event only after its COMMIT, so a read
+    started after event N sees everything up to N: a socket whose ticket's own news ends at N takes the
+    remembered status if it is from after N, or waits for a read in flight that started after N, and only
+    otherwise reads."""
 
     def __init__(self, read: Callable[[str], Coroutine[Any, Any, dict[str, Any]]], books: LineBooks,
                  clock: Callable[[], float], *, full: Callable[[str], Coroutine[Any, Any, dict[str, Any]]],

@@ -118,11 +118,6 @@ class PhonesPort:
                                 "JOIN queues q ON q.id = t.queue_id WHERE t.token = ?", (token,))
         return dict(row) if row is not None else None
 
-    async def hall_seq(self, hall_id: int) -> int:
-        """The hall's last committed event sequence number."""
-        row = await self.db.one("SELECT event_seq FROM halls WHERE id = ?", (hall_id,))
-        return int(row[0]) if row is not None else 0
-
     async def windows_serving(self, queue_id: int) -> frozenset[int]:
         """The windows that serve a queue: only their changes can move its wait estimate."""
         rows = await self.db.all("SELECT window_id FROM window_queues WHERE queue_id = ?", (queue_id,))

@@ -217,8 +217,8 @@ NOTICE_BYTES = 7000  # PostgreSQL's limit on a notification's payload is 8,000 b
 
 
 def notices(events: Sequence[Event]) -> list[str]:
-    """What a transaction's events tell other processes: each event itself when it fits in a notification
-    (they need not read it back), else its hall and sequence number (the last of the hall's will do)."""
+    """What a transaction's events tell other processes, one word each: the event itself when it fits in a
+    notification (they need not read it back), else its hall and sequence number (they read it)."""
     words: list[str] = []
     for ev in events:
         body = json.dumps([ev.type, ev.at, ev.payload], ensure_ascii=False, separators=(",", ":"))

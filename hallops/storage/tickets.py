@@ -93,7 +93,7 @@ def _queue_and_place(tx: Tx, hall_id: int, ref: str | int, bclass: int, sort_at:
     """find_queue's row and, in the same statement (one fewer per ticket issued), `ahead`: how many of the
     queue's line will stand before a ticket about to be issued into it with this boost class and key.
 
-    Counted from the end as people_ahead(fresh=True) counts it once the ticket is in: the line's length
+    Counted from the end as ahead_sql(from_end=True) counts it once the ticket is in: the line's length
     (waiting_lines, kept by triggers) less, per class, those whose key is past the new one. The new ticket will
     have the highest id, so every waiting ticket with an equal key stands before it."""
     own = params.class_boost(bclass)
@@ -115,13 +115,11 @@ def _queue_and_place_sql(col: str) -> str:
 _QUEUE_AND_PLACE = {True: _queue_and_place_sql("q.id"), False: _queue_and_place_sql("q.prefix")}
 
 
-def people_ahead(tx: Tx, t: Row, params: PolicyParams, *, fresh: bool = False) -> int:
-    """Waiting tickets placed before `t` in its queue (or at the window it was transferred to).
-    `fresh`: t was just issued, so few stand behind it and counting from the end is cheap."""
+def people_ahead(tx: Tx, t: Row, params: PolicyParams) -> int:
+    """Waiting tickets placed before `t` in its queue (or at the window it was transferred to)."""
     if t["status"] != S.WAITING:
         return 0
-    row = tx.one(ahead_sql(t["target_window_id"] is not None, from_end=fresh),
-                 ahead_args(params, t))
+    row = tx.one(ahead_sql(t["target_window_id"] is not None), ahead_args(params, t))
     assert row is not None
     return int(row[0])
 
@@ -620,17 +618,15 @@ class TicketStore:
                                  "ORDER BY seq", (ticket_id, hall_id))
         return [history_json(r["seq"], r["type"], r["at"], json.loads(r["payload"])) for r in rows]
 
-    async def status(self, token: str, *, place: bool = True) -> dict[str, Any] | None:
-        """The public view of one ticket, by its unguessable token; None when there is none. `place=False`
-        leaves out a waiting ticket's people ahead and estimate (0 and None): a holder of the hall's lines in
-        memory fills them in (hallops/domain/lines.py)."""
+    async def status(self, token: str) -> dict[str, Any] | None:
+        """The public view of one ticket, by its unguessable token; None when there is none."""
         async with self.db.snapshot() as r:
             row = await r.one(f"SELECT {TICKET_COLUMNS}, q.avg_service_minutes FROM {TICKET_FROM} "
                               "WHERE t.token = ?", (token,))
             if row is None:
                 return None
             ahead, estimate = 0, None
-            if row["status"] == S.WAITING and place:
+            if row["status"] == S.WAITING:
                 n = await r.one(ahead_sql(row["target_window_id"] is not None), ahead_args(self.rules.policy, row))
                 ahead = int(n[0]) if n else 0
                 svc = service_stats([float(x[0]) for x in await r.all(_RECENT_SERVICE,

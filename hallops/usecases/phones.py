@@ -12,11 +12,17 @@ from hallops.domain.errors import E, NotFound
 from hallops.domain.lines import HallLines
 from hallops.usecases.bundles import Bundles
 from hallops.usecases.kiosk import wait_words
+from hallops.usecases.tickets import Tickets
 
 if TYPE_CHECKING:
     from hallops.usecases import Context
 
 ENDED_AT_A_WINDOW = frozenset({"done", "no_show"})
+
+
+def _shows_window(status: dict[str, Any]) -> bool:
+    """Whether the phone names the ticket's window: while it is at one, and after it was served or missed."""
+    return status.get("window") is not None or status["status"] in ENDED_AT_A_WINDOW
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,17 +84,14 @@ class Phones:
 
     # -- the phone page ---------------------------------------------------------------------------------
 
-    async def status(self, token: str, *, place: bool = True) -> dict[str, Any]:
+    async def status(self, token: str) -> dict[str, Any]:
         """What the phone page shows: the public status with the wait in words (both languages), and for a
         served or missed ticket the window that served or called it (the core's public status names a
-        window only while the ticket is at one). `place=False`: without a waiting ticket's people ahead and
-        estimate, which a live socket takes from the hall's lines in memory (`lines`)."""
-        st = await self.ctx.ports.tickets.status(token, place=place)
-        if st is None:
-            raise NotFound(E.TICKET_NOT_FOUND, "号票不存在 (no such ticket)")
+        window only while the ticket is at one)."""
+        st = await Tickets(self.ctx).status(token)
         zh, en = wait_words(st)
         st = st | {"wait_zh": zh, "wait_en": en}
-        if st.get("window") is not None or st["status"] in ENDED_AT_A_WINDOW:
+        if _shows_window(st):
             # The window's English name too: English mode names it (issue 15 item 8).
             w = await self.port.last_window(token)
             if w is not None:
@@ -110,7 +113,7 @@ class Phones:
             raise NotFound(E.TICKET_NOT_FOUND, "号票不存在 (no such ticket)")
         window_id, name_en = own.pop("window_id"), own.pop("window_name_en")
         st = own | {"wait_zh": "", "wait_en": ""}  # words for a wait come with the place in line
-        if window_id is not None and (st.get("window") is not None or st["status"] in ENDED_AT_A_WINDOW):
+        if window_id is not None and _shows_window(st):
             st |= {"window_name_en": name_en or ""}
         return st
 
@@ -142,10 +145,6 @@ class Phones:
         windows = await self.port.windows_serving(ref["queue_id"])
         return Following(int(ref["hall_id"]), rules.Followed(int(ref["id"]), int(ref["queue_id"]), ref["queue"],
                                                              windows))
-
-    async def hall_seq(self, hall_id: int) -> int:
-        """The hall's last committed event: a socket subscribed before reading it misses nothing after."""
-        return await self.port.hall_seq(hall_id)
 
     async def take_page(self, hall_id: int) -> dict[str, Any]:
         """The hall's phone-ticket settings, for the take-a-ticket page."""
