@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import json
 import os
 import shutil
@@ -33,6 +32,9 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchkit, beside this file, also when imported by path
+from benchkit import frame_at, free_port, masked, upgrade_request, wait_port
 
 ROOT = Path(__file__).resolve().parents[1]
 CALLED = b"ticket.called"
@@ -71,10 +73,7 @@ class WsClient(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
-        key = base64.b64encode(os.urandom(16)).decode()
-        transport.write(f"GET {self.path} HTTP/1.1\r\nHost: {self.host}\r\nUpgrade: websocket\r\n"
-                        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-                        .encode())
+        transport.write(upgrade_request(self.path, self.host))
 
     def data_received(self, data: bytes) -> None:
         if not self.upgraded:
@@ -94,29 +93,15 @@ class WsClient(asyncio.Protocol):
 
     def _frames(self) -> None:
         buf = self.buf
-        while len(buf) >= 2:
-            op, n = buf[0] & 0x0F, buf[1] & 0x7F
-            i = 2
-            if n == 126:
-                if len(buf) < 4:
-                    break
-                n, i = int.from_bytes(buf[2:4], "big"), 4
-            elif n == 127:
-                if len(buf) < 10:
-                    break
-                n, i = int.from_bytes(buf[2:10], "big"), 10
-            if len(buf) < i + n:
-                break
-            if op in (0x1, 0x0) and CALLED in buf[i:i + n]:  # whole frames: a chunk may split the marker
+        while (f := frame_at(buf)) is not None:
+            op, i, end = f
+            if op in (0x1, 0x0) and CALLED in buf[i:end]:  # whole frames: a chunk may split the marker
                 self.rec.hit()
             if not self.ready.done() and op == 0x1 and buf[i:i + 20].startswith(b'{"type":"snapshot"'):
                 self.ready.set_result(None)
             if op == 0x9 and self.transport is not None:  # ping: answer with a masked pong
-                payload = buf[i:i + n]
-                mask = os.urandom(4)
-                self.transport.write(bytes([0x8A, 0x80 | len(payload)]) + mask
-                                     + bytes(b ^ mask[j % 4] for j, b in enumerate(payload)))
-            buf = buf[i + n:]
+                self.transport.write(masked(0xA, buf[i:end]))
+            buf = buf[end:]
         self.buf = buf
 
 
@@ -124,9 +109,7 @@ def _stall(host: str, port: int, path: str) -> socket.socket:
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s.connect((host, port))
-    key = base64.b64encode(os.urandom(16)).decode()
-    s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-              f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
+    s.sendall(upgrade_request(path, host))
     return s
 
 
@@ -238,12 +221,6 @@ def bare(args: argparse.Namespace) -> None:
 
 # -- the orchestrator -----------------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def taskset(core: int) -> list[str]:
     return ["taskset", "-c", str(core)] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
 
@@ -259,16 +236,6 @@ def rss_kb(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
-
-
-def wait_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError("server did not start")
 
 
 def run_case(mode: str, subs: int, calls: int, stalled: bool, tokens: dict[str, str], db: Path) -> dict[str, Any]:

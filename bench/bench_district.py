@@ -73,7 +73,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import bisect
 import contextlib
 import json
@@ -85,7 +84,6 @@ import re
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -96,6 +94,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchkit, beside this file
+from benchkit import frame_at, free_port, fresh_pg, masked, upgrade_request, wait_port
 
 ROOT = Path(__file__).resolve().parents[1]
 FINAL = frozenset({"done", "no_show", "cancelled", "expired"})
@@ -119,22 +120,6 @@ def ms(x: float) -> str:
 
 def fx(x: float) -> str:
     return "—" if x != x else f"{x:.1f}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_port(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"server on port {port} did not start")
 
 
 def taskset(core: int) -> list[str]:
@@ -285,10 +270,7 @@ class Ws(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
-        key = base64.b64encode(os.urandom(16)).decode()
-        transport.write(f"GET {self.path} HTTP/1.1\r\nHost: {self.host}\r\nUpgrade: websocket\r\n"
-                        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-                        .encode())
+        transport.write(upgrade_request(self.path, self.host))
 
     def data_received(self, data: bytes) -> None:
         self.buf += data
@@ -305,20 +287,11 @@ class Ws(asyncio.Protocol):
             del self.buf[:end + 4]
         now = time.monotonic()
         buf, pos = self.buf, 0
-        while len(buf) - pos >= 2:
-            op, n, i = buf[pos] & 0x0F, buf[pos + 1] & 0x7F, pos + 2
-            if n == 126:
-                if len(buf) - pos < 4:
-                    break
-                n, i = int.from_bytes(buf[pos + 2:pos + 4], "big"), pos + 4
-            elif n == 127:
-                if len(buf) - pos < 10:
-                    break
-                n, i = int.from_bytes(buf[pos + 2:pos + 10], "big"), pos + 10
-            if len(buf) < i + n:
-                break
-            payload = bytes(buf[i:i + n])
-            pos = i + n
+        while (f := frame_at(buf, pos)) is not None:
+            op, i, end = f
+            n = end - i
+            payload = bytes(buf[i:end])
+            pos = end
             if op in (0x1, 0x0):
                 self.owner.text(self, payload, now)
             elif op == 0x9:
@@ -334,9 +307,7 @@ class Ws(asyncio.Protocol):
     def send(self, op: int, payload: bytes) -> None:
         if self.transport is None or self.transport.is_closing():
             return
-        mask = os.urandom(4)
-        self.transport.write(bytes([0x80 | op, 0x80 | len(payload)]) + mask
-                             + bytes(b ^ mask[j % 4] for j, b in enumerate(payload)))
+        self.transport.write(masked(op, payload))
 
     def close(self) -> None:
         if self.transport is not None and not self.transport.is_closing():
@@ -1151,7 +1122,7 @@ class Servers:
                                                stderr=log.open("ab")))
             self.urls.append(f"http://127.0.0.1:{port}")
         for u in self.urls:
-            wait_port(split_url(u)[1])
+            wait_port(split_url(u)[1], 60)
 
     def pg_pids(self) -> list[int]:
         if self.pg_dir is None:
@@ -1216,15 +1187,6 @@ def pg_cluster(url: str | None) -> Iterator[tuple[str, Path | None]]:
     finally:
         subprocess.run(["bash", str(ROOT / "tools" / "pg.sh"), "stop", str(d)], check=False, capture_output=True)
         shutil.rmtree(d, ignore_errors=True)
-
-
-def fresh_pg(url: str, name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as c:
-        c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        c.execute(f"CREATE DATABASE {name}")
-    return url.rsplit("/", 1)[0] + "/" + name
 
 
 def hallops_cli(*args: str, tmp: Path) -> str:

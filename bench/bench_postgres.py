@@ -34,6 +34,9 @@ from typing import Any
 import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))  # benchkit
+from benchkit import fresh_pg  # noqa: E402
+
 DEFAULT_BASELINE = "d88661d"  # the last commit before storage moved behind ports and use cases
 
 
@@ -66,15 +69,6 @@ def pg_cluster(url: str | None) -> Iterator[str]:
     finally:
         subprocess.run(["bash", str(ROOT / "tools" / "pg.sh"), "stop", str(d)], check=False)
         shutil.rmtree(d, ignore_errors=True)
-
-
-def fresh_pg(url: str, name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as c:
-        c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        c.execute(f"CREATE DATABASE {name}")
-    return url.rsplit("/", 1)[0] + "/" + name
 
 
 def init_demo(db: str, tmp: Path, src: Path = ROOT) -> dict[str, str]:

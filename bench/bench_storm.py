@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import contextlib
 import json
 import os
@@ -40,6 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_broadcast import ROOT, free_port, make_db, taskset, wait_port
+from benchkit import frame_at, masked, upgrade_request
 
 SNAPSHOT = re.compile(rb'^\{"type":"snapshot","seq":(\d+)')
 EVENT_SEQ = re.compile(rb'\{"seq":(\d+),"type"')
@@ -98,10 +98,7 @@ class Screen(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         self.transport, self.buf, self.upgraded, self.ready = transport, b"", False, False
         self.connects += 1
-        key = base64.b64encode(os.urandom(16)).decode()
-        transport.write(f"GET {self.path()} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-                        .encode())
+        transport.write(upgrade_request(self.path(), "127.0.0.1"))
 
     def connection_lost(self, exc: Exception | None) -> None:
         was = self.ready
@@ -130,25 +127,13 @@ class Screen(asyncio.Protocol):
 
     def _frames(self) -> None:
         buf, now = self.buf, time.monotonic()
-        while len(buf) >= 2:
-            op, n, i = buf[0] & 0x0F, buf[1] & 0x7F, 2
-            if n == 126:
-                if len(buf) < 4:
-                    break
-                n, i = int.from_bytes(buf[2:4], "big"), 4
-            elif n == 127:
-                if len(buf) < 10:
-                    break
-                n, i = int.from_bytes(buf[2:10], "big"), 10
-            if len(buf) < i + n:
-                break
+        while (f := frame_at(buf)) is not None:
+            op, i, end = f
             if op == 0x1:
-                self._text(buf[i:i + n], now)
+                self._text(buf[i:end], now)
             elif op == 0x9 and self.transport is not None:  # ping: a masked pong
-                payload, mask = buf[i:i + n], os.urandom(4)
-                self.transport.write(bytes([0x8A, 0x80 | len(payload)]) + mask
-                                     + bytes(b ^ mask[j % 4] for j, b in enumerate(payload)))
-            buf = buf[i + n:]
+                self.transport.write(masked(0xA, buf[i:end]))
+            buf = buf[end:]
         self.buf = buf
 
     def _text(self, frame: bytes, now: float) -> None:
